@@ -1,0 +1,122 @@
+"""Closed vocabularies of the integration contract. Values are part of the public API: never rename one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Agency(StrEnum):
+    social_care = "social_care"
+    camhs = "camhs"
+    substance_misuse = "substance_misuse"
+    early_help = "early_help"
+    gp = "gp"
+    school_health = "school_health"
+    youth_justice = "youth_justice"
+    acute_liaison = "acute_liaison"
+    idva = "idva"
+    emergency_duty = "emergency_duty"
+    other = "other"
+
+
+class Role(StrEnum):
+    """A staff user's role in the service (what they may do)."""
+
+    liaison = "liaison"
+    social_worker = "social_worker"
+    clinician = "clinician"
+    team_manager = "team_manager"
+    safeguarding_lead = "safeguarding_lead"
+    admin = "admin"
+    integration = "integration"
+
+
+class CareTeamRole(StrEnum):
+    """A member's part in one young person's care team."""
+
+    lead_social_worker = "lead_social_worker"
+    care_coordinator = "care_coordinator"
+    camhs = "camhs"
+    substance_misuse = "substance_misuse"
+    early_help = "early_help"
+    gp = "gp"
+    school_health = "school_health"
+    youth_justice = "youth_justice"
+    other = "other"
+    duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
+
+    @property
+    def label(self) -> str:
+        """Plain words for people: "lead social worker", "CAMHS"."""
+        return _CARE_TEAM_LABELS.get(self.value, self.value.replace("_", " "))
+
+
+_CARE_TEAM_LABELS = {
+    "camhs": "CAMHS",
+    "gp": "GP",
+    "duty": "duty team",
+}
+
+
+class YoungPersonStatus(StrEnum):
+    cp_plan = "cp_plan"
+    cin = "cin"
+    lac = "lac"
+    early_help = "early_help"
+
+
+class CareSetting(StrEnum):
+    emergency_department = "emergency_department"
+    urgent_treatment_centre = "urgent_treatment_centre"
+    walk_in_centre = "walk_in_centre"
+    inpatient_admission = "inpatient_admission"
+    ambulance = "ambulance"
+    other = "other"
+
+
+class AttendanceReason(StrEnum):
+    self_harm = "self_harm"
+    overdose = "overdose"
+    substance_use = "substance_use"
+    injury = "injury"
+    mental_health_crisis = "mental_health_crisis"
+    other = "other"
+
+
+class AttendanceStatus(StrEnum):
+    open = "open"
+    ended = "ended"
+    cancelled = "cancelled"
+
+
+class Channel(StrEnum):
+    email = "email"
+    telegram = "telegram"
+    webhook = "webhook"
+
+
+class NotificationStatus(StrEnum):
+    pending = "pending"  # intent recorded, nothing delivered yet
+    delivered = "delivered"  # at least one channel delivered it
+    failed = "failed"  # every channel gave up
+    undeliverable = "undeliverable"  # the recipient has no channel at all
+    acknowledged = "acknowledged"
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    retrying = "retrying"
+    delivered = "delivered"
+    failed = "failed"
+    cancelled = "cancelled"  # acknowledged through another channel before this one went
+
+
+class Via(StrEnum):
+    """Which part of liaison did something."""
+
+    api = "api"
+    bot = "bot"
+    worker = "worker"
+    cli = "cli"
+    mllp = "mllp"

@@ -1,0 +1,109 @@
+"""The one settings class for every liaison process (API, worker, scheduler, MLLP listener, bot)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    """Read from the environment (and an optional `.env`); secrets never have safe defaults in production."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    liaison_env: Literal["development", "production"] = "development"
+
+    database_url: str = Field(
+        default="sqlite:///./liaison.db",
+        description="SQLAlchemy URL. Default: a SQLite file in the working folder.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL. Unset: `liaison run` starts an embedded Redis server and sets it.",
+    )
+    data_dir: Path = Field(default=Path(".liaison"), description="Where the embedded Redis keeps its files.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    hl7_mllp_host: str = "127.0.0.1"
+    hl7_mllp_port: int = 2575
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach the service; used in links inside alerts.",
+    )
+
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET_KEY),
+        description="Signs acknowledgement links and webhook bodies. Required in production.",
+    )
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    email_from: str = "liaison@localhost"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = PUBLIC_TELEGRAM_API
+
+    webhook_timeout_seconds: float = 10.0
+
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_retry_base_seconds: int = Field(default=10, ge=1)
+    delivery_retry_max_seconds: int = Field(default=900, ge=1)
+    delivery_lease_seconds: int = Field(
+        default=300, ge=30, description="A claimed delivery not finished by then is re-driven by the sweeper."
+    )
+    sweep_interval_seconds: int = Field(default=30, ge=5)
+
+    link_code_ttl_hours: int = Field(default=72, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants an explicit driver (psycopg 3).
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.liaison_env != "production":
+            return self
+        faults: list[str] = []
+        secret = self.secret_key.get_secret_value()
+        if secret == DEV_SECRET_KEY or len(secret) < 32:
+            faults.append("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.database_url.startswith("sqlite"):
+            faults.append("DATABASE_URL must point at PostgreSQL, not the embedded SQLite file")
+        if not self.redis_url:
+            faults.append("REDIS_URL must point at a managed Redis, not the embedded one")
+        if self.telegram_bot_token is not None and not self.telegram_api_base_url.startswith("https://"):
+            faults.append("TELEGRAM_API_BASE_URL must use https")
+        if not self.public_base_url.startswith("https://"):
+            faults.append("PUBLIC_BASE_URL must use https")
+        if self.smtp_host in ("localhost", "127.0.0.1") and self.smtp_username is None:
+            faults.append("SMTP_HOST must name a real relay (with SMTP_USERNAME and SMTP_PASSWORD)")
+        if faults:
+            raise ValueError("unsafe settings for LIAISON_ENV=production: " + "; ".join(faults))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""The liaison checklist service: FastAPI app, domain services and the data store."""

@@ -1,0 +1,141 @@
+"""The `liaison` command: set-up (teams, users, migrations) and one command per process of the stack."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from schemas.enums import Agency, Role, Via
+from schemas.settings import get_settings
+from services.db import session_scope
+from services.errors import DomainError
+from services.migrate import ensure_current, upgrade
+from services.staff import service as staff
+from services.staff.schemas import TeamCreate, TeamRead, UserCreate
+
+app = typer.Typer(help="liaison: alerts, needs assessments and discharge plans for young people in crisis.")
+team_app = typer.Typer(help="Teams (social care, CAMHS, acute liaison, duty ...).")
+user_app = typer.Typer(help="Staff users and their API tokens.")
+db_app = typer.Typer(help="The database schema.")
+app.add_typer(team_app, name="team")
+app.add_typer(user_app, name="user")
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(json.dumps({"error": message}), err=True)
+    return typer.Exit(code=1)
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
+@team_app.command("add")
+def team_add(
+    code: str,
+    name: Annotated[str, typer.Option("--name", help="The team's name")],
+    agency: Annotated[Agency, typer.Option("--agency")],
+    la: Annotated[str | None, typer.Option("--la", help="Local authority code")] = None,
+    duty: Annotated[bool, typer.Option("--duty", help="Takes out-of-hours and cross-border alerts")] = False,
+) -> None:
+    """Register a team; prints it as JSON."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    try:
+        data = TeamCreate(code=code, name=name, agency=agency, la_code=la, is_duty=duty)
+        with session_scope() as session:
+            team = staff.create_team(session, data=data, actor=None, via=Via.cli)
+            typer.echo(TeamRead.model_validate(team).model_dump_json())
+    except ValidationError as exc:
+        raise _fail(_validation_message(exc)) from exc
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="Display name")],
+    role: Annotated[Role, typer.Option("--role")],
+    team: Annotated[str, typer.Option("--team", help="Team code")],
+    email: Annotated[str | None, typer.Option("--email")] = None,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="URL alerts are POSTed to")] = None,
+) -> None:
+    """Register a staff user; prints JSON with the API `token` (shown only this once) and `link_code`."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    try:
+        data = UserCreate(
+            username=username, display_name=name, role=role, team_code=team, email=email, webhook_url=webhook
+        )
+        with session_scope() as session:
+            created = staff.create_user(
+                session,
+                data=data,
+                actor=None,
+                via=Via.cli,
+                link_code_ttl_hours=settings.link_code_ttl_hours,
+            )
+            out = staff.to_read(created.user).model_dump(mode="json")
+            out.update(token=created.token, link_code=created.link_code)
+            typer.echo(json.dumps(out))
+    except ValidationError as exc:
+        raise _fail(_validation_message(exc)) from exc
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    upgrade(get_settings().database_url, revision)
+    typer.echo(json.dumps({"database": "upgraded", "revision": revision}))
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API (PORT, default 8000)."""
+    import uvicorn
+
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    uvicorn.run("services.app:create_app", factory=True, host=settings.host, port=settings.port)
+
+
+@app.command()
+def worker(burst: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False) -> None:
+    """Run the rq worker that delivers alerts (with rq's scheduler for retries)."""
+    from worker.main import run_worker
+
+    ensure_current(get_settings().database_url)
+    run_worker(burst=burst)
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the periodic jobs (the sweeper that re-drives undelivered alerts)."""
+    from worker.main import run_scheduler
+
+    run_scheduler()
+
+
+@app.command()
+def run() -> None:
+    """Run the whole stack: API, worker, scheduler; an embedded Redis when REDIS_URL is unset."""
+    from services.stack import run as run_stack
+
+    raise typer.Exit(code=run_stack(get_settings()))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

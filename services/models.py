@@ -1,0 +1,24 @@
+"""Every table, imported in one place so the metadata (and Alembic) sees the whole schema."""
+
+from services.attendances.models import Attendance
+from services.audit.models import AuditEvent
+from services.chronology.models import ChronologyEntry
+from services.db import Base
+from services.notifications.models import Delivery, DeliveryAttempt, Notification
+from services.people.models import CareTeamMember, YoungPerson
+from services.staff.models import ApiToken, Team, User
+
+__all__ = [
+    "ApiToken",
+    "Attendance",
+    "AuditEvent",
+    "Base",
+    "CareTeamMember",
+    "ChronologyEntry",
+    "Delivery",
+    "DeliveryAttempt",
+    "Notification",
+    "Team",
+    "User",
+    "YoungPerson",
+]

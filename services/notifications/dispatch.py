@@ -1,0 +1,60 @@
+"""Handing committed delivery intents to the rq queue. Failure here loses nothing: the sweeper re-drives
+every delivery the database says is due, so the API never fails an attendance because Redis is away."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+
+log = logging.getLogger(__name__)
+
+QUEUE = "notifications"
+DELIVER = "worker.jobs.deliver"
+RESULT_TTL = 3600
+FAILURE_TTL = 7 * 24 * 3600
+
+
+def job_id(delivery_id: int, attempts: int, suffix: str = "") -> str:
+    """Deterministic, so enqueueing the same attempt twice makes one job."""
+    return f"deliver-{delivery_id}-{attempts}" + (f"-{suffix}" if suffix else "")
+
+
+def enqueue_delivery(
+    redis: Redis, *, delivery_id: int, attempts: int, at: datetime | None = None, suffix: str = ""
+) -> bool:
+    """Queue one attempt of one delivery; False when an identical job already exists."""
+    queue = Queue(QUEUE, connection=redis)
+    options = {
+        "job_id": job_id(delivery_id, attempts, suffix),
+        "unique": True,
+        "result_ttl": RESULT_TTL,
+        "failure_ttl": FAILURE_TTL,
+        "description": f"deliver {delivery_id} attempt {attempts + 1}",
+    }
+    try:
+        if at is None:
+            queue.enqueue(DELIVER, delivery_id, **options)
+        else:
+            queue.enqueue_at(at, DELIVER, delivery_id, **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def enqueue_committed(get_redis: Callable[[], Redis], delivery_ids: Iterable[int]) -> int:
+    """Queue the first attempt of deliveries just committed; returns how many were queued. If Redis is
+    unreachable the intents stay in the database and the sweeper sends them."""
+    queued = 0
+    try:
+        redis = get_redis()
+        for delivery_id in delivery_ids:
+            queued += enqueue_delivery(redis, delivery_id=delivery_id, attempts=0)
+    except (RedisError, RuntimeError) as exc:
+        log.warning("could not queue deliveries now; the sweeper will re-drive them: %s", exc)
+    return queued

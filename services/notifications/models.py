@@ -1,0 +1,74 @@
+"""Notification intents (one per recipient per attendance), their channel deliveries and every attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from services.attendances.models import Attendance
+from services.clock import utcnow
+from services.db import Base, UTCDateTime
+from services.staff.models import User
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("attendance_id", "recipient_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attendance_id: Mapped[int] = mapped_column(ForeignKey("attendances.id"), index=True)
+    young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    recipient_role: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32), default="attendance")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    acknowledged_via: Mapped[str | None] = mapped_column(String(16))
+
+    attendance: Mapped[Attendance] = relationship(lazy="joined")
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id], lazy="joined")
+    acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="joined")
+    deliveries: Mapped[list[Delivery]] = relationship(
+        back_populates="notification", lazy="selectin", order_by="Delivery.id"
+    )
+
+
+class Delivery(Base):
+    """One channel of one notification: its current state and how many attempts it has taken."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("notification_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    notification: Mapped[Notification] = relationship(back_populates="deliveries")
+
+
+class DeliveryAttempt(Base):
+    """A row per try, written before the outside call and completed after it."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (UniqueConstraint("delivery_id", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(16), default="sending")
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,164 @@
+"""Notification intents: made with the attendance in one transaction, read and acknowledged by people."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationStatus, Via
+from services.attendances.models import Attendance
+from services.audit import service as audit
+from services.chronology import service as chronology
+from services.clock import utcnow
+from services.errors import NotFound
+from services.notifications import rules
+from services.notifications.models import Delivery, Notification
+from services.notifications.schemas import DeliveryRead, NotificationRead
+from services.people.access import Principal
+from services.people.models import YoungPerson
+from services.staff.models import Team, User
+
+
+def _duty_users_by_la(session: Session, *, la_codes: set[str]) -> dict[str, list[int]]:
+    rows = session.execute(
+        select(Team.la_code, User.id)
+        .join(User, User.team_id == Team.id)
+        .where(Team.is_duty.is_(True), Team.la_code.in_(la_codes), User.active.is_(True))
+        .order_by(User.id)
+    )
+    found: dict[str, list[int]] = defaultdict(list)
+    for la_code, user_id in rows:
+        if la_code is not None:
+            found[la_code].append(user_id)
+    return found
+
+
+def create_for_attendance(
+    session: Session, *, attendance: Attendance, young_person: YoungPerson
+) -> list[int]:
+    """One notification per recipient and one delivery per channel; returns the delivery ids to send.
+
+    Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
+    """
+    members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
+    la_codes = {young_person.responsible_la} | (
+        {young_person.residence_la} if young_person.residence_la else set()
+    )
+    recipients = rules.select_recipients(
+        members=members,
+        responsible_la=young_person.responsible_la,
+        residence_la=young_person.residence_la,
+        duty_users_by_la=_duty_users_by_la(session, la_codes=la_codes),
+    )
+    delivery_ids: list[int] = []
+    for recipient in recipients:
+        user = session.get_one(User, recipient.user_id)
+        notification = Notification(
+            attendance=attendance,
+            young_person_id=young_person.id,
+            recipient=user,
+            recipient_role=recipient.role,
+        )
+        session.add(notification)
+        channels = rules.channels_for(
+            email=user.email, webhook_url=user.webhook_url, telegram_chat_id=user.telegram_chat_id
+        )
+        for channel in channels:
+            notification.deliveries.append(Delivery(channel=channel))
+        if not channels:
+            notification.status = NotificationStatus.undeliverable
+            chronology.add(
+                session,
+                young_person_id=young_person.id,
+                at=utcnow(),
+                kind="notification_undeliverable",
+                summary=f"{user.display_name} ({recipient.role.label}) has no way to be alerted",
+                detail={"username": user.username},
+            )
+        session.flush()
+        delivery_ids.extend(d.id for d in notification.deliveries)
+    return delivery_ids
+
+
+def to_read(notification: Notification) -> NotificationRead:
+    return NotificationRead(
+        id=notification.id,
+        attendance_id=notification.attendance_id,
+        young_person_ref=notification.attendance.young_person.ref,
+        recipient=notification.recipient.username,
+        recipient_role=CareTeamRole(notification.recipient_role),
+        status=NotificationStatus(notification.status),
+        deliveries=[
+            DeliveryRead(
+                channel=Channel(d.channel),
+                status=DeliveryStatus(d.status),
+                attempts=d.attempts,
+                last_error=d.last_error,
+                delivered_at=d.delivered_at,
+                next_attempt_at=d.next_attempt_at,
+            )
+            for d in notification.deliveries
+        ],
+        created_at=notification.created_at,
+        delivered_at=notification.delivered_at,
+        acknowledged_at=notification.acknowledged_at,
+        acknowledged_by=notification.acknowledged_by.username if notification.acknowledged_by else None,
+        acknowledged_via=notification.acknowledged_via,
+    )
+
+
+def get(session: Session, *, notification_id: int) -> Notification:
+    notification = session.get(Notification, notification_id)
+    if notification is None:
+        raise NotFound(f"no notification {notification_id}")
+    return notification
+
+
+def query(
+    session: Session, *, young_person_id: int | None, status: NotificationStatus | None, limit: int
+) -> list[Notification]:
+    statement = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
+    if young_person_id is not None:
+        statement = statement.where(Notification.young_person_id == young_person_id)
+    if status is not None:
+        statement = statement.where(Notification.status == status)
+    return list(session.scalars(statement.limit(limit)))
+
+
+def acknowledge(session: Session, *, notification: Notification, actor: Principal, via: Via) -> bool:
+    """Record who has taken this alert on; stops every channel not yet sent. False if it already was."""
+    ref = notification.attendance.young_person.ref
+    if notification.acknowledged_at is not None:
+        audit.record(session, actor=actor, action="notification.acknowledge_repeat", via=via, ref=ref)
+        return False
+    now = utcnow()
+    notification.acknowledged_at = now
+    notification.acknowledged_by = session.get_one(User, actor.user_id)
+    notification.acknowledged_via = str(via)
+    notification.status = NotificationStatus.acknowledged
+    for delivery in notification.deliveries:
+        if delivery.status in (DeliveryStatus.pending, DeliveryStatus.retrying):
+            delivery.status = DeliveryStatus.cancelled
+            delivery.next_attempt_at = None
+    on_behalf = (
+        "" if actor.user_id == notification.recipient_id else f" for {notification.recipient.display_name}"
+    )
+    chronology.add(
+        session,
+        young_person_id=notification.young_person_id,
+        at=now,
+        kind="acknowledged",
+        summary=f"Attendance alert acknowledged by {actor.username}{on_behalf} via {via}",
+        detail={"notification_id": notification.id, "by": actor.username, "via": str(via)},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="notification.acknowledged",
+        via=via,
+        ref=ref,
+        detail={"notification_id": notification.id},
+    )
+    return True

@@ -1,0 +1,82 @@
+"""Request and response bodies for young people and care teams."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from schemas.enums import CareTeamRole, YoungPersonStatus
+from schemas.nhs import NhsNumber
+
+LaCode = Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class YoungPersonCreate(BaseModel):
+    nhs_number: NhsNumber
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+    responsible_la: LaCode
+    residence_la: LaCode | None = None
+    statuses: list[YoungPersonStatus] = Field(default_factory=list)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _not_in_future(cls, value: date) -> date:
+        if value > date.today():  # noqa: DTZ011 - a calendar date, no zone involved
+            raise ValueError("date_of_birth is in the future")
+        return value
+
+    @field_validator("statuses")
+    @classmethod
+    def _unique(cls, value: list[YoungPersonStatus]) -> list[YoungPersonStatus]:
+        return sorted(set(value))
+
+
+class YoungPersonUpdate(BaseModel):
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    responsible_la: LaCode | None = None
+    residence_la: LaCode | None = None
+    statuses: list[YoungPersonStatus] | None = None
+
+
+class CareTeamMemberCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    role: CareTeamRole
+
+    @field_validator("role")
+    @classmethod
+    def _not_duty(cls, value: CareTeamRole) -> CareTeamRole:
+        if value == CareTeamRole.duty:
+            raise ValueError("duty is assigned by the service, not a care-team role")
+        return value
+
+
+class CareTeamMemberRead(BaseModel):
+    username: str
+    display_name: str
+    role: CareTeamRole
+    team: str
+    agency: str
+    added_at: datetime
+
+
+class YoungPersonCreated(BaseModel):
+    ref: str
+
+
+class YoungPersonRead(BaseModel):
+    ref: str
+    nhs_number: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    responsible_la: str
+    residence_la: str | None
+    statuses: list[YoungPersonStatus]
+    care_team: list[CareTeamMemberRead]
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,51 @@
+"""Request and response bodies for teams and users."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+
+from schemas.enums import Agency, Role
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class TeamCreate(BaseModel):
+    code: str = Field(pattern=CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    agency: Agency
+    la_code: str | None = Field(default=None, min_length=1, max_length=16)
+    is_duty: bool = False
+
+
+class TeamRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    agency: Agency
+    la_code: str | None
+    is_duty: bool
+
+
+class UserCreate(BaseModel):
+    username: str = Field(pattern=CODE_PATTERN)
+    display_name: str = Field(min_length=1, max_length=200)
+    role: Role
+    team_code: str
+    email: EmailStr | None = None
+    webhook_url: HttpUrl | None = None
+
+
+class UserRead(BaseModel):
+    username: str
+    display_name: str
+    role: Role
+    team: str
+    email: str | None
+    webhook_url: str | None
+    telegram_linked: bool
+
+
+class UserCreated(UserRead):
+    token: str = Field(description="The API bearer token. Shown only this once.")
+    link_code: str = Field(description="One-time code: send `/start <link_code>` to the bot.")

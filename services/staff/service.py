@@ -1,0 +1,137 @@
+"""Teams, users, tokens and Telegram link codes. Keyword-only functions, session first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.enums import Role, Via
+from services.audit import service as audit
+from services.clock import utcnow
+from services.errors import Conflict, NotFound
+from services.people.access import Principal
+from services.security import digest, new_api_token, new_link_code, normalise_link_code
+from services.staff.models import ApiToken, Team, User
+from services.staff.schemas import TeamCreate, UserCreate, UserRead
+
+
+@dataclass(frozen=True)
+class NewUser:
+    user: User
+    token: str
+    link_code: str
+
+
+def principal_of(user: User) -> Principal:
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        team_id=user.team_id,
+        la_code=user.team.la_code,
+    )
+
+
+def to_read(user: User) -> UserRead:
+    return UserRead(
+        username=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        team=user.team.code,
+        email=user.email,
+        webhook_url=user.webhook_url,
+        telegram_linked=user.telegram_chat_id is not None,
+    )
+
+
+def create_team(session: Session, *, data: TeamCreate, actor: Principal | None, via: Via) -> Team:
+    """Register a team. Codes are unique."""
+    if session.scalar(select(Team).where(Team.code == data.code)) is not None:
+        raise Conflict(f"team {data.code!r} already exists")
+    team = Team(
+        code=data.code, name=data.name, agency=data.agency, la_code=data.la_code, is_duty=data.is_duty
+    )
+    session.add(team)
+    session.flush()
+    audit.record(session, actor=actor, action="team.created", via=via, detail={"team": data.code})
+    return team
+
+
+def get_team(session: Session, *, code: str) -> Team:
+    team = session.scalar(select(Team).where(Team.code == code))
+    if team is None:
+        raise NotFound(f"no team with code {code!r}")
+    return team
+
+
+def create_user(
+    session: Session, *, data: UserCreate, actor: Principal | None, via: Via, link_code_ttl_hours: int
+) -> NewUser:
+    """Register a staff user with a fresh API token and a one-time Telegram link code."""
+    if session.scalar(select(User).where(User.username == data.username)) is not None:
+        raise Conflict(f"user {data.username!r} already exists")
+    team = get_team(session, code=data.team_code)
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role,
+        team=team,
+        email=str(data.email) if data.email else None,
+        webhook_url=str(data.webhook_url) if data.webhook_url else None,
+    )
+    session.add(user)
+    session.flush()
+    token = issue_token(session, user=user)
+    link_code = issue_link_code(session, user=user, ttl_hours=link_code_ttl_hours)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.created",
+        via=via,
+        detail={"username": user.username, "role": user.role, "team": team.code},
+    )
+    return NewUser(user=user, token=token, link_code=link_code)
+
+
+def issue_token(session: Session, *, user: User) -> str:
+    """A new bearer token; only its digest is kept."""
+    token = new_api_token()
+    session.add(ApiToken(user_id=user.id, token_hash=digest(token)))
+    return token
+
+
+def issue_link_code(session: Session, *, user: User, ttl_hours: int) -> str:
+    code = new_link_code()
+    user.link_code_hash = digest(code)
+    user.link_code_expires_at = utcnow() + timedelta(hours=ttl_hours)
+    return code
+
+
+def authenticate(session: Session, *, token: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    row = session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return row.user
+
+
+def redeem_link_code(session: Session, *, code: str, chat_id: int, via: Via) -> User | None:
+    """Link a Telegram chat to the user whose unexpired one-time code this is; the code is then spent."""
+    user = session.scalar(select(User).where(User.link_code_hash == digest(normalise_link_code(code))))
+    if user is None or user.link_code_expires_at is None or user.link_code_expires_at < utcnow():
+        return None
+    previous = session.scalar(select(User).where(User.telegram_chat_id == chat_id))
+    if previous is not None and previous.id != user.id:
+        previous.telegram_chat_id = None
+    user.telegram_chat_id = chat_id
+    user.link_code_hash = None
+    user.link_code_expires_at = None
+    audit.record(
+        session, actor=principal_of(user), action="telegram.linked", via=via, detail={"chat": "linked"}
+    )
+    return user

@@ -1,0 +1,162 @@
+"""Integration fixtures: a clean database and Redis for every test, the app, people, a real SMTP server."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from schemas.enums import Agency, Role, Via
+from schemas.settings import get_settings
+from services.app import create_app
+from services.db import session_scope
+from services.notifications.dispatch import QUEUE
+from services.redis_conn import get_redis
+from services.staff import service as staff
+from services.staff.schemas import TeamCreate, UserCreate
+from tests.conftest import Database, _reset_settings
+
+
+@pytest.fixture(autouse=True)
+def clean(database: Database, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    _reset_settings()
+    database.reset()
+    Redis.from_url(redis_url).flushdb()
+    yield
+    _reset_settings()
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+class Mailbox:
+    """Messages received by a real SMTP server on a loopback port."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Message]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
+    box = Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    _reset_settings()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+def run_worker() -> None:
+    """Drain the notifications queue with a real rq worker (in-process, so it shares this test's settings)."""
+    redis = get_redis()
+    SimpleWorker([Queue(QUEUE, connection=redis)], connection=redis).work(burst=True, with_scheduler=False)
+
+
+@dataclass
+class Person:
+    username: str
+    token: str
+    link_code: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class World:
+    """Builds teams and users through the same service functions the CLI uses."""
+
+    def team(self, code: str, *, agency: Agency = Agency.social_care, la: str | None = "CEC", duty: bool = False) -> str:
+        with session_scope() as session:
+            staff.create_team(
+                session,
+                data=TeamCreate(code=code, name=f"Team {code}", agency=agency, la_code=la, is_duty=duty),
+                actor=None,
+                via=Via.cli,
+            )
+        return code
+
+    def user(
+        self, username: str, *, role: Role, team: str, email: str | None = None, webhook: str | None = None
+    ) -> Person:
+        with session_scope() as session:
+            created = staff.create_user(
+                session,
+                data=UserCreate(
+                    username=username,
+                    display_name=username.title(),
+                    role=role,
+                    team_code=team,
+                    email=email,
+                    webhook_url=webhook,
+                ),
+                actor=None,
+                via=Via.cli,
+                link_code_ttl_hours=get_settings().link_code_ttl_hours,
+            )
+            return Person(username, created.token, created.link_code)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+YOUNG_PERSON = {
+    "nhs_number": "9990000018",
+    "given_name": "Alex",
+    "family_name": "Testperson",
+    "date_of_birth": "2005-03-14",
+    "responsible_la": "CEC",
+    "statuses": ["cp_plan"],
+}
+
+
+def attendance(source_id: str = "V0001", nhs_number: str = "9990000018", **extra: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "nhs_number": nhs_number,
+        "arrived_at": "2026-11-28T09:25:00+00:00",
+        "site_code": "RBT",
+        "setting": "emergency_department",
+        "reasons": ["overdose"],
+        "source": "RBT-EDIS",
+        "source_id": source_id,
+    }
+    body.update(extra)
+    return body

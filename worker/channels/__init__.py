@@ -1,0 +1,1 @@
+"""Outside channels, each behind the same small interface (`base.Transport`)."""

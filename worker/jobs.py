@@ -1,0 +1,92 @@
+"""rq jobs. Each is idempotent against the database: rq may run a job twice, a person sees one alert."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from schemas.enums import Via
+from schemas.settings import get_settings
+from services.clock import utcnow
+from services.db import session_scope
+from services.notifications import delivery
+from services.notifications.dispatch import enqueue_delivery
+from services.redis_conn import get_redis
+from worker.channels.base import TransportError
+from worker.channels.registry import transport_for
+from worker.messages import attendance_alert
+
+log = logging.getLogger(__name__)
+
+VIA = Via.worker
+
+
+def deliver(delivery_id: int) -> str:
+    """Send one delivery once: claim it, send it, record the outcome, and schedule a retry if due."""
+    settings = get_settings()
+    with session_scope() as session:
+        claimed = delivery.claim(session, delivery_id=delivery_id, now=utcnow())
+    if claimed is None:
+        log.info("delivery %s not due, already taken, finished or cancelled: nothing to do", delivery_id)
+        return "skipped"
+    message = attendance_alert(
+        notification_id=claimed.notification_id,
+        young_person_ref=claimed.young_person_ref,
+        public_base_url=settings.public_base_url,
+    )
+    started = time.monotonic()
+    try:
+        transport_for(claimed.channel, settings).send(address=claimed.address, message=message)
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded; unknown ones are retried
+        elapsed = int((time.monotonic() - started) * 1000)
+        error = exc if isinstance(exc, TransportError) else TransportError(f"{type(exc).__name__}: {exc}")
+        with session_scope() as session:
+            retry_at = delivery.record_failure(
+                session,
+                claimed=claimed,
+                error=str(error),
+                permanent=error.permanent,
+                retry_after=error.retry_after,
+                now=utcnow(),
+                duration_ms=elapsed,
+                max_attempts=settings.delivery_max_attempts,
+                retry_base_seconds=settings.delivery_retry_base_seconds,
+                retry_max_seconds=settings.delivery_retry_max_seconds,
+            )
+        if retry_at is not None:
+            enqueue_delivery(get_redis(), delivery_id=delivery_id, attempts=claimed.attempt, at=retry_at)
+            log.warning(
+                "delivery %s attempt %s failed, retry at %s: %s",
+                delivery_id,
+                claimed.attempt,
+                retry_at,
+                error,
+            )
+            return "retrying"
+        log.error("delivery %s gave up after attempt %s: %s", delivery_id, claimed.attempt, error)
+        return "failed"
+    with session_scope() as session:
+        delivery.record_success(
+            session, claimed=claimed, now=utcnow(), duration_ms=int((time.monotonic() - started) * 1000)
+        )
+    return "delivered"
+
+
+def sweep() -> int:
+    """Re-drive every delivery the database says is due but whose job was lost (Redis restarted, a worker
+    died mid-send, the API could not reach Redis). Returns how many were queued."""
+    settings = get_settings()
+    now = utcnow()
+    with session_scope() as session:
+        due = delivery.due_for_redrive(
+            session,
+            now=now,
+            grace_seconds=settings.sweep_interval_seconds,
+            lease_seconds=settings.delivery_lease_seconds,
+        )
+    slot = f"r{int(now.timestamp()) // settings.sweep_interval_seconds}"
+    redis = get_redis()
+    queued = sum(enqueue_delivery(redis, delivery_id=i, attempts=a, suffix=slot) for i, a in due)
+    if due:
+        log.warning("sweeper re-drove %s of %s overdue deliveries", queued, len(due))
+    return queued

@@ -1,0 +1,32 @@
+"""Entry points for the worker and the scheduler processes."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Queue, Worker
+from rq.cron import CronScheduler
+
+from schemas.settings import get_settings
+from services.notifications.dispatch import QUEUE
+from services.redis_conn import get_redis
+from worker import jobs
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(*, burst: bool = False) -> None:
+    """An rq worker on the notifications queue, with rq's scheduler for delayed retries."""
+    import services.models  # noqa: F401 - preload before forking, so each job starts fast
+
+    redis = get_redis()
+    worker = Worker([Queue(QUEUE, connection=redis)], connection=redis)
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+def run_scheduler() -> None:
+    """Periodic jobs: the sweeper that re-drives undelivered alerts."""
+    settings = get_settings()
+    scheduler = CronScheduler(connection=get_redis())
+    scheduler.register(jobs.sweep, QUEUE, interval=settings.sweep_interval_seconds, result_ttl=600)
+    scheduler.start()  # type: ignore[no-untyped-call]
