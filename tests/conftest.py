@@ -63,7 +63,9 @@ class Database:
         engine = create_engine(self.url)
         with engine.begin() as connection:
             tables = connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"
+                )
             ).scalars()
             names = ", ".join(f'"{t}"' for t in tables)
             if names:

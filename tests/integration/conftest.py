@@ -102,7 +102,9 @@ class Person:
 class World:
     """Builds teams and users through the same service functions the CLI uses."""
 
-    def team(self, code: str, *, agency: Agency = Agency.social_care, la: str | None = "CEC", duty: bool = False) -> str:
+    def team(
+        self, code: str, *, agency: Agency = Agency.social_care, la: str | None = "CEC", duty: bool = False
+    ) -> str:
         with session_scope() as session:
             staff.create_team(
                 session,

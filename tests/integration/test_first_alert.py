@@ -16,7 +16,9 @@ def _setup(client: TestClient, world: World) -> tuple[str, dict[str, str], dict[
     world.team("CEC-SG")
     world.team("RBT-LIA", la=None)
     lead = world.user("lead", role=Role.safeguarding_lead, team="CEC-SG")
-    social_worker = world.user("jsmith", role=Role.social_worker, team="CEC-CSC", email="jo.smith@example.org")
+    social_worker = world.user(
+        "jsmith", role=Role.social_worker, team="CEC-CSC", email="jo.smith@example.org"
+    )
     hospital = world.user("hosp", role=Role.liaison, team="RBT-LIA")
     created = client.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead.headers)
     assert created.status_code == 201, created.text
@@ -67,13 +69,18 @@ def test_attendance_reaches_the_lead_social_worker_by_email_and_is_acknowledged(
     assert again.status_code == 200
     assert again.json()["acknowledged_at"] == acked.json()["acknowledged_at"]
 
-    kinds = [e["kind"] for e in client.get(f"/api/v1/young-people/{ref}/chronology", headers=social_worker).json()["events"]]
+    kinds = [
+        e["kind"]
+        for e in client.get(f"/api/v1/young-people/{ref}/chronology", headers=social_worker).json()["events"]
+    ]
     assert kinds.count("attendance") == 1
     assert "notification_delivered" in kinds
     assert kinds[-1] == "acknowledged"
 
 
-def test_the_same_attendance_sent_twice_notifies_once(client: TestClient, world: World, mailbox: Mailbox) -> None:
+def test_the_same_attendance_sent_twice_notifies_once(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     _ref, _social_worker, hospital = _setup(client, world)
 
     first = client.post("/api/v1/attendances", json=attendance(), headers=hospital)
@@ -88,12 +95,23 @@ def test_the_same_attendance_sent_twice_notifies_once(client: TestClient, world:
     assert len(mailbox.wait_for(2, timeout=0.5)) == 1
 
 
-def test_alert_email_names_the_young_person_by_ref_only(client: TestClient, world: World, mailbox: Mailbox) -> None:
+def test_alert_email_names_the_young_person_by_ref_only(
+    client: TestClient, world: World, mailbox: Mailbox
+) -> None:
     ref, _social_worker, hospital = _setup(client, world)
     client.post("/api/v1/attendances", json=attendance(), headers=hospital)
     run_worker()
     [mail] = mailbox.wait_for(1)
     whole = mail.as_string()
-    for identifier in ("Alex", "Testperson", "9990000018", "999 000 0018", "2005-03-14", "14/03/2005", "RBT", "overdose"):
+    for identifier in (
+        "Alex",
+        "Testperson",
+        "9990000018",
+        "999 000 0018",
+        "2005-03-14",
+        "14/03/2005",
+        "RBT",
+        "overdose",
+    ):
         assert identifier.lower() not in whole.lower(), identifier
     assert re.search(re.escape(ref), whole)

@@ -1,5 +1,6 @@
 """Core schema: teams, staff users and tokens, young people and care teams, attendances,
-notifications with their deliveries and attempts, and the append-only audit trail, and each young person's chronology.
+notifications with their deliveries and attempts, each young person's chronology, and the append-only
+audit trail.
 
 Revision ID: 0001
 Revises:

@@ -1,0 +1,268 @@
+"""Benchmark: attendance ingest latency and attendance-to-mailbox alert latency, through the real stack.
+
+Starts `liaison run` (API + worker + scheduler; embedded Redis unless REDIS_URL is set; a SQLite file unless
+DATABASE_URL is set) in a temporary folder, with a real SMTP server (aiosmtpd) in this process. Registers
+young people with synthetic 999-range NHS numbers, then:
+  1. posts attendances one at a time and times each answer (the durable commit included);
+  2. posts a burst from several threads and measures throughput;
+  3. times, for every attendance, the answer to the email landing in the mailbox.
+
+    .venv/bin/python bench/alert_pipeline.py [--attendances 200] [--threads 8]
+
+Prints figures and their ratio to the targets in the README. Runs on loopback only and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes
+from pathlib import Path
+from typing import Any
+
+import httpx
+import nhs_number
+from aiosmtpd.controller import Controller
+
+TARGET_INGEST_P99_MS = 150.0
+TARGET_ALERT_P95_S = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def synthetic_nhs_numbers(count: int) -> list[str]:
+    numbers: list[str] = []
+    body = 1
+    while len(numbers) < count:
+        digits = f"999{body:06d}"
+        check = nhs_number.calculate_checksum(digits)
+        if check is not None and check != 10:
+            numbers.append(digits + str(check))
+        body += 1
+    return numbers
+
+
+class Mailbox:
+    def __init__(self) -> None:
+        self.received: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = message_from_bytes(envelope.content)
+        with self.lock:
+            self.received.setdefault(str(message["X-Liaison-Ref"]), time.perf_counter())
+        return "250 OK"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def cli(env: dict[str, str], cwd: Path, *args: str) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "services.cli", *args],
+        env=env,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--attendances", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    total = args.attendances
+
+    mailbox = Mailbox()
+    smtp_port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    api_port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="liaison-bench-"))
+    env = dict(os.environ, PORT=str(api_port), SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    stack = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "services.cli", "run"],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{api_port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if http.get("/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit("stack not ready in 60 s")
+                time.sleep(0.2)
+            cli(
+                env,
+                workdir,
+                "team",
+                "add",
+                "B-CSC",
+                "--name",
+                "Bench CSC",
+                "--agency",
+                "social_care",
+                "--la",
+                "B",
+            )
+            cli(
+                env,
+                workdir,
+                "team",
+                "add",
+                "B-SG",
+                "--name",
+                "Bench SG",
+                "--agency",
+                "social_care",
+                "--la",
+                "B",
+            )
+            cli(env, workdir, "team", "add", "B-ED", "--name", "Bench ED", "--agency", "acute_liaison")
+            lead = cli(
+                env,
+                workdir,
+                "user",
+                "add",
+                "lead",
+                "--name",
+                "Lead",
+                "--role",
+                "safeguarding_lead",
+                "--team",
+                "B-SG",
+            )
+            cli(
+                env,
+                workdir,
+                "user",
+                "add",
+                "sw",
+                "--name",
+                "SW",
+                "--role",
+                "social_worker",
+                "--team",
+                "B-CSC",
+                "--email",
+                "sw@example.org",
+            )
+            hosp = cli(
+                env, workdir, "user", "add", "ed", "--name", "ED", "--role", "liaison", "--team", "B-ED"
+            )
+            lead_h = {"Authorization": f"Bearer {lead['token']}"}
+            hosp_h = {"Authorization": f"Bearer {hosp['token']}"}
+            refs: list[str] = []
+            for number in synthetic_nhs_numbers(total):
+                ref = http.post(
+                    "/api/v1/young-people",
+                    headers=lead_h,
+                    json={
+                        "nhs_number": number,
+                        "given_name": "Bench",
+                        "family_name": "Person",
+                        "date_of_birth": "2009-01-01",
+                        "responsible_la": "B",
+                    },
+                ).json()["ref"]
+                http.post(
+                    f"/api/v1/young-people/{ref}/care-team",
+                    headers=lead_h,
+                    json={"username": "sw", "role": "lead_social_worker"},
+                ).raise_for_status()
+                refs.append(ref)
+            numbers = synthetic_nhs_numbers(total)
+
+            def post(i: int, client: httpx.Client) -> tuple[str, float, float]:
+                body = {
+                    "nhs_number": numbers[i],
+                    "arrived_at": "2026-11-28T09:25:00+00:00",
+                    "site_code": "RBT",
+                    "setting": "emergency_department",
+                    "reasons": ["self_harm"],
+                    "source": "bench",
+                    "source_id": f"A{i}",
+                }
+                start = time.perf_counter()
+                answer = client.post("/api/v1/attendances", headers=hosp_h, json=body)
+                end = time.perf_counter()
+                answer.raise_for_status()
+                return answer.json()["young_person_ref"], end - start, end
+
+            half = total // 2
+            sequential = [post(i, http) for i in range(half)]
+            burst_start = time.perf_counter()
+            local = threading.local()
+
+            def threaded(i: int) -> tuple[str, float, float]:
+                if not hasattr(local, "client"):
+                    local.client = httpx.Client(base_url=base, timeout=30)
+                return post(i, local.client)
+
+            with ThreadPoolExecutor(args.threads) as pool:
+                burst = list(pool.map(threaded, range(half, total)))
+            burst_seconds = time.perf_counter() - burst_start
+
+            accepted = {ref: at for ref, _, at in sequential + burst}
+            deadline = time.monotonic() + 120
+            while len(mailbox.received) < total and time.monotonic() < deadline:
+                time.sleep(0.1)
+            alert = [mailbox.received[r] - accepted[r] for r in accepted if r in mailbox.received]
+    finally:
+        stack.send_signal(signal.SIGINT)
+        stack.wait(30)
+        controller.stop()
+
+    ingest_ms = [s * 1000 for _, s, _ in sequential]
+    p99 = percentile(ingest_ms, 99)
+    p95_alert = percentile(alert, 95) if alert else float("inf")
+    db = os.environ.get("DATABASE_URL", "SQLite file").split("@")[-1]
+    print(
+        f"database: {db}; redis: {'REDIS_URL' if os.environ.get('REDIS_URL') else 'embedded'}; cores: {os.cpu_count()}"
+    )
+    print(
+        f"ingest, sequential ({half}): p50 {statistics.median(ingest_ms):.1f} ms, p95 "
+        f"{percentile(ingest_ms, 95):.1f} ms, p99 {p99:.1f} ms  (target p99 {TARGET_INGEST_P99_MS:.0f} ms: "
+        f"{p99 / TARGET_INGEST_P99_MS:.2f}x of budget)"
+    )
+    print(
+        f"ingest, {args.threads} threads ({total - half}): {(total - half) / burst_seconds:.1f} attendances/s"
+    )
+    print(
+        f"alert delivered by email: {len(alert)}/{total}; p50 {statistics.median(alert):.2f} s, p95 {p95_alert:.2f} s, "
+        f"max {max(alert):.2f} s  (target p95 {TARGET_ALERT_P95_S:.0f} s: {p95_alert / TARGET_ALERT_P95_S:.2f}x of budget)"
+    )
+    return 0 if len(alert) == total else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
