@@ -18,6 +18,7 @@ from services.migrate import upgrade
 from services.redis_conn import forget_clients
 
 FIXTURES = Path(__file__).parent / "fixtures"
+KEEP = "alembic_version"
 
 
 def _reset_settings() -> None:
@@ -63,9 +64,7 @@ class Database:
         engine = create_engine(self.url)
         with engine.begin() as connection:
             tables = connection.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'"
-                )
+                text(f"SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != {KEEP!r}")
             ).scalars()
             names = ", ".join(f'"{t}"' for t in tables)
             if names:
