@@ -1,0 +1,102 @@
+"""Settings: production refuses unsafe defaults, development runs on them, database URLs are normalised."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.settings import DEV_SECRET_KEY, Settings
+
+SAFE: dict[str, Any] = {
+    "liaison_env": "production",
+    "secret_key": "x" * 40,
+    "database_url": "postgresql://liaison@db.example.org/liaison",
+    "redis_url": "rediss://redis.example.org:6380/0",
+    "public_base_url": "https://liaison.example.org",
+    "smtp_host": "send.nhs.net",
+    "smtp_username": "liaison",
+    "smtp_password": "pw",
+}
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Only what a test passes counts: no variables or `.env` from the machine running the tests."""
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def make(**overrides: Any) -> Settings:
+    return Settings(**{**SAFE, **overrides})
+
+
+def test_a_safe_production_configuration_is_accepted() -> None:
+    settings = make()
+    assert settings.liaison_env == "production"
+    assert settings.database_url == "postgresql+psycopg://liaison@db.example.org/liaison"
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "named"),
+    [
+        ({"secret_key": DEV_SECRET_KEY}, "SECRET_KEY"),
+        ({"secret_key": "short-but-not-default"}, "SECRET_KEY"),
+        ({"database_url": "sqlite:///./liaison.db"}, "DATABASE_URL"),
+        ({"redis_url": None}, "REDIS_URL"),
+        ({"public_base_url": "http://liaison.example.org"}, "PUBLIC_BASE_URL"),
+        ({"smtp_host": "localhost", "smtp_username": None}, "SMTP_HOST"),
+        ({"telegram_bot_token": "123:abc", "telegram_api_base_url": "http://127.0.0.1:9999"}, "TELEGRAM_API_BASE_URL"),
+    ],
+)
+def test_production_refuses_each_unsafe_default_by_name(unsafe: dict[str, Any], named: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        make(**unsafe)
+    message = str(raised.value)
+    assert named in message
+    assert "LIAISON_ENV=production" in message
+
+
+def test_production_with_every_default_names_every_fault() -> None:
+    with pytest.raises(ValidationError) as raised:
+        Settings(liaison_env="production")
+    for named in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "SMTP_HOST"):
+        assert named in str(raised.value)
+
+
+def test_production_refusal_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIAISON_ENV", "production")
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        Settings()
+
+
+def test_development_runs_on_the_defaults() -> None:
+    settings = Settings()
+    assert settings.liaison_env == "development"
+    assert settings.is_sqlite
+    assert settings.redis_url is None
+    assert settings.secret_key.get_secret_value() == DEV_SECRET_KEY
+
+
+def test_the_secret_never_appears_in_the_settings_repr() -> None:
+    assert "x" * 40 not in repr(make())
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@h:5432/d", "postgresql+psycopg://u:p@h:5432/d"),
+        ("postgresql://u:p@h/d?sslmode=require", "postgresql+psycopg://u:p@h/d?sslmode=require"),
+        ("postgresql+psycopg://u@h/d", "postgresql+psycopg://u@h/d"),
+        ("sqlite:///./x.db", "sqlite:///./x.db"),
+    ],
+)
+def test_postgres_urls_are_normalised_to_psycopg(given: str, expected: str) -> None:
+    assert Settings(database_url=given).database_url == expected
+
+
+def test_database_url_from_the_environment_is_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@h/d")
+    assert Settings().database_url == "postgresql+psycopg://u@h/d"
