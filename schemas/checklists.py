@@ -201,7 +201,9 @@ def _condition_faults(item: Item, condition: EnableWhen, earlier: dict[str, Item
             if condition.operator not in ("=", "!="):
                 return [f"{where}: choice answers are compared with = or != only"]
             if condition.answer not in {o.code for o in target.options}:
-                return [f"{where}: enableWhen answer {condition.answer!r} is not an option of {target.link_id!r}"]
+                return [
+                    f"{where}: enableWhen answer {condition.answer!r} is not an option of {target.link_id!r}"
+                ]
         case ItemType.boolean:
             if not isinstance(condition.answer, bool) or condition.operator not in ("=", "!="):
                 return [f"{where}: enableWhen on boolean {target.link_id!r} needs = or != with true or false"]

@@ -125,7 +125,9 @@ def band_for(section: Section, score: int) -> Band:
     for threshold in section.thresholds:
         if score >= threshold.min and (threshold.max is None or score <= threshold.max):
             return threshold.band
-    raise ValueError(f"section {section.code}: no band covers score {score}")  # template validation stops this
+    raise ValueError(
+        f"section {section.code}: no band covers score {score}"
+    )  # template validation stops this
 
 
 def level_for(risk: Band, impact: Band) -> Band:
@@ -178,7 +180,8 @@ def _describe(result: SectionResult) -> str:
     if not result.contributions:
         return f"Section {result.code} ({result.title}) is {result.band} with score 0: no item raised it."
     raised = "; ".join(f"{c.text} (+{c.points})" for c in result.contributions)
-    return f"Section {result.code} ({result.title}) is {result.band} with score {result.score}, raised by: {raised}."
+    heading = f"Section {result.code} ({result.title}) is {result.band} with score {result.score}"
+    return f"{heading}, raised by: {raised}."
 
 
 def evaluate(template: Template, answers: Answers) -> Result:

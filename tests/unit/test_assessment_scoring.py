@@ -73,7 +73,11 @@ def test_high_result_explains_the_items_that_raised_it() -> None:
     result = rules.evaluate(TEMPLATE, answers)
     assert (result.risk.band, result.impact.band, result.level) == (H, H, H)
     assert result.risk.score == 9
-    assert [c.link_id for c in result.risk.contributions] == ["a.self_harm", "a.suicidal_thoughts", "a.domestic_abuse"]
+    assert [c.link_id for c in result.risk.contributions] == [
+        "a.self_harm",
+        "a.suicidal_thoughts",
+        "a.domestic_abuse",
+    ]
     assert "seen or heard domestic abuse" in result.explanation
     assert "(+3)" in result.explanation
     assert result.cetr_prompt
@@ -102,9 +106,12 @@ def test_completion_needs_required_items_needs_in_register_and_a_formulation() -
     assert any("'c.need.family' shows an unmet need (family)" in m for m in missing)
     assert any("risk formulation" in m for m in missing)
     answers["a.missing"] = "none"
-    assert rules.missing_for_completion(
-        TEMPLATE, answers, formulation="Stable at home.", registered_link_ids=["c.need.family"]
-    ) == []
+    assert (
+        rules.missing_for_completion(
+            TEMPLATE, answers, formulation="Stable at home.", registered_link_ids=["c.need.family"]
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Checklist templates: the bundled one loads, and bad templates are refused with messages naming the fault."""
+"""Checklist templates: the bundled one loads; bad templates are refused with messages naming the fault."""
 
 from __future__ import annotations
 
@@ -46,7 +46,10 @@ def _minimal() -> dict[str, Any]:
                 "section": "A",
                 "text": "One",
                 "type": "choice",
-                "options": [{"code": "no", "display": "No", "score": 0}, {"code": "yes", "display": "Yes", "score": 4}],
+                "options": [
+                    {"code": "no", "display": "No", "score": 0},
+                    {"code": "yes", "display": "Yes", "score": 4},
+                ],
             },
             {"linkId": "b.one", "section": "B", "text": "Two", "type": "boolean", "score": 2},
             {
