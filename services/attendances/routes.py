@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response, status
 from schemas.enums import Via
 from services.attendances import service as attendances
 from services.attendances.schemas import AttendanceAccepted, AttendanceCreate
+from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
 from services.notifications.dispatch import enqueue_committed
@@ -35,6 +36,15 @@ def record_attendance(
     null `id`, and nothing identifying kept.
     """
     if not access.may_record_attendance(principal):
+        audit.record(
+            session,
+            actor=principal,
+            action="attendance.record",
+            via=Via.api,
+            outcome="denied",
+            detail={"source": body.source},
+        )
+        session.commit()
         raise Forbidden("your role may not record attendances")
     recorded = attendances.record(session, data=body, actor=principal, via=Via.api)
     session.commit()

@@ -94,9 +94,8 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
 
 
 def _authorise(session: Session, principal: Principal, notification: Notification, action: str) -> None:
-    if principal.role == Role.integration:
-        raise Forbidden("integration accounts do not handle notifications")
-    if not _visible(session, principal, notification, {}):
+    integration = principal.role == Role.integration
+    if integration or not _visible(session, principal, notification, {}):
         audit.record(
             session,
             actor=principal,
@@ -106,4 +105,6 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             outcome="denied",
         )
         session.commit()
+        if integration:
+            raise Forbidden("integration accounts do not handle notifications")
         raise Forbidden("this notification is about a young person outside your care teams")

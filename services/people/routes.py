@@ -43,6 +43,15 @@ TeamManageable = Annotated[
 def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPrincipal) -> YoungPersonCreated:
     """Register a young person. The answer is an opaque `ref`, the only name chat and alerts ever use."""
     if not access.may_register(principal, body.responsible_la):
+        audit.record(
+            session,
+            actor=principal,
+            action="young_person.register",
+            via=Via.api,
+            outcome="denied",
+            detail={"responsible_la": body.responsible_la},
+        )
+        session.commit()
         raise Forbidden("your role may not register young people for this local authority")
     try:
         young_person = people.register(session, data=body, actor=principal, via=Via.api)

@@ -15,10 +15,12 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from redis import Redis
 from rq import Queue, SimpleWorker
+from sqlalchemy import select
 
 from schemas.enums import Agency, Role, Via
 from schemas.settings import get_settings
 from services.app import create_app
+from services.audit.models import AuditEvent
 from services.db import session_scope
 from services.notifications.dispatch import QUEUE
 from services.redis_conn import get_redis
@@ -162,3 +164,44 @@ def attendance(source_id: str = "V0001", nhs_number: str = "9990000018", **extra
     }
     body.update(extra)
     return body
+
+
+def audit_events(**where: Any) -> list[AuditEvent]:
+    """Audit events matching the given column values, oldest first (read straight from the database)."""
+    with session_scope() as session:
+        statement = select(AuditEvent).order_by(AuditEvent.id)
+        for column, value in where.items():
+            statement = statement.where(getattr(AuditEvent, column) == value)
+        return list(session.scalars(statement))
+
+
+@dataclass
+class Case:
+    """A registered young person with a lead social worker, and the people around them."""
+
+    ref: str
+    lead: Person
+    social_worker: Person
+    hospital: Person
+
+
+@pytest.fixture
+def case(client: TestClient, world: World) -> Case:
+    world.team("CEC-CSC")
+    world.team("CEC-SG")
+    world.team("RBT-LIA", la=None)
+    lead = world.user("lead", role=Role.safeguarding_lead, team="CEC-SG")
+    social_worker = world.user(
+        "jsmith", role=Role.social_worker, team="CEC-CSC", email="jo.smith@example.org"
+    )
+    hospital = world.user("hosp", role=Role.liaison, team="RBT-LIA")
+    created = client.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead.headers)
+    assert created.status_code == 201, created.text
+    ref = created.json()["ref"]
+    added = client.post(
+        f"/api/v1/young-people/{ref}/care-team",
+        json={"username": "jsmith", "role": "lead_social_worker"},
+        headers=lead.headers,
+    )
+    assert added.status_code == 201, added.text
+    return Case(ref, lead, social_worker, hospital)

@@ -20,7 +20,9 @@ DUTY = {"CEC": [50, 51], "FIF": [60]}
 
 
 def test_the_care_team_is_told_and_no_duty_team_when_there_is_a_lead() -> None:
-    got = select_recipients(members=[LEAD, CAMHS], responsible_la="CEC", residence_la=None, duty_users_by_la=DUTY)
+    got = select_recipients(
+        members=[LEAD, CAMHS], responsible_la="CEC", residence_la=None, duty_users_by_la=DUTY
+    )
     assert got == [
         Recipient(1, CareTeamRole.lead_social_worker, "care_team"),
         Recipient(2, CareTeamRole.camhs, "care_team"),

@@ -48,7 +48,10 @@ def test_a_safe_production_configuration_is_accepted() -> None:
         ({"redis_url": None}, "REDIS_URL"),
         ({"public_base_url": "http://liaison.example.org"}, "PUBLIC_BASE_URL"),
         ({"smtp_host": "localhost", "smtp_username": None}, "SMTP_HOST"),
-        ({"telegram_bot_token": "123:abc", "telegram_api_base_url": "http://127.0.0.1:9999"}, "TELEGRAM_API_BASE_URL"),
+        (
+            {"telegram_bot_token": "123:abc", "telegram_api_base_url": "http://127.0.0.1:9999"},
+            "TELEGRAM_API_BASE_URL",
+        ),
     ],
 )
 def test_production_refuses_each_unsafe_default_by_name(unsafe: dict[str, Any], named: str) -> None:
