@@ -120,3 +120,58 @@ class Via(StrEnum):
     worker = "worker"
     cli = "cli"
     mllp = "mllp"
+
+
+class AssessmentStatus(StrEnum):
+    draft = "draft"  # started, nothing answered yet
+    in_progress = "in_progress"
+    completed = "completed"
+    amended = "amended"  # completed, then superseded by a newer version; kept readable
+
+
+class NeedStatus(StrEnum):
+    open = "open"
+    in_progress = "in_progress"
+    met = "met"
+    cancelled = "cancelled"
+
+
+class EscalationLevel(StrEnum):
+    gateway = "gateway"  # Level 1: place-based Gateway meeting
+    resolution = "resolution"  # Level 2: when Gateway has not resolved the needs
+
+
+class EscalationStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+    raised = "raised"  # taken to Resolution (Level 2)
+
+
+class Thrive(StrEnum):
+    thriving = "thriving"
+    getting_advice = "getting_advice"
+    getting_help = "getting_help"
+    getting_more_help = "getting_more_help"
+    getting_risk_support = "getting_risk_support"
+
+
+class NotificationKind(StrEnum):
+    attendance = "attendance"
+    gateway = "gateway"
+    resolution = "resolution"
+    need_overdue = "need_overdue"
+    rescore = "rescore"
+
+    @property
+    def label(self) -> str:
+        """What people call this kind of notification: "Attendance alert", "Gateway referral"."""
+        return _KIND_LABELS[self.value]
+
+
+_KIND_LABELS = {
+    "attendance": "Attendance alert",
+    "gateway": "Gateway referral",
+    "resolution": "Resolution request",
+    "need_overdue": "Overdue need",
+    "rescore": "Re-score prompt",
+}

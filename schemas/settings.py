@@ -67,6 +67,36 @@ class Settings(BaseSettings):
 
     link_code_ttl_hours: int = Field(default=72, ge=1)
 
+    gateway_chairs: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Gateway (Level 1) chairs by local authority, as JSON: {"CEC": ["username"]}.',
+    )
+    assessment_rescore_after_days: int = Field(
+        default=90, ge=1, description="Prompt a re-score when the last completed assessment is older."
+    )
+    assessment_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for overdue needs and old scores."
+    )
+    recommendations_high: str = Field(
+        default=(
+            "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "
+            "Care, Education and Treatment Review if autism or a learning disability is recorded; first "
+            "confirm the MEDIUM and LOW recommendations are done."
+        )
+    )
+    recommendations_medium: str = Field(
+        default=(
+            "Share the assessment with the care team, agree a lead professional, make a multi-agency plan "
+            "for each unmet need and review it within four weeks; also do the LOW recommendations."
+        )
+    )
+    recommendations_low: str = Field(
+        default=(
+            "Share the assessment with the young person, family and care team, make sure each unmet need "
+            "has an owner, and re-score on any new attendance or change of home."
+        )
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, value: str) -> str:

@@ -1,5 +1,13 @@
 """Every table, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
+from services.assessments.models import (
+    Assessment,
+    AssessmentAnswer,
+    AssessmentTemplate,
+    Escalation,
+    ThriveRecord,
+    UnmetNeed,
+)
 from services.attendances.models import Attendance
 from services.audit.models import AuditEvent
 from services.chronology.models import ChronologyEntry
@@ -10,15 +18,21 @@ from services.staff.models import ApiToken, Team, User
 
 __all__ = [
     "ApiToken",
+    "Assessment",
+    "AssessmentAnswer",
+    "AssessmentTemplate",
     "Attendance",
     "AuditEvent",
     "Base",
     "CareTeamMember",
     "ChronologyEntry",
     "Delivery",
+    "Escalation",
     "DeliveryAttempt",
     "Notification",
     "Team",
+    "ThriveRecord",
+    "UnmetNeed",
     "User",
     "YoungPerson",
 ]

@@ -1,4 +1,7 @@
-"""Notification intents (one per recipient per attendance), their channel deliveries and every attempt."""
+"""Notification intents (one per recipient per event), their channel deliveries and every attempt.
+
+`dedup_key` makes each intent once: "attendance:<id>:<user>", "gateway:<id>:<user>", "rescore:...:<user>".
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from services.attendances.models import Attendance
 from services.clock import utcnow
 from services.db import Base, UTCDateTime
+from services.people.models import YoungPerson
 from services.staff.models import User
 
 
 class Notification(Base):
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("attendance_id", "recipient_id"),)
-
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    attendance_id: Mapped[int] = mapped_column(ForeignKey("attendances.id"), index=True)
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id"), index=True)
     young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     recipient_role: Mapped[str] = mapped_column(String(32))
@@ -30,7 +33,8 @@ class Notification(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_via: Mapped[str | None] = mapped_column(String(16))
 
-    attendance: Mapped[Attendance] = relationship(lazy="joined")
+    attendance: Mapped[Attendance | None] = relationship(lazy="joined")
+    young_person: Mapped[YoungPerson] = relationship(lazy="joined")
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id], lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="joined")
     deliveries: Mapped[list[Delivery]] = relationship(

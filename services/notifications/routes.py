@@ -28,7 +28,7 @@ def _visible(
         return True
     young_person_id = notification.young_person_id
     if young_person_id not in cache:
-        young_person = notification.attendance.young_person
+        young_person = notification.young_person
         cache[young_person_id] = access.may_view(principal, people.facts(session, young_person=young_person))
     return cache[young_person_id]
 
@@ -60,7 +60,7 @@ def list_notifications(
         for n in notifications.query(session, young_person_id=young_person_id, status=status, limit=limit)
         if _visible(session, principal, n, cache)
     ]
-    for ref in sorted({n.attendance.young_person.ref for n in found}):
+    for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=Via.api, ref=ref)
     session.commit()
     return [notifications.to_read(n) for n in found]
@@ -77,7 +77,7 @@ def read_notification(
         actor=principal,
         action="notification.read",
         via=Via.api,
-        ref=notification.attendance.young_person.ref,
+        ref=notification.young_person.ref,
     )
     session.commit()
     return notifications.to_read(notification)
@@ -101,7 +101,7 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             actor=principal,
             action=action,
             via=Via.api,
-            ref=notification.attendance.young_person.ref,
+            ref=notification.young_person.ref,
             outcome="denied",
         )
         session.commit()

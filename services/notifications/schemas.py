@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationStatus
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus
 
 
 class DeliveryRead(BaseModel):
@@ -20,7 +20,8 @@ class DeliveryRead(BaseModel):
 
 class NotificationRead(BaseModel):
     id: int
-    attendance_id: int
+    kind: NotificationKind
+    attendance_id: int | None
     young_person_ref: str
     recipient: str
     recipient_role: CareTeamRole

@@ -1,13 +1,15 @@
-"""Notification intents: made with the attendance in one transaction, read and acknowledged by people."""
+"""Notification intents: made with the event (an attendance, a Gateway referral, a prompt) in one
+transaction, read and acknowledged by people."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationStatus, Via
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
 from services.attendances.models import Attendance
 from services.audit import service as audit
 from services.chronology import service as chronology
@@ -52,14 +54,43 @@ def create_for_attendance(
         residence_la=young_person.residence_la,
         duty_users_by_la=_duty_users_by_la(session, la_codes=la_codes),
     )
+    return create(
+        session,
+        kind=NotificationKind.attendance,
+        young_person=young_person,
+        recipients=[(session.get_one(User, r.user_id), r.role) for r in recipients],
+        key=f"attendance:{attendance.id}",
+        attendance=attendance,
+    )
+
+
+def create(
+    session: Session,
+    *,
+    kind: NotificationKind,
+    young_person: YoungPerson,
+    recipients: Sequence[tuple[User, CareTeamRole]],
+    key: str,
+    attendance: Attendance | None = None,
+) -> list[int]:
+    """One notification of this kind per recipient, with one delivery per channel they can be reached on;
+    returns the delivery ids to send after commit. `key` names the event ("gateway:12"): a recipient
+    already told of that event is not told again."""
     delivery_ids: list[int] = []
-    for recipient in recipients:
-        user = session.get_one(User, recipient.user_id)
+    seen: set[int] = set()
+    for user, role in recipients:
+        dedup_key = f"{key}:{user.id}"
+        told = session.scalar(select(Notification.id).where(Notification.dedup_key == dedup_key))
+        if user.id in seen or told is not None:
+            continue
+        seen.add(user.id)
         notification = Notification(
+            dedup_key=dedup_key,
+            kind=str(kind),
             attendance=attendance,
             young_person_id=young_person.id,
             recipient=user,
-            recipient_role=recipient.role,
+            recipient_role=str(role),
         )
         session.add(notification)
         channels = rules.channels_for(
@@ -74,8 +105,8 @@ def create_for_attendance(
                 young_person_id=young_person.id,
                 at=utcnow(),
                 kind="notification_undeliverable",
-                summary=f"{user.display_name} ({recipient.role.label}) has no way to be alerted",
-                detail={"username": user.username},
+                summary=f"{user.display_name} ({role.label}) has no way to be sent: {kind.label.lower()}",
+                detail={"username": user.username, "notification_kind": str(kind)},
             )
         session.flush()
         delivery_ids.extend(d.id for d in notification.deliveries)
@@ -85,8 +116,9 @@ def create_for_attendance(
 def to_read(notification: Notification) -> NotificationRead:
     return NotificationRead(
         id=notification.id,
+        kind=NotificationKind(notification.kind),
         attendance_id=notification.attendance_id,
-        young_person_ref=notification.attendance.young_person.ref,
+        young_person_ref=notification.young_person.ref,
         recipient=notification.recipient.username,
         recipient_role=CareTeamRole(notification.recipient_role),
         status=NotificationStatus(notification.status),
@@ -129,7 +161,7 @@ def query(
 
 def acknowledge(session: Session, *, notification: Notification, actor: Principal, via: Via) -> bool:
     """Record who has taken this alert on; stops every channel not yet sent. False if it already was."""
-    ref = notification.attendance.young_person.ref
+    ref = notification.young_person.ref
     if notification.acknowledged_at is not None:
         audit.record(session, actor=actor, action="notification.acknowledge_repeat", via=via, ref=ref)
         return False
@@ -142,6 +174,7 @@ def acknowledge(session: Session, *, notification: Notification, actor: Principa
         if delivery.status in (DeliveryStatus.pending, DeliveryStatus.retrying):
             delivery.status = DeliveryStatus.cancelled
             delivery.next_attempt_at = None
+    label = NotificationKind(notification.kind).label
     on_behalf = (
         "" if actor.user_id == notification.recipient_id else f" for {notification.recipient.display_name}"
     )
@@ -150,7 +183,7 @@ def acknowledge(session: Session, *, notification: Notification, actor: Principa
         young_person_id=notification.young_person_id,
         at=now,
         kind="acknowledged",
-        summary=f"Attendance alert acknowledged by {actor.username}{on_behalf} via {via}",
+        summary=f"{label} acknowledged by {actor.username}{on_behalf} via {via}",
         detail={"notification_id": notification.id, "by": actor.username, "via": str(via)},
     )
     audit.record(
