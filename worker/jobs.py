@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 
 from schemas.enums import Via
 from schemas.settings import get_settings
@@ -72,11 +73,11 @@ def deliver(delivery_id: int) -> str:
     return "delivered"
 
 
-def sweep() -> int:
+def sweep(now: datetime | None = None) -> int:
     """Re-drive every delivery the database says is due but whose job was lost (Redis restarted, a worker
-    died mid-send, the API could not reach Redis). Returns how many were queued."""
+    died mid-send, the API could not reach Redis). Returns how many were queued. `now` is for tests."""
     settings = get_settings()
-    now = utcnow()
+    now = now or utcnow()
     with session_scope() as session:
         due = delivery.due_for_redrive(
             session,

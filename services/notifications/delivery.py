@@ -12,13 +12,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from schemas.enums import Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
+from schemas.enums import Channel, DeliveryStatus, NotificationStatus, Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import rules
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 
 CLAIMABLE = (DeliveryStatus.pending, DeliveryStatus.retrying)
+LOST = "worker lost during attempt"
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,10 @@ class Claimed:
     attempt: int
     channel: Channel
     notification_id: int
-    attendance_id: int | None
+    attendance_id: int
     young_person_ref: str
     recipient_username: str
     address: str
-    kind: NotificationKind = NotificationKind.attendance
 
 
 def _address(channel: Channel, notification: Notification) -> str | None:
@@ -79,10 +79,9 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         channel=channel,
         notification_id=notification.id,
         attendance_id=notification.attendance_id,
-        young_person_ref=notification.young_person.ref,
+        young_person_ref=notification.attendance.young_person.ref,
         recipient_username=notification.recipient.username,
         address=address,
-        kind=NotificationKind(notification.kind),
     )
     session.commit()
     return claimed
@@ -126,7 +125,7 @@ def record_success(session: Session, *, claimed: Claimed, now: datetime, duratio
             young_person_id=notification.young_person_id,
             at=now,
             kind="notification_delivered",
-            summary=f"{claimed.kind.label} delivered to {recipient.display_name} by {claimed.channel}",
+            summary=f"Attendance alert delivered to {recipient.display_name} by {claimed.channel}",
             detail={"notification_id": notification.id, "channel": str(claimed.channel)},
         )
     audit.record(
@@ -194,9 +193,7 @@ def record_failure(
                 young_person_id=notification.young_person_id,
                 at=now,
                 kind="notification_failed",
-                summary=(
-                    f"{claimed.kind.label} to {notification.recipient.display_name} could not be delivered"
-                ),
+                summary=f"Attendance alert to {notification.recipient.display_name} could not be delivered",
                 detail={"notification_id": notification.id},
             )
     return None
@@ -210,14 +207,25 @@ def due_for_redrive(
     them. `grace_seconds` gives the normally enqueued job its chance first."""
     grace = now - timedelta(seconds=grace_seconds)
     stale = now - timedelta(seconds=lease_seconds)
-    session.execute(
-        update(Delivery)
-        .where(Delivery.status == DeliveryStatus.sending, Delivery.claimed_at < stale)
-        .values(
-            status=DeliveryStatus.retrying, next_attempt_at=grace, last_error="worker lost during attempt"
+    lost = list(
+        session.scalars(
+            select(Delivery.id).where(Delivery.status == DeliveryStatus.sending, Delivery.claimed_at < stale)
         )
-        .execution_options(synchronize_session=False)
     )
+    if lost:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(lost), Delivery.status == DeliveryStatus.sending)
+            .values(status=DeliveryStatus.retrying, next_attempt_at=grace, last_error=LOST)
+            .execution_options(synchronize_session=False)
+        )
+        # The lost attempt is finished as lost, so its history does not read as still sending.
+        session.execute(
+            update(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id.in_(lost), DeliveryAttempt.outcome == "sending")
+            .values(outcome="lost", error=LOST, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
     rows = session.execute(
         select(Delivery.id, Delivery.attempts)
         .where(

@@ -51,6 +51,15 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        self.refuse: str | None = None  # e.g. "550 5.1.1 no such user": every recipient is refused so
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd API
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.refuse:
+            return self.refuse
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
         self.messages.append(message_from_bytes(envelope.content))
