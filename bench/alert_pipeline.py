@@ -3,11 +3,14 @@
 Starts `liaison run` (API + worker + scheduler; embedded Redis unless REDIS_URL is set; a SQLite file unless
 DATABASE_URL is set) in a temporary folder, with a real SMTP server (aiosmtpd) in this process. Registers
 young people with synthetic 999-range NHS numbers, then:
-  1. posts attendances one at a time and times each answer (the durable commit included);
-  2. posts a burst from several threads and measures throughput;
-  3. times, for every attendance, the answer to the email landing in the mailbox.
+  1. posts half the attendances one at a time, paced at --rate a second (5x the national design peak of
+     about 1 a second), timing each answer (the durable commit included) and each alert's arrival;
+  2. posts the other half as a burst from several threads: ingest throughput, and how fast the worker
+     drains the backlog of alerts.
 
-    .venv/bin/python bench/alert_pipeline.py [--attendances 200] [--threads 8]
+    .venv/bin/python bench/alert_pipeline.py [--attendances 200] [--threads 8] [--rate 5]
+
+Use an empty database: DATABASE_URL unset (a fresh SQLite file each run) or a newly created one.
 
 Prints figures and their ratio to the targets in the README. Runs on loopback only and stops by itself.
 """
@@ -90,6 +93,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attendances", type=int, default=200)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=5.0, help="paced attendances a second in phase 1")
     args = parser.parse_args()
     total = args.attendances
 
@@ -99,14 +103,16 @@ def main() -> int:
     controller.start()
     api_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="liaison-bench-"))
+    log = (workdir / "stack.log").open("w")
+    print(f"stack log: {workdir / 'stack.log'}")
     env = dict(os.environ, PORT=str(api_port), SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
     stack = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "services.cli", "run"],
         env=env,
         cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{api_port}"
     try:
@@ -219,7 +225,14 @@ def main() -> int:
                 return answer.json()["young_person_ref"], end - start, end
 
             half = total // 2
-            sequential = [post(i, http) for i in range(half)]
+            sequential = []
+            paced_start = time.perf_counter()
+            for i in range(half):
+                time.sleep(max(0.0, paced_start + i / args.rate - time.perf_counter()))
+                sequential.append(post(i, http))
+            deadline = time.monotonic() + 60
+            while len(mailbox.received) < half and time.monotonic() < deadline:
+                time.sleep(0.05)
             burst_start = time.perf_counter()
             local = threading.local()
 
@@ -232,11 +245,14 @@ def main() -> int:
                 burst = list(pool.map(threaded, range(half, total)))
             burst_seconds = time.perf_counter() - burst_start
 
-            accepted = {ref: at for ref, _, at in sequential + burst}
+            accepted = {ref: at for ref, _, at in sequential}
             deadline = time.monotonic() + 120
             while len(mailbox.received) < total and time.monotonic() < deadline:
                 time.sleep(0.1)
             alert = [mailbox.received[r] - accepted[r] for r in accepted if r in mailbox.received]
+            burst_refs = [ref for ref, _, _ in burst]
+            drained = [mailbox.received[r] for r in burst_refs if r in mailbox.received]
+            drain_seconds = (max(drained) - burst_start) if drained else float("inf")
     finally:
         stack.send_signal(signal.SIGINT)
         stack.wait(30)
@@ -258,10 +274,15 @@ def main() -> int:
         f"ingest, {args.threads} threads ({total - half}): {(total - half) / burst_seconds:.1f} attendances/s"
     )
     print(
-        f"alert delivered by email: {len(alert)}/{total}; p50 {statistics.median(alert):.2f} s, p95 {p95_alert:.2f} s, "
-        f"max {max(alert):.2f} s  (target p95 {TARGET_ALERT_P95_S:.0f} s: {p95_alert / TARGET_ALERT_P95_S:.2f}x of budget)"
+        f"alert by email at {args.rate:g}/s: {len(alert)}/{half} delivered; p50 {statistics.median(alert):.2f} s, "
+        f"p95 {p95_alert:.2f} s, max {max(alert):.2f} s  (target p95 {TARGET_ALERT_P95_S:.0f} s: "
+        f"{p95_alert / TARGET_ALERT_P95_S:.2f}x of budget)"
     )
-    return 0 if len(alert) == total else 1
+    print(
+        f"backlog of {len(burst_refs)} alerts drained in {drain_seconds:.1f} s: "
+        f"{len(drained) / drain_seconds:.1f} alerts/s with one worker process"
+    )
+    return 0 if len(mailbox.received) == total else 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -98,6 +99,17 @@ def session_scope() -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def _forget_pooled_connections_in_child() -> None:
+    # A forked process (an rq work horse) must not share its parent's sockets. Dropping the pool without
+    # closing keeps the parent's connections intact and the engine's warmed dialect state, so a job pays
+    # for one new connection (~8 ms on PostgreSQL) rather than a cold engine (~100 ms).
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_pooled_connections_in_child)
 
 
 def dispose_engines() -> None:

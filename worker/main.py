@@ -8,6 +8,7 @@ from rq import Queue, Worker
 from rq.cron import CronScheduler
 
 from schemas.settings import get_settings
+from services.db import get_engine
 from services.notifications.dispatch import QUEUE
 from services.redis_conn import get_redis
 from worker import jobs
@@ -19,6 +20,8 @@ def run_worker(*, burst: bool = False) -> None:
     """An rq worker on the notifications queue, with rq's scheduler for delayed retries."""
     import services.models  # noqa: F401 - preload before forking, so each job starts fast
 
+    with get_engine().connect():
+        pass  # warm the engine once here; each forked job then only opens a connection
     redis = get_redis()
     worker = Worker([Queue(QUEUE, connection=redis)], connection=redis)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
