@@ -58,7 +58,11 @@ def start(data_dir: Path, *, port: int | None = None, timeout: float = 15.0) -> 
         "--daemonize", "no",
         "--logfile", str(log_path),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 - our own bundled binary
+    # Its own process group, so a terminal's Ctrl-C does not stop Redis under the processes still using it;
+    # whoever started it stops it last.
+    process = subprocess.Popen(  # noqa: S603 - our own bundled binary
+        command, stdin=subprocess.DEVNULL, process_group=0
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
     deadline = time.monotonic() + timeout

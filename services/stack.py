@@ -25,7 +25,9 @@ class Child:
     restarts: list[float] = field(default_factory=list)
 
     def start(self, env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(self.argv, env=env)  # noqa: S603 - our own console commands
+        # A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and the
+        # children must instead be stopped by the supervisor, in order, while Redis is still up.
+        self.process = subprocess.Popen(self.argv, env=env, process_group=0)  # noqa: S603 - our own commands
 
 
 def _say(line: str) -> None:
@@ -35,6 +37,14 @@ def _say(line: str) -> None:
 
 def run(settings: Settings) -> int:
     """Migrate, start Redis if needed, then the API, worker and scheduler; stop them all on Ctrl-C."""
+    stopping = False
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
     ensure_current(settings.database_url)
     env = dict(os.environ)
     redis: embedded_redis.EmbeddedRedis | None = None
@@ -47,29 +57,22 @@ def run(settings: Settings) -> int:
         Child("worker", [*command, "worker"]),
         Child("scheduler", [*command, "scheduler"]),
     ]
-    stopping = False
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    for child in children:
-        child.start(env)
-    _say(f"liaison API      http://{settings.host}:{settings.port}  (docs at /docs, ready at /readyz)")
-    _say(f"database         {settings.database_url}")
-    _say(
-        f"redis            {env['REDIS_URL']}"
-        + ("  (embedded, files in " + str(settings.data_dir) + ")" if redis else "")
-    )
-    _say(
-        "processes        "
-        + ", ".join(f"{c.name} (pid {c.process.pid if c.process else '?'})" for c in children)
-    )
-    _say("Press Ctrl-C to stop everything.")
     exit_code = 0
     try:
+        for child in children:
+            if not stopping:
+                child.start(env)
+        _say(f"liaison API      http://{settings.host}:{settings.port}  (docs at /docs, ready at /readyz)")
+        _say(f"database         {settings.database_url}")
+        _say(
+            f"redis            {env['REDIS_URL']}"
+            + ("  (embedded, files in " + str(settings.data_dir) + ")" if redis else "")
+        )
+        _say(
+            "processes        "
+            + ", ".join(f"{c.name} (pid {c.process.pid if c.process else '?'})" for c in children)
+        )
+        _say("Press Ctrl-C to stop everything.")
         while not stopping:
             time.sleep(0.5)
             for child in children:
