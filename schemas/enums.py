@@ -44,6 +44,7 @@ class CareTeamRole(StrEnum):
     youth_justice = "youth_justice"
     other = "other"
     duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
+    gateway_chair = "gateway_chair"  # not a member: chairs the local Gateway meeting a referral goes to
 
     @property
     def label(self) -> str:

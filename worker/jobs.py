@@ -8,14 +8,15 @@ from datetime import datetime
 
 from schemas.enums import Via
 from schemas.settings import get_settings
+from services.assessments import needs
 from services.clock import utcnow
 from services.db import session_scope
 from services.notifications import delivery
-from services.notifications.dispatch import enqueue_delivery
+from services.notifications.dispatch import enqueue_committed, enqueue_delivery
 from services.redis_conn import get_redis
 from worker.channels.base import TransportError
 from worker.channels.registry import transport_for
-from worker.messages import attendance_alert
+from worker.messages import notification_message
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ def deliver(delivery_id: int) -> str:
     if claimed is None:
         log.info("delivery %s not due, already taken, finished or cancelled: nothing to do", delivery_id)
         return "skipped"
-    message = attendance_alert(
+    message = notification_message(
+        kind=str(claimed.kind),
         notification_id=claimed.notification_id,
         young_person_ref=claimed.young_person_ref,
         public_base_url=settings.public_base_url,
@@ -91,3 +93,16 @@ def sweep(now: datetime | None = None) -> int:
     if due:
         log.warning("sweeper re-drove %s of %s overdue deliveries", queued, len(due))
     return queued
+
+
+def check_needs_and_scores(now: datetime | None = None) -> int:
+    """Notify overdue unmet needs (each once) and prompt re-scores of old assessments (each once).
+    Returns how many deliveries were queued. `now` is for tests."""
+    settings = get_settings()
+    now = now or utcnow()
+    with session_scope() as session:
+        delivery_ids = needs.notify_overdue(session, now=now)
+        delivery_ids += needs.prompt_stale(
+            session, now=now, max_age_days=settings.assessment_rescore_after_days
+        )
+    return enqueue_committed(get_redis, delivery_ids)

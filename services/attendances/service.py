@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from schemas.enums import AttendanceReason, CareSetting, Via
+from services.assessments import needs
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
 from services.audit import service as audit
@@ -86,6 +87,13 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal, via: V
         session, attendance=attendance, young_person=young_person
     )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
+    delivery_ids += needs.prompt_rescore(
+        session,
+        young_person=young_person,
+        reason="an acute hospital attendance",
+        key=f"attendance:{attendance.id}",
+        at=attendance.arrived_at,
+    )
     reasons = ", ".join(str(AttendanceReason(r)).replace("_", " ") for r in attendance.reasons) or "not given"
     chronology.add(
         session,

@@ -82,3 +82,14 @@ def may_update(principal: Principal, case: CaseFacts) -> bool:
 
 def may_record_attendance(principal: Principal) -> bool:
     return principal.role in (Role.admin, Role.integration, Role.liaison, Role.clinician)
+
+
+ASSESSORS = frozenset(
+    {Role.liaison, Role.clinician, Role.social_worker, Role.team_manager, Role.safeguarding_lead, Role.admin}
+)
+
+
+def may_assess(principal: Principal, case: CaseFacts) -> bool:
+    """May start, answer, complete and amend needs assessments, keep the unmet-needs register, escalate
+    to Gateway or Resolution and record THRIVE groupings: an assessing role that may see the record."""
+    return principal.role in ASSESSORS and may_view(principal, case)

@@ -13,6 +13,7 @@ from services.chronology import service as chronology
 from services.chronology.schemas import Chronology, ChronologyEvent
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
 from services.errors import Forbidden
+from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people import service as people
 from services.people.models import YoungPerson
@@ -24,6 +25,7 @@ from services.people.schemas import (
     YoungPersonRead,
     YoungPersonUpdate,
 )
+from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1/young-people", tags=["young people"])
 
@@ -76,8 +78,12 @@ def change(
     body: YoungPersonUpdate, young_person: Updatable, session: SessionDep, principal: CurrentPrincipal
 ) -> YoungPersonRead:
     """Change details; a new `residence_la` or `responsible_la` is recorded as a move in the chronology."""
-    people.update(session, young_person=young_person, data=body, actor=principal, via=Via.api)
+    delivery_ids: list[int] = []
+    people.update(
+        session, young_person=young_person, data=body, actor=principal, via=Via.api, delivery_ids=delivery_ids
+    )
     session.commit()
+    enqueue_committed(get_redis, delivery_ids)
     return people.to_read(young_person)
 
 

@@ -50,8 +50,8 @@ class CareTeamMemberCreate(BaseModel):
     @field_validator("role")
     @classmethod
     def _not_duty(cls, value: CareTeamRole) -> CareTeamRole:
-        if value == CareTeamRole.duty:
-            raise ValueError("duty is assigned by the service, not a care-team role")
+        if value in (CareTeamRole.duty, CareTeamRole.gateway_chair):
+            raise ValueError(f"{value} is assigned by the service, not a care-team role")
         return value
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, Via, YoungPersonStatus
+from services.assessments import needs
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
@@ -116,9 +117,17 @@ def register(session: Session, *, data: YoungPersonCreate, actor: Principal, via
 
 
 def update(
-    session: Session, *, young_person: YoungPerson, data: YoungPersonUpdate, actor: Principal, via: Via
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    data: YoungPersonUpdate,
+    actor: Principal,
+    via: Via,
+    delivery_ids: list[int] | None = None,
 ) -> YoungPerson:
-    """Apply a change. A new residence or responsible local authority is a move and enters the chronology."""
+    """Apply a change. A new residence or responsible local authority is a move and enters the chronology;
+    a new residence also prompts a re-score of the needs assessment, whose deliveries are added to
+    `delivery_ids` for the caller to send after commit."""
     changes = data.model_dump(exclude_unset=True)
     if changes.get("responsible_la", "") is None:
         raise Conflict("responsible_la cannot be removed")
@@ -135,6 +144,16 @@ def update(
                 summary=f"Change of {label}: {before or 'none'} to {changes[field] or 'none'}",
                 detail={"field": field, "from": before, "to": changes[field]},
             )
+            if field == "residence_la":
+                prompted = needs.prompt_rescore(
+                    session,
+                    young_person=young_person,
+                    reason=f"a change of residence local authority to {changes[field] or 'none'}",
+                    key=f"residence:{young_person.id}:{now.isoformat()}",
+                    at=now,
+                )
+                if delivery_ids is not None:
+                    delivery_ids.extend(prompted)
     if "statuses" in changes and changes["statuses"] is not None:
         changes["statuses"] = sorted({str(YoungPersonStatus(s)) for s in changes["statuses"]})
         if changes["statuses"] != sorted(young_person.statuses):

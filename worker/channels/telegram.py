@@ -28,6 +28,8 @@ def acknowledge_callback(notification_id: int) -> str:
 
 
 def alert_text(message: AlertMessage) -> str:
+    if message.kind != "attendance":
+        return message.text[:TEXT_LIMIT]
     return (
         f"Acute attendance: {message.young_person_ref}\n"
         "A young person on your caseload has attended an acute hospital setting. "

@@ -17,7 +17,7 @@ SIGNATURE_HEADER = "X-Liaison-Signature"
 def body_for(message: AlertMessage) -> bytes:
     return json.dumps(
         {
-            "type": "attendance.alert",
+            "type": f"{message.kind}.alert",
             "notification_id": message.notification_id,
             "young_person_ref": message.young_person_ref,
             "acknowledge_url": message.acknowledge_url,
