@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from schemas.enums import Channel, DeliveryStatus, NotificationStatus, Via
+from schemas.enums import Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import rules
@@ -30,10 +30,11 @@ class Claimed:
     attempt: int
     channel: Channel
     notification_id: int
-    attendance_id: int
+    attendance_id: int | None
     young_person_ref: str
     recipient_username: str
     address: str
+    kind: NotificationKind = NotificationKind.attendance
 
 
 def _address(channel: Channel, notification: Notification) -> str | None:
@@ -79,9 +80,10 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         channel=channel,
         notification_id=notification.id,
         attendance_id=notification.attendance_id,
-        young_person_ref=notification.attendance.young_person.ref,
+        young_person_ref=notification.young_person.ref,
         recipient_username=notification.recipient.username,
         address=address,
+        kind=NotificationKind(notification.kind),
     )
     session.commit()
     return claimed
@@ -125,7 +127,7 @@ def record_success(session: Session, *, claimed: Claimed, now: datetime, duratio
             young_person_id=notification.young_person_id,
             at=now,
             kind="notification_delivered",
-            summary=f"Attendance alert delivered to {recipient.display_name} by {claimed.channel}",
+            summary=f"{claimed.kind.label} delivered to {recipient.display_name} by {claimed.channel}",
             detail={"notification_id": notification.id, "channel": str(claimed.channel)},
         )
     audit.record(
@@ -193,7 +195,9 @@ def record_failure(
                 young_person_id=notification.young_person_id,
                 at=now,
                 kind="notification_failed",
-                summary=f"Attendance alert to {notification.recipient.display_name} could not be delivered",
+                summary=(
+                    f"{claimed.kind.label} to {notification.recipient.display_name} could not be delivered"
+                ),
                 detail={"notification_id": notification.id},
             )
     return None
