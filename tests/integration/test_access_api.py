@@ -209,12 +209,6 @@ def test_registering_twice_is_409_with_the_existing_ref(client: TestClient, case
     assert event.young_person_ref == case.ref and event.actor_username == "lead"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, not fixed here: GET /notifications applies `limit` before the visibility filter "
-    "(services/notifications/routes.py + service.query, being generalised in parallel), so newer "
-    "notifications about other people's young people hide your own",
-)
 def test_the_newest_notification_you_may_see_is_listed_whatever_others_receive(
     client: TestClient, world: World, case: Case
 ) -> None:

@@ -161,3 +161,18 @@ def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack,
             os.kill(pid, 0)
     shutdown = stack.output().split("stopping ...", 1)[1]
     assert "Traceback" not in shutdown and "ConnectionError" not in shutdown, shutdown
+
+
+def test_killing_the_supervisor_outright_stops_the_api_and_the_embedded_redis(stack: Stack) -> None:
+    api = f"http://127.0.0.1:{stack.env['PORT']}"
+    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 60, "ready", stack)
+    redis_port = stack.redis_port()
+
+    stack.process.kill()  # SIGKILL to the supervisor alone: no chance to clean up
+    stack.process.wait()
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (_listening(int(stack.env["PORT"])) or _listening(redis_port)):
+        time.sleep(0.2)
+    assert not _listening(int(stack.env["PORT"])), "the API outlived its supervisor"
+    assert not _listening(redis_port), "the embedded Redis outlived its supervisor"
