@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from services.assessments.fhir_routes import router as fhir_router
 from services.assessments.routes import router as assessments_router
 from services.attendances.routes import router as attendances_router
 from services.db import get_engine
@@ -29,7 +30,8 @@ chronology. Alerts and chat carry only the opaque case `ref`.
 
 def create_app() -> FastAPI:
     app = FastAPI(title="liaison", version="0.1.0", description=DESCRIPTION)
-    for router in (people_router, attendances_router, notifications_router, staff_router, assessments_router):
+    routers = (people_router, attendances_router, notifications_router, staff_router, assessments_router)
+    for router in (*routers, fhir_router):
         app.include_router(router)
 
     @app.exception_handler(DomainError)
