@@ -7,35 +7,13 @@ import re
 
 from fastapi.testclient import TestClient
 
-from schemas.enums import Role
-from tests.integration.conftest import YOUNG_PERSON, Mailbox, World, attendance, run_worker
-
-
-def _setup(client: TestClient, world: World) -> tuple[str, dict[str, str], dict[str, str]]:
-    world.team("CEC-CSC")
-    world.team("CEC-SG")
-    world.team("RBT-LIA", la=None)
-    lead = world.user("lead", role=Role.safeguarding_lead, team="CEC-SG")
-    social_worker = world.user(
-        "jsmith", role=Role.social_worker, team="CEC-CSC", email="jo.smith@example.org"
-    )
-    hospital = world.user("hosp", role=Role.liaison, team="RBT-LIA")
-    created = client.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead.headers)
-    assert created.status_code == 201, created.text
-    ref = created.json()["ref"]
-    added = client.post(
-        f"/api/v1/young-people/{ref}/care-team",
-        json={"username": "jsmith", "role": "lead_social_worker"},
-        headers=lead.headers,
-    )
-    assert added.status_code == 201, added.text
-    return ref, social_worker.headers, hospital.headers
+from tests.integration.conftest import Case, Mailbox, attendance, run_worker
 
 
 def test_attendance_reaches_the_lead_social_worker_by_email_and_is_acknowledged(
-    client: TestClient, world: World, mailbox: Mailbox
+    client: TestClient, case: Case, mailbox: Mailbox
 ) -> None:
-    ref, social_worker, hospital = _setup(client, world)
+    ref, social_worker, hospital = case.ref, case.social_worker.headers, case.hospital.headers
 
     accepted = client.post("/api/v1/attendances", json=attendance(), headers=hospital)
     assert accepted.status_code == 202
@@ -79,9 +57,9 @@ def test_attendance_reaches_the_lead_social_worker_by_email_and_is_acknowledged(
 
 
 def test_the_same_attendance_sent_twice_notifies_once(
-    client: TestClient, world: World, mailbox: Mailbox
+    client: TestClient, case: Case, mailbox: Mailbox
 ) -> None:
-    _ref, _social_worker, hospital = _setup(client, world)
+    hospital = case.hospital.headers
 
     first = client.post("/api/v1/attendances", json=attendance(), headers=hospital)
     second = client.post("/api/v1/attendances", json=attendance(), headers=hospital)
@@ -96,9 +74,9 @@ def test_the_same_attendance_sent_twice_notifies_once(
 
 
 def test_alert_email_names_the_young_person_by_ref_only(
-    client: TestClient, world: World, mailbox: Mailbox
+    client: TestClient, case: Case, mailbox: Mailbox
 ) -> None:
-    ref, _social_worker, hospital = _setup(client, world)
+    ref, hospital = case.ref, case.hospital.headers
     client.post("/api/v1/attendances", json=attendance(), headers=hospital)
     run_worker()
     [mail] = mailbox.wait_for(1)
