@@ -214,3 +214,31 @@ def case(client: TestClient, world: World) -> Case:
     )
     assert added.status_code == 201, added.text
     return Case(ref, lead, social_worker, hospital)
+
+
+def add_care_coordinator(client: TestClient, world: World, case: Case) -> Person:
+    """A hospital liaison nurse who coordinates the young person's care."""
+    nurse = world.user("nurse", role=Role.liaison, team="RBT-LIA", email="nurse@example.org")
+    added = client.post(
+        f"/api/v1/young-people/{case.ref}/care-team",
+        json={"username": "nurse", "role": "care_coordinator"},
+        headers=case.lead.headers,
+    )
+    assert added.status_code == 201, added.text
+    return nurse
+
+
+def start_and_answer(client: TestClient, person: Person, ref: str, answers: dict[str, Any]) -> int:
+    """Start an assessment through the API and save each answer; returns its id."""
+    started = client.post(f"/api/v1/young-people/{ref}/assessments", json={}, headers=person.headers)
+    assert started.status_code == 201, started.text
+    assert started.json()["status"] == "draft"
+    assessment_id = int(started.json()["id"])
+    for link_id, value in answers.items():
+        saved = client.put(
+            f"/api/v1/assessments/{assessment_id}/answers/{link_id}",
+            json={"value": value},
+            headers=person.headers,
+        )
+        assert saved.status_code == 200, saved.text
+    return assessment_id

@@ -12,7 +12,16 @@ from fastapi.testclient import TestClient
 from schemas.checklists import ItemType, bundled_templates
 from schemas.enums import Role
 from services.clock import utcnow
-from tests.integration.conftest import Case, Mailbox, Person, World, audit_events, run_worker
+from tests.integration.conftest import (
+    Case,
+    Mailbox,
+    Person,
+    World,
+    add_care_coordinator,
+    audit_events,
+    run_worker,
+    start_and_answer,
+)
 from worker import jobs
 
 TEMPLATE = bundled_templates()[0]
@@ -46,35 +55,13 @@ def liaison(client: TestClient, world: World, case: Case, monkeypatch: pytest.Mo
     world.team("CEC-GW")
     world.user("chair", role=Role.team_manager, team="CEC-GW", email="gateway.chair@example.org")
     monkeypatch.setenv("GATEWAY_CHAIRS", '{"CEC": ["chair"]}')
-    nurse = world.user("nurse", role=Role.liaison, team="RBT-LIA", email="nurse@example.org")
-    added = client.post(
-        f"/api/v1/young-people/{case.ref}/care-team",
-        json={"username": "nurse", "role": "care_coordinator"},
-        headers=case.lead.headers,
-    )
-    assert added.status_code == 201, added.text
-    return nurse
-
-
-def _fill(client: TestClient, person: Person, ref: str, answers: dict[str, Any]) -> int:
-    started = client.post(f"/api/v1/young-people/{ref}/assessments", json={}, headers=person.headers)
-    assert started.status_code == 201, started.text
-    assert started.json()["status"] == "draft"
-    assessment_id = int(started.json()["id"])
-    for link_id, value in answers.items():
-        saved = client.put(
-            f"/api/v1/assessments/{assessment_id}/answers/{link_id}",
-            json={"value": value},
-            headers=person.headers,
-        )
-        assert saved.status_code == 200, saved.text
-    return assessment_id
+    return add_care_coordinator(client, world, case)
 
 
 def test_a_high_result_is_a_gateway_referral_that_reaches_the_care_team_and_the_chair(
     client: TestClient, case: Case, liaison: Person, mailbox: Mailbox
 ) -> None:
-    assessment_id = _fill(client, liaison, case.ref, _answers(HIGH_ANSWERS))
+    assessment_id = start_and_answer(client, liaison, case.ref, _answers(HIGH_ANSWERS))
     refused = client.post(
         f"/api/v1/assessments/{assessment_id}/complete", json={"formulation": "x"}, headers=liaison.headers
     )
@@ -130,7 +117,7 @@ def test_a_high_result_is_a_gateway_referral_that_reaches_the_care_team_and_the_
 def test_outside_the_care_team_starting_or_reading_is_refused_and_audited(
     client: TestClient, world: World, case: Case, liaison: Person
 ) -> None:
-    assessment_id = _fill(client, liaison, case.ref, {"a.self_harm": "once"})
+    assessment_id = start_and_answer(client, liaison, case.ref, {"a.self_harm": "once"})
     world.team("OTHER-LIA", la=None)
     outsider = world.user("outsider", role=Role.liaison, team="OTHER-LIA")
     started = client.post(f"/api/v1/young-people/{case.ref}/assessments", json={}, headers=outsider.headers)
@@ -149,7 +136,7 @@ def test_outside_the_care_team_starting_or_reading_is_refused_and_audited(
 def test_answers_keep_their_history_and_amending_keeps_the_old_version(
     client: TestClient, case: Case, liaison: Person
 ) -> None:
-    assessment_id = _fill(client, liaison, case.ref, _answers({"a.self_harm": "once"}))
+    assessment_id = start_and_answer(client, liaison, case.ref, _answers({"a.self_harm": "once"}))
     client.put(
         f"/api/v1/assessments/{assessment_id}/answers/a.self_harm",
         json={"value": "none"},
@@ -185,7 +172,7 @@ def test_answers_keep_their_history_and_amending_keeps_the_old_version(
 def test_an_overdue_need_is_notified_once_to_the_care_coordinator(
     client: TestClient, case: Case, liaison: Person, mailbox: Mailbox
 ) -> None:
-    assessment_id = _fill(client, liaison, case.ref, {"c.need.education": True})
+    assessment_id = start_and_answer(client, liaison, case.ref, {"c.need.education": True})
     due = (utcnow() + timedelta(days=3)).date()
     client.post(
         f"/api/v1/assessments/{assessment_id}/needs",
@@ -266,7 +253,7 @@ def test_a_used_template_version_cannot_change(client: TestClient, case: Case, l
     from services.db import session_scope
     from services.errors import Conflict
 
-    _fill(client, liaison, case.ref, {})
+    start_and_answer(client, liaison, case.ref, {})
     edited = TEMPLATE.model_copy(update={"title": "Edited title, same version"})
     with session_scope() as session, pytest.raises(Conflict, match="give the edited template a new version"):
         templates.store(session, template=edited)

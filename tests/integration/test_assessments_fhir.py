@@ -13,7 +13,14 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from schemas.checklists import ItemType, bundled_templates
 from schemas.enums import Role
 from services.assessments import fhir
-from tests.integration.conftest import Case, Person, World, audit_events
+from tests.integration.conftest import (
+    Case,
+    Person,
+    World,
+    add_care_coordinator,
+    audit_events,
+    start_and_answer,
+)
 
 TEMPLATE = bundled_templates()[0]
 FHIR_JSON = "application/fhir+json"
@@ -37,27 +44,11 @@ def _answers() -> dict[str, Any]:
 
 @pytest.fixture
 def nurse(client: TestClient, world: World, case: Case) -> Person:
-    nurse = world.user("nurse", role=Role.liaison, team="RBT-LIA", email="nurse@example.org")
-    added = client.post(
-        f"/api/v1/young-people/{case.ref}/care-team",
-        json={"username": "nurse", "role": "care_coordinator"},
-        headers=case.lead.headers,
-    )
-    assert added.status_code == 201, added.text
-    return nurse
+    return add_care_coordinator(client, world, case)
 
 
 def _completed(client: TestClient, person: Person, ref: str, answers: dict[str, Any]) -> int:
-    started = client.post(f"/api/v1/young-people/{ref}/assessments", json={}, headers=person.headers)
-    assert started.status_code == 201, started.text
-    assessment_id = int(started.json()["id"])
-    for link_id, value in answers.items():
-        saved = client.put(
-            f"/api/v1/assessments/{assessment_id}/answers/{link_id}",
-            json={"value": value},
-            headers=person.headers,
-        )
-        assert saved.status_code == 200, saved.text
+    assessment_id = start_and_answer(client, person, ref, answers)
     done = client.post(
         f"/api/v1/assessments/{assessment_id}/complete",
         json={"formulation": "Settled at home; protective: sister, school."},
