@@ -25,6 +25,8 @@ def attendance_alert(*, notification_id: int, young_person_ref: str, public_base
         f"A young person on your caseload ({young_person_ref}) has attended an acute hospital setting.\n"
         "Please acknowledge this alert so the hospital and the care team know it has been received,\n"
         "then review the chronology and the discharge plan in liaison.\n"
+        "The care coordinator (or, where none is named, the lead social worker) is asked to re-score\n"
+        "the needs assessment.\n"
         "\n"
         f"Alert number: {notification_id}\n"
         f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"

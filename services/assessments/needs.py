@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,10 +13,10 @@ from services.assessments import templates
 from services.assessments.models import Assessment, ThriveRecord, UnmetNeed
 from services.audit import service as audit
 from services.chronology import service as chronology
+from services.chronology.models import ChronologyEntry
 from services.clock import utcnow
 from services.errors import Invalid, NotFound
 from services.notifications import service as notifications
-from services.notifications.models import Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
@@ -172,34 +173,72 @@ def notify_overdue(session: Session, *, now: datetime) -> list[int]:
 
 
 def prompt_rescore(
-    session: Session, *, young_person: YoungPerson, reason: str, key: str, at: datetime
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    reason: str,
+    key: str,
+    at: datetime,
+    told_already: Collection[int] = (),
 ) -> list[int]:
     """Ask the care coordinator to re-score the needs assessment. `key` names the event that prompted it
-    ("attendance:7", "residence:12", "stale:3"): an event prompts once."""
-    recipients = coordinators(young_person, fallback=False)
-    if not recipients:
-        return []  # nobody coordinates care: the attendance or move itself is already in the chronology
-    already = session.scalar(
-        select(Notification.id).where(Notification.dedup_key.startswith(f"rescore:{key}:"))
+    ("attendance:7", "residence:12", "stale:3"): an event prompts once.
+
+    When nobody coordinates care, the lead social worker is asked instead, and the chronology flags the
+    missing coordinator (the review found nobody coordinated Jez's care). People in `told_already` already
+    have a message about this event that asks for the re-score (an attendance alert does), so they get no
+    second one."""
+    if _prompted_already(session, young_person_id=young_person.id, key=key):
+        return []
+    recipients = coordinators(young_person, fallback=True)
+    coordinated = any(role == CareTeamRole.care_coordinator for _, role in recipients)
+    to_tell = [(user, role) for user, role in recipients if user.id not in told_already]
+    delivery_ids = (
+        notifications.create(
+            session,
+            kind=NotificationKind.rescore,
+            young_person=young_person,
+            recipients=to_tell,
+            key=f"rescore:{key}",
+        )
+        if to_tell
+        else []
     )
-    if already is not None:
-        return []  # this event has prompted already
-    delivery_ids = notifications.create(
-        session,
-        kind=NotificationKind.rescore,
-        young_person=young_person,
-        recipients=recipients,
-        key=f"rescore:{key}",
-    )
+    asked = ", ".join(sorted(user.username for user, _ in recipients))
+    if coordinated:
+        summary = f"Care coordinator ({asked}) asked to re-score the needs assessment: {reason}"
+    elif recipients:
+        summary = (
+            f"No care coordinator is named, so the lead social worker ({asked}) was asked to re-score "
+            f"the needs assessment: {reason}"
+        )
+    else:
+        summary = f"Nobody could be asked to re-score the needs assessment after {reason}"
+    detail = {"reason": reason, "event": key, "asked": sorted(u.username for u, _ in recipients)}
     chronology.add(
-        session,
-        young_person_id=young_person.id,
-        at=at,
-        kind="rescore_prompt",
-        summary=f"Care coordinator asked to re-score the needs assessment: {reason}",
-        detail={"reason": reason, "event": key},
+        session, young_person_id=young_person.id, at=at, kind="rescore_prompt", summary=summary, detail=detail
     )
+    if not coordinated:
+        chronology.add(
+            session,
+            young_person_id=young_person.id,
+            at=at,
+            kind="no_care_coordinator",
+            summary="No care coordinator is named for this young person: "
+            "the care team should name one (a single point of contact)",
+            detail={"event": key},
+        )
     return delivery_ids
+
+
+def _prompted_already(session: Session, *, young_person_id: int, key: str) -> bool:
+    """Whether this event has prompted a re-score before (the chronology records every prompt)."""
+    details = session.scalars(
+        select(ChronologyEntry.detail).where(
+            ChronologyEntry.young_person_id == young_person_id, ChronologyEntry.kind == "rescore_prompt"
+        )
+    )
+    return any(detail.get("event") == key for detail in details)
 
 
 def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> list[int]:

@@ -87,12 +87,16 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal, via: V
         session, attendance=attendance, young_person=young_person
     )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
+    alerted = session.scalars(
+        select(Notification.recipient_id).where(Notification.attendance_id == attendance.id)
+    )
     delivery_ids += needs.prompt_rescore(
         session,
         young_person=young_person,
         reason="an acute hospital attendance",
         key=f"attendance:{attendance.id}",
         at=attendance.arrived_at,
+        told_already=set(alerted),  # the attendance alert itself asks for the re-score
     )
     reasons = ", ".join(str(AttendanceReason(r)).replace("_", " ") for r in attendance.reasons) or "not given"
     chronology.add(

@@ -202,6 +202,13 @@ def test_an_overdue_need_is_notified_once_to_the_care_coordinator(
     assert need["overdue"] is False  # today it is not yet due; the job ran in the future
 
 
+def _chronology(client: TestClient, ref: str, person: Person) -> list[dict[str, Any]]:
+    answer = client.get(f"/api/v1/young-people/{ref}/chronology", headers=person.headers)
+    assert answer.status_code == 200, answer.text
+    events: list[dict[str, Any]] = answer.json()["events"]
+    return events
+
+
 def test_an_attendance_and_a_move_prompt_the_care_coordinator_to_re_score(
     client: TestClient, case: Case, liaison: Person, mailbox: Mailbox
 ) -> None:
@@ -216,15 +223,70 @@ def test_an_attendance_and_a_move_prompt_the_care_coordinator_to_re_score(
     )
     assert moved.status_code == 200
     run_worker()
-    subjects = sorted(m["Subject"] for m in mailbox.wait_for(4) if m["To"] == "nurse@example.org")
-    assert sum("Re-score" in s for s in subjects) == 2
-    kinds = [
-        e["kind"]
-        for e in client.get(f"/api/v1/young-people/{case.ref}/chronology", headers=liaison.headers).json()[
-            "events"
-        ]
+    mails = mailbox.wait_for(3)  # lead social worker: the alert; coordinator: the alert, then the move
+    to_nurse = [m for m in mails if m["To"] == "nurse@example.org"]
+    assert [("Acute attendance" in m["Subject"], "Re-score" in m["Subject"]) for m in to_nurse] == [
+        (True, False),
+        (False, True),
     ]
-    assert kinds.count("rescore_prompt") == 2
+    assert "asked to re-score" in to_nurse[0].get_payload(decode=True).decode()  # the alert itself asks, no second message
+    prompts = [e for e in _chronology(client, case.ref, liaison) if e["kind"] == "rescore_prompt"]
+    assert [p["summary"].startswith("Care coordinator (nurse) asked") for p in prompts] == [True, True]
+    kinds = [e["kind"] for e in _chronology(client, case.ref, liaison)]
+    assert "no_care_coordinator" not in kinds
+
+
+def test_without_a_care_coordinator_the_lead_social_worker_is_asked_and_the_gap_is_flagged(
+    client: TestClient, case: Case, mailbox: Mailbox
+) -> None:
+    moved = client.patch(
+        f"/api/v1/young-people/{case.ref}", json={"residence_la": "FIF"}, headers=case.lead.headers
+    )
+    assert moved.status_code == 200
+    run_worker()
+    [mail] = mailbox.wait_for(1)
+    assert (mail["To"], "Re-score" in mail["Subject"]) == ("jo.smith@example.org", True)
+    events = _chronology(client, case.ref, case.social_worker)
+    [prompt] = [e for e in events if e["kind"] == "rescore_prompt"]
+    assert "No care coordinator is named, so the lead social worker (jsmith)" in prompt["summary"]
+    assert [e["kind"] for e in events].count("no_care_coordinator") == 1
+
+
+def test_a_stale_assessment_prompts_once_even_when_nobody_can_be_asked(
+    client: TestClient, world: World, case: Case
+) -> None:
+    """A young person whose care team has a CAMHS clinician but neither a coordinator nor a lead social
+    worker: the stale-assessment prompt reaches nobody, so the chronology says so, once."""
+    from tests.integration.conftest import YOUNG_PERSON
+
+    clinician = world.user("camhs1", role=Role.clinician, team="RBT-LIA", email="camhs1@example.org")
+    created = client.post(
+        "/api/v1/young-people",
+        json=YOUNG_PERSON | {"nhs_number": "9990000026", "given_name": "Sam"},
+        headers=case.lead.headers,
+    )
+    assert created.status_code == 201, created.text
+    ref = created.json()["ref"]
+    added = client.post(
+        f"/api/v1/young-people/{ref}/care-team",
+        json={"username": "camhs1", "role": "camhs"},
+        headers=case.lead.headers,
+    )
+    assert added.status_code == 201, added.text
+    assessment_id = start_and_answer(client, clinician, ref, _answers({}))
+    done = client.post(
+        f"/api/v1/assessments/{assessment_id}/complete",
+        json={"formulation": "Settled at home; school attendance improving."},
+        headers=clinician.headers,
+    )
+    assert done.status_code == 200, done.text
+    later = utcnow() + timedelta(days=400)
+    assert jobs.check_needs_and_scores(now=later) == 0  # nobody to send to
+    assert jobs.check_needs_and_scores(now=later + timedelta(days=1)) == 0
+    events = _chronology(client, ref, clinician)
+    [prompt] = [e for e in events if e["kind"] == "rescore_prompt"]
+    assert prompt["summary"].startswith("Nobody could be asked to re-score")
+    assert [e["kind"] for e in events].count("no_care_coordinator") == 1
 
 
 def test_thrive_grouping_keeps_history(client: TestClient, case: Case, liaison: Person) -> None:
