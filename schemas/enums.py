@@ -45,6 +45,7 @@ class CareTeamRole(StrEnum):
     other = "other"
     duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
     gateway_chair = "gateway_chair"  # not a member: chairs the local Gateway meeting a referral goes to
+    safeguarding_lead = "safeguarding_lead"  # not a member: the local authority's lead, told of patterns
 
     @property
     def label(self) -> str:
@@ -162,6 +163,7 @@ class NotificationKind(StrEnum):
     resolution = "resolution"
     need_overdue = "need_overdue"
     rescore = "rescore"
+    repeat_attendance = "repeat_attendance"
 
     @property
     def label(self) -> str:
@@ -175,4 +177,5 @@ _KIND_LABELS = {
     "resolution": "Resolution request",
     "need_overdue": "Overdue need",
     "rescore": "Re-score prompt",
+    "repeat_attendance": "Repeat attendances",
 }

@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
+
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"
 
@@ -76,6 +78,12 @@ class Settings(BaseSettings):
     )
     assessment_check_interval_seconds: int = Field(
         default=3600, ge=60, description="How often the scheduler looks for overdue needs and old scores."
+    )
+    repeat_attendance_rules: list[RepeatRule] = Field(
+        default_factory=lambda: list(DEFAULT_RULES),
+        description="The frequent-attender rule, as JSON: "
+        '[{"name": "...", "min_count": 2, "window_days": 84, "reasons": ["self_harm", "overdose"]}]. '
+        "Each deployment should have its thresholds signed off clinically.",
     )
     recommendations_high: str = Field(
         default=(

@@ -60,6 +60,13 @@ _OTHER_KINDS = {
         "An action on the unmet-needs register is past its due date.",
         "Please acknowledge, then check the register in liaison with the owning team.",
     ),
+    "repeat_attendance": (
+        "Repeat attendances",
+        "A young person has attended acute hospital settings repeatedly within the period your local\n"
+        "authority's frequent-attender rule sets.",
+        "Please acknowledge, then read the chronology in liaison and make sure a multi-agency meeting,\n"
+        "a re-score of the needs assessment and a Gateway referral are considered.",
+    ),
     "rescore": (
         "Re-score the needs assessment",
         "Something has changed (an attendance, a move, a review, or the last assessment is old).",

@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from schemas.enums import AttendanceReason, CareSetting, Via
+from schemas.settings import get_settings
 from services.assessments import needs
+from services.attendances import patterns
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
 from services.audit import service as audit
@@ -87,6 +89,13 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal, via: V
         session, attendance=attendance, young_person=young_person
     )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
+    delivery_ids += patterns.check(
+        session,
+        attendance=attendance,
+        young_person=young_person,
+        rules=get_settings().repeat_attendance_rules,
+        via=via,
+    )
     alerted = session.scalars(
         select(Notification.recipient_id).where(Notification.attendance_id == attendance.id)
     )

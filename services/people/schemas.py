@@ -50,7 +50,7 @@ class CareTeamMemberCreate(BaseModel):
     @field_validator("role")
     @classmethod
     def _not_duty(cls, value: CareTeamRole) -> CareTeamRole:
-        if value in (CareTeamRole.duty, CareTeamRole.gateway_chair):
+        if value in (CareTeamRole.duty, CareTeamRole.gateway_chair, CareTeamRole.safeguarding_lead):
             raise ValueError(f"{value} is assigned by the service, not a care-team role")
         return value
 

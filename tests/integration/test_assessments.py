@@ -229,7 +229,9 @@ def test_an_attendance_and_a_move_prompt_the_care_coordinator_to_re_score(
         (True, False),
         (False, True),
     ]
-    assert "asked to re-score" in to_nurse[0].get_payload(decode=True).decode()  # the alert itself asks, no second message
+    assert (
+        "asked to re-score" in to_nurse[0].get_payload(decode=True).decode()
+    )  # the alert itself asks, no second message
     prompts = [e for e in _chronology(client, case.ref, liaison) if e["kind"] == "rescore_prompt"]
     assert [p["summary"].startswith("Care coordinator (nurse) asked") for p in prompts] == [True, True]
     kinds = [e["kind"] for e in _chronology(client, case.ref, liaison)]
