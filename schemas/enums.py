@@ -131,6 +131,33 @@ class AssessmentStatus(StrEnum):
     amended = "amended"  # completed, then superseded by a newer version; kept readable
 
 
+class ClosureReason(StrEnum):
+    """Why a service proposes to end its involvement with a young person."""
+
+    non_engagement = "non_engagement"  # missed appointments, not brought, not responding
+    declined = "declined"  # the young person (or family) declines the service
+    needs_met = "needs_met"
+    moved_away = "moved_away"
+    transferred = "transferred"  # to another service that has accepted
+    other = "other"
+
+    @property
+    def disengagement(self) -> bool:
+        """Closures the review warns about (Jez's case was closed for non-attendance, nobody asked)."""
+        return self in (ClosureReason.non_engagement, ClosureReason.declined)
+
+
+class ClosureStatus(StrEnum):
+    proposed = "proposed"  # the care team is consulted
+    closed = "closed"  # the decision was to close: the member has left the care team
+    kept_open = "kept_open"  # the decision was to stay involved
+
+
+class ClosureStance(StrEnum):
+    agree = "agree"
+    object = "object"
+
+
 class NeedStatus(StrEnum):
     open = "open"
     in_progress = "in_progress"
@@ -164,6 +191,8 @@ class NotificationKind(StrEnum):
     need_overdue = "need_overdue"
     rescore = "rescore"
     repeat_attendance = "repeat_attendance"
+    closure_proposed = "closure_proposed"
+    closure = "closure"
 
     @property
     def label(self) -> str:
@@ -178,4 +207,6 @@ _KIND_LABELS = {
     "need_overdue": "Overdue need",
     "rescore": "Re-score prompt",
     "repeat_attendance": "Repeat attendances",
+    "closure_proposed": "Closure proposed",
+    "closure": "Service closed",
 }

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     assessment_check_interval_seconds: int = Field(
         default=3600, ge=60, description="How often the scheduler looks for overdue needs and old scores."
     )
+    closure_consultation_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="How long the care team is consulted before a service may close its involvement.",
+    )
     repeat_attendance_rules: list[RepeatRule] = Field(
         default_factory=lambda: list(DEFAULT_RULES),
         description="The frequent-attender rule, as JSON: "

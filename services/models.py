@@ -11,6 +11,7 @@ from services.assessments.models import (
 from services.attendances.models import Attendance
 from services.audit.models import AuditEvent
 from services.chronology.models import ChronologyEntry
+from services.closures.models import Closure, ClosureResponse
 from services.db import Base
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
@@ -26,6 +27,8 @@ __all__ = [
     "Base",
     "CareTeamMember",
     "ChronologyEntry",
+    "Closure",
+    "ClosureResponse",
     "Delivery",
     "Escalation",
     "DeliveryAttempt",

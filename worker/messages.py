@@ -67,6 +67,18 @@ _OTHER_KINDS = {
         "Please acknowledge, then read the chronology in liaison and make sure a multi-agency meeting,\n"
         "a re-score of the needs assessment and a Gateway referral are considered.",
     ),
+    "closure_proposed": (
+        "Closure proposed",
+        "A service proposes to end its involvement with a young person on your caseload.",
+        "Please acknowledge, then answer the consultation in liaison (agree or object, with your reasons)\n"
+        "before the service closes.",
+    ),
+    "closure": (
+        "Closure decided",
+        "A decision has been made on a proposal to end a service's involvement.",
+        "Please acknowledge, then read the decision in liaison and check that the plan still has\n"
+        "everyone it needs.",
+    ),
     "rescore": (
         "Re-score the needs assessment",
         "Something has changed (an attendance, a move, a review, or the last assessment is old).",

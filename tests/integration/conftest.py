@@ -242,3 +242,26 @@ def start_and_answer(client: TestClient, person: Person, ref: str, answers: dict
         )
         assert saved.status_code == 200, saved.text
     return assessment_id
+
+
+def complete_low_assessment(client: TestClient, person: Person, ref: str) -> int:
+    """Answer every required item of the default template with its first (lowest) option and complete."""
+    from schemas.checklists import ItemType, bundled_templates
+
+    answers: dict[str, Any] = {}
+    for item in bundled_templates()[0].items:
+        if item.type == ItemType.choice:
+            answers[item.link_id] = item.options[0].code
+        elif item.type == ItemType.boolean:
+            answers[item.link_id] = False
+        elif item.type == ItemType.score:
+            answers[item.link_id] = 0
+    answers["c.young_person_views"] = "I want to stay near my sister."
+    assessment_id = start_and_answer(client, person, ref, answers)
+    done = client.post(
+        f"/api/v1/assessments/{assessment_id}/complete",
+        json={"formulation": "Settled at home; school attendance improving."},
+        headers=person.headers,
+    )
+    assert done.status_code == 200, done.text
+    return assessment_id
