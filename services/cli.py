@@ -90,6 +90,19 @@ def user_add(
         raise _fail(exc.detail) from exc
 
 
+@user_app.command("link-code")
+def user_link_code(username: str) -> None:
+    """A fresh one-time Telegram link code for USERNAME (the old one stops working); prints JSON."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    with session_scope() as session:
+        user = staff.get_user(session, username=username)
+        if user is None:
+            raise _fail(f"no user {username!r}")
+        code = staff.issue_link_code(session, user=user, ttl_hours=settings.link_code_ttl_hours)
+        typer.echo(json.dumps({"username": username, "link_code": code}))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
