@@ -138,8 +138,24 @@ def scheduler() -> None:
 
 
 @app.command()
+def bot() -> None:
+    """Run the Telegram bot (long polling TELEGRAM_API_BASE_URL; a client of the HTTP API at BOT_API_URL)."""
+    from bot.app import BotNotConfigured
+    from bot.app import run as run_bot
+
+    if get_settings().telegram_bot_token is None:
+        typer.echo(json.dumps({"bot": "not started: TELEGRAM_BOT_TOKEN is not set"}))
+        return
+    try:
+        run_bot(get_settings())
+    except BotNotConfigured as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
 def run() -> None:
-    """Run the whole stack: API, worker, scheduler; an embedded Redis when REDIS_URL is unset."""
+    """Run the whole stack: API, worker, scheduler, and the bot when TELEGRAM_BOT_TOKEN is set; an embedded
+    Redis when REDIS_URL is unset."""
     from services.stack import run as run_stack
 
     raise typer.Exit(code=run_stack(get_settings()))
