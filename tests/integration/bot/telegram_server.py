@@ -128,9 +128,7 @@ class TelegramServer:
 
     def sent(self, method: str, chat_id: int | None = None) -> list[Call]:
         with self._lock:
-            return [
-                c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)
-            ]
+            return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
 
     def wait_for(self, check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
         deadline = time.monotonic() + timeout
@@ -139,7 +137,9 @@ class TelegramServer:
             if found:
                 return found
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what}; calls: {[(c.method, c.params) for c in self.calls]}")
+        raise AssertionError(
+            f"timed out waiting for {what}; calls: {[(c.method, c.params) for c in self.calls]}"
+        )
 
     def wait_for_messages(self, chat_id: int, count: int, timeout: float = 15.0) -> list[Call]:
         found: list[Call] = self.wait_for(
