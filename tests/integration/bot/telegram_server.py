@@ -27,6 +27,7 @@ LONG_POLL_CAP = 0.5  # answer getUpdates within this, so the bot stops quickly a
 class Call:
     method: str
     params: dict[str, Any]
+    status: int = 200
 
     @property
     def chat_id(self) -> int | None:
@@ -60,6 +61,7 @@ class TelegramServer:
         self._ids = itertools.count(1)
         self._message_ids = itertools.count(100)
         self._lock = threading.Lock()
+        self._failures: list[tuple[str, int, dict[str, Any]]] = []
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
@@ -121,6 +123,14 @@ class TelegramServer:
             }
         )
 
+    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None) -> None:
+        """The next call of `method` gets this Bot API error (e.g. 403 blocked, 429 with retry_after)."""
+        answer: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            answer["parameters"] = {"retry_after": retry_after}
+        with self._lock:
+            self._failures.append((method, status, answer))
+
     def _push(self, update: dict[str, Any]) -> None:
         with self._lock:
             update["update_id"] = next(self._ids)
@@ -128,7 +138,11 @@ class TelegramServer:
 
     def sent(self, method: str, chat_id: int | None = None) -> list[Call]:
         with self._lock:
-            return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+            return [
+                c
+                for c in self.calls
+                if c.method == method and c.status == 200 and (chat_id is None or c.chat_id == chat_id)
+            ]
 
     def wait_for(self, check: Callable[[], Any], what: str, timeout: float = 15.0) -> Any:
         deadline = time.monotonic() + timeout
@@ -160,6 +174,11 @@ class TelegramServer:
         if method == "getUpdates":
             return await self._get_updates(params)
         with self._lock:
+            failure = next((f for f in self._failures if f[0] == method), None)
+            if failure is not None:
+                self._failures.remove(failure)
+                self.calls.append(Call(method, params, failure[1]))
+                return JSONResponse(failure[2], failure[1])
             self.calls.append(Call(method, params))
         match method:
             case "getMe":

@@ -241,3 +241,22 @@ def test_stop_pauses_and_assess_resumes_from_the_saved_answers(
     [summary] = client.get(f"/api/v1/young-people/{case.ref}/assessments", headers=nurse.headers).json()
     assessment = client.get(f"/api/v1/assessments/{summary['id']}", headers=nurse.headers).json()
     assert [(a["via"], a["answered_by"]) for a in assessment["history"]] == [("bot", "nurse")]
+
+
+def test_blocked_chats_and_flood_control_do_not_stop_the_bot(
+    case: Case, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    telegram.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    telegram.send_text(STRANGER, "/help please-do-not-log-this")
+    telegram.wait_for(lambda: [c for c in telegram.calls if c.status == 403], "the blocked send")
+
+    telegram.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    answer = say(telegram, STRANGER, "/pending")  # the rate limiter waits retry_after, then sends
+    assert "not linked" in answer
+    assert [c.status for c in telegram.calls if c.method == "sendMessage"] == [403, 429, 200]
+
+    assert "Linked" in say(telegram, CHAT, f"/start {case.social_worker.link_code}")
+    assert bot.process.poll() is None
+    log = bot.output()
+    assert "blocked" in log
+    assert "please-do-not-log-this" not in log and case.social_worker.link_code not in log
