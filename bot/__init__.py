@@ -1,1 +1,1 @@
-"""The Telegram bot: a client of the liaison HTTP API (never the database). Not built yet; see README."""
+"""The Telegram bot: a client of the liaison HTTP API (never the database). See docs/bot.md."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -56,6 +58,25 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = PUBLIC_TELEGRAM_API
+
+    bot_api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The bot's credential for the HTTP API (`Authorization: Bot <key>`). Unset in development: "
+            "derived from SECRET_KEY, so every process of `liaison run` agrees. Required in production "
+            "when TELEGRAM_BOT_TOKEN is set."
+        ),
+    )
+    bot_api_url: str | None = Field(
+        default=None, description="Where the bot reaches the HTTP API. Unset: http://HOST:PORT."
+    )
+    chat_detail: Literal["minimal", "named"] = Field(
+        default="minimal",
+        description=(
+            "What the bot may put in an answer to a linked user's own query. minimal: ref, counts, statuses "
+            "and levels only. named: also the young person's name in /case."
+        ),
+    )
 
     webhook_timeout_seconds: float = 10.0
 
@@ -134,6 +155,11 @@ class Settings(BaseSettings):
             faults.append("REDIS_URL must point at a managed Redis, not the embedded one")
         if self.telegram_bot_token is not None and not self.telegram_api_base_url.startswith("https://"):
             faults.append("TELEGRAM_API_BASE_URL must use https")
+        bot_key = self.bot_api_key.get_secret_value() if self.bot_api_key else None
+        if bot_key is not None and (len(bot_key) < 32 or bot_key == secret):
+            faults.append("BOT_API_KEY must be a random value of at least 32 characters, not SECRET_KEY")
+        if self.telegram_bot_token is not None and bot_key is None:
+            faults.append("BOT_API_KEY must be set when TELEGRAM_BOT_TOKEN is")
         if not self.public_base_url.startswith("https://"):
             faults.append("PUBLIC_BASE_URL must use https")
         if self.smtp_host in ("localhost", "127.0.0.1") and self.smtp_username is None:
@@ -145,6 +171,25 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def bot_key(self) -> str | None:
+        """The bot's API credential: BOT_API_KEY, else (development only) one derived from SECRET_KEY.
+
+        None in production without BOT_API_KEY: the API then accepts no bot calls at all.
+        """
+        if self.bot_api_key is not None:
+            return self.bot_api_key.get_secret_value()
+        if self.liaison_env == "production":
+            return None
+        secret = self.secret_key.get_secret_value().encode()
+        return hmac.new(secret, b"liaison bot api key v1", hashlib.sha256).hexdigest()
+
+    def api_base_url(self) -> str:
+        """Where the bot reaches the HTTP API."""
+        if self.bot_api_url:
+            return self.bot_api_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104 - a comparison
+        return f"http://{host}:{self.port}"
 
 
 @lru_cache(maxsize=1)

@@ -90,6 +90,19 @@ def user_add(
         raise _fail(exc.detail) from exc
 
 
+@user_app.command("link-code")
+def user_link_code(username: str) -> None:
+    """A fresh one-time Telegram link code for USERNAME (the old one stops working); prints JSON."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    with session_scope() as session:
+        user = staff.get_user(session, username=username)
+        if user is None:
+            raise _fail(f"no user {username!r}")
+        code = staff.issue_link_code(session, user=user, ttl_hours=settings.link_code_ttl_hours)
+        typer.echo(json.dumps({"username": username, "link_code": code}))
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
@@ -125,8 +138,24 @@ def scheduler() -> None:
 
 
 @app.command()
+def bot() -> None:
+    """Run the Telegram bot (long polling TELEGRAM_API_BASE_URL; a client of the HTTP API at BOT_API_URL)."""
+    from bot.app import BotNotConfigured
+    from bot.app import run as run_bot
+
+    if get_settings().telegram_bot_token is None:
+        typer.echo(json.dumps({"bot": "not started: TELEGRAM_BOT_TOKEN is not set"}))
+        return
+    try:
+        run_bot(get_settings())
+    except BotNotConfigured as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
 def run() -> None:
-    """Run the whole stack: API, worker, scheduler; an embedded Redis when REDIS_URL is unset."""
+    """Run the whole stack: API, worker, scheduler, and the bot when TELEGRAM_BOT_TOKEN is set; an embedded
+    Redis when REDIS_URL is unset."""
     from services.stack import run as run_stack
 
     raise typer.Exit(code=run_stack(get_settings()))

@@ -39,7 +39,8 @@ def _say(line: str) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Migrate, start Redis if needed, then the API, worker and scheduler; stop them all on Ctrl-C."""
+    """Migrate, start Redis if needed, then the API, worker, scheduler and (with a token) the bot; stop them
+    all on Ctrl-C."""
     stopping = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -60,6 +61,8 @@ def run(settings: Settings) -> int:
         Child("worker", [*command, "worker"]),
         Child("scheduler", [*command, "scheduler"]),
     ]
+    if settings.telegram_bot_token is not None:
+        children.append(Child("bot", [*command, "bot"]))
     exit_code = 0
     try:
         for child in children:

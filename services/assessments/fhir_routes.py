@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from schemas.enums import Via
 from services.assessments import fhir, templates
 from services.assessments import service as assessments
 from services.audit import service as audit
@@ -53,7 +52,7 @@ def assessment_response(
         young_person=a.young_person,
         rule=access.may_view,
         action="assessment.export_fhir",
-        via=Via.api,
+        via=principal.via,
     )
     resource = fhir.questionnaire_response(
         a, assessments.current_answers(a), template=assessments.template_of(a)
@@ -62,7 +61,7 @@ def assessment_response(
         session,
         actor=principal,
         action="assessment.export_fhir",
-        via=Via.api,
+        via=principal.via,
         ref=a.young_person.ref,
         detail={"assessment_id": a.id},
     )

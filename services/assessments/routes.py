@@ -53,7 +53,7 @@ def _authorise(
     session: Session, principal: Principal, young_person: YoungPerson, rule: Rule, action: str
 ) -> None:
     people.authorise(
-        session, principal=principal, young_person=young_person, rule=rule, action=action, via=Via.api
+        session, principal=principal, young_person=young_person, rule=rule, action=action, via=principal.via
     )
 
 
@@ -121,6 +121,7 @@ def _read(session: Session, a: Assessment) -> AssessmentRead:
         ],
         result=result,
         missing=assessments.missing(session, assessment=a, formulation=a.formulation or "-") if open_ else [],
+        open_items=assessments.open_items(a),
         escalations=[
             _escalation_read(e)
             for e in escalation.list_for(session, young_person_id=a.young_person_id)
@@ -176,7 +177,7 @@ def start(
 ) -> AssessmentRead:
     """Start a needs assessment on the newest version of the template (the version is pinned)."""
     assessment = assessments.start(
-        session, young_person=young_person, template_id=body.template_id, actor=principal, via=Via.api
+        session, young_person=young_person, template_id=body.template_id, actor=principal, via=principal.via
     )
     session.commit()
     return _read(session, assessment)
@@ -187,7 +188,7 @@ def list_assessments(
     young_person: Viewable, session: SessionDep, principal: CurrentPrincipal
 ) -> list[AssessmentSummary]:
     found = assessments.list_for(session, young_person_id=young_person.id)
-    audit.record(session, actor=principal, action="assessment.list", via=Via.api, ref=young_person.ref)
+    audit.record(session, actor=principal, action="assessment.list", via=principal.via, ref=young_person.ref)
     session.commit()
     return [_summary(a) for a in found]
 
@@ -203,7 +204,7 @@ def read(assessment_id: AssessmentId, session: SessionDep, principal: CurrentPri
         session,
         actor=principal,
         action="assessment.read",
-        via=Via.api,
+        via=principal.via,
         ref=a.young_person.ref,
         detail={"assessment_id": a.id},
     )
@@ -222,7 +223,7 @@ def save_answer(
     """Save one answer (null clears it); each save is kept with who gave it, when and how."""
     a = _assessment(session, principal, assessment_id, access.may_assess, "assessment.answer")
     row = assessments.answer(
-        session, assessment=a, link_id=link_id, value=body.value, actor=principal, via=Via.api
+        session, assessment=a, link_id=link_id, value=body.value, actor=principal, via=principal.via
     )
     session.commit()
     return AnswerRead(
@@ -230,7 +231,7 @@ def save_answer(
         value=row.value,
         answered_by=principal.username,
         answered_at=row.answered_at,
-        via=Via.api,
+        via=principal.via,
     )
 
 
@@ -245,7 +246,7 @@ def complete(
         assessment=a,
         formulation=body.formulation,
         actor=principal,
-        via=Via.api,
+        via=principal.via,
         settings=get_settings(),
     )
     session.commit()
@@ -259,7 +260,7 @@ def complete(
 def amend(assessment_id: AssessmentId, session: SessionDep, principal: CurrentPrincipal) -> AssessmentRead:
     """A new version of a completed assessment, in progress, with its answers; the old one stays readable."""
     a = _assessment(session, principal, assessment_id, access.may_assess, "assessment.amend")
-    newer = assessments.amend(session, assessment=a, actor=principal, via=Via.api)
+    newer = assessments.amend(session, assessment=a, actor=principal, via=principal.via)
     session.commit()
     return _read(session, newer)
 
@@ -280,7 +281,7 @@ def add_need(
         action=body.action,
         due_date=body.due_date,
         actor=principal,
-        via=Via.api,
+        via=principal.via,
     )
     session.commit()
     return _need_read(need)
@@ -290,7 +291,7 @@ def add_need(
 def list_needs(young_person: Viewable, session: SessionDep, principal: CurrentPrincipal) -> list[NeedRead]:
     """The unmet-needs register, soonest due first."""
     found = needs.list_for(session, young_person_id=young_person.id)
-    audit.record(session, actor=principal, action="need.list", via=Via.api, ref=young_person.ref)
+    audit.record(session, actor=principal, action="need.list", via=principal.via, ref=young_person.ref)
     session.commit()
     return [_need_read(n) for n in found]
 
@@ -301,7 +302,7 @@ def update_need(
 ) -> NeedRead:
     need = needs.get(session, need_id=need_id)
     _authorise(session, principal, need.young_person, access.may_assess, "need.update")
-    needs.set_status(session, need=need, status=body.status, actor=principal, via=Via.api)
+    needs.set_status(session, need=need, status=body.status, actor=principal, via=principal.via)
     session.commit()
     return _need_read(need)
 
@@ -317,7 +318,12 @@ def raise_to_resolution(
     referral = escalation.get(session, escalation_id=escalation_id)
     _authorise(session, principal, referral.young_person, access.may_assess, "escalation.resolution_request")
     request, delivery_ids = escalation.raise_to_resolution(
-        session, referral=referral, reason=body.reason, actor=principal, via=Via.api, settings=get_settings()
+        session,
+        referral=referral,
+        reason=body.reason,
+        actor=principal,
+        via=principal.via,
+        settings=get_settings(),
     )
     session.commit()
     enqueue_committed(get_redis, delivery_ids)
@@ -330,7 +336,7 @@ def resolve(
 ) -> EscalationRead:
     found = escalation.get(session, escalation_id=escalation_id)
     _authorise(session, principal, found.young_person, access.may_assess, "escalation.resolve")
-    escalation.close(session, escalation=found, outcome=body.outcome, actor=principal, via=Via.api)
+    escalation.close(session, escalation=found, outcome=body.outcome, actor=principal, via=principal.via)
     session.commit()
     return _escalation_read(found)
 
@@ -350,7 +356,7 @@ def record_thrive(
         young_person_agreed=body.young_person_agreed,
         family_agreed=body.family_agreed,
         actor=principal,
-        via=Via.api,
+        via=principal.via,
     )
     session.commit()
     return ThriveRead(
@@ -370,7 +376,7 @@ def thrive_history(
 ) -> list[ThriveRead]:
     """THRIVE groupings, newest first: the first is current."""
     found = needs.thrive_history(session, young_person_id=young_person.id)
-    audit.record(session, actor=principal, action="thrive.read", via=Via.api, ref=young_person.ref)
+    audit.record(session, actor=principal, action="thrive.read", via=principal.via, ref=young_person.ref)
     session.commit()
     return [
         ThriveRead(

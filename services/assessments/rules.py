@@ -228,6 +228,15 @@ def missing_for_completion(
     return missing
 
 
+def open_items(template: Template, answers: Answers) -> list[str]:
+    """The items still to answer, in template order: those that apply now and have no answer."""
+    return [
+        item.link_id
+        for item in template.items
+        if item.link_id not in answers and is_enabled(template, item, answers)
+    ]
+
+
 def current_answers(template: Template, answers: Answers) -> dict[str, Any]:
     """Only the answers to items that apply now (a changed answer can switch follow-up items off)."""
     known = {i.link_id for i in template.items}

@@ -98,6 +98,10 @@ class AssessmentRead(AssessmentSummary):
     history: list[AnswerRead]
     result: ResultRead | None
     missing: list[str] = Field(description="What stops completion now; empty once it may be completed")
+    open_items: list[str] = Field(
+        default_factory=list,
+        description="linkIds of the items that apply and are not answered yet, in template order",
+    )
     escalations: list[EscalationRead]
 
 

@@ -55,6 +55,13 @@ def current_answers(assessment: Assessment) -> dict[str, Any]:
     return rules.current_answers(template_of(assessment), latest)
 
 
+def open_items(assessment: Assessment) -> list[str]:
+    """The items still to answer, in template order (empty once the assessment is no longer open)."""
+    if assessment.status not in OPEN:
+        return []
+    return rules.open_items(template_of(assessment), current_answers(assessment))
+
+
 def registered_link_ids(session: Session, *, young_person_id: int) -> set[str]:
     return set(
         session.scalars(

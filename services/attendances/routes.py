@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from schemas.enums import Via
 from services.attendances import service as attendances
 from services.attendances.schemas import AttendanceAccepted, AttendanceCreate
 from services.audit import service as audit
@@ -40,13 +39,13 @@ def record_attendance(
             session,
             actor=principal,
             action="attendance.record",
-            via=Via.api,
+            via=principal.via,
             outcome="denied",
             detail={"source": body.source},
         )
         session.commit()
         raise Forbidden("your role may not record attendances")
-    recorded = attendances.record(session, data=body, actor=principal, via=Via.api)
+    recorded = attendances.record(session, data=body, actor=principal, via=principal.via)
     session.commit()
     if recorded.outcome == "duplicate":
         response.status_code = status.HTTP_200_OK

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from sqlalchemy.orm import Session
 
-from schemas.enums import ClosureReason, ClosureStance, ClosureStatus, Via
+from schemas.enums import ClosureReason, ClosureStance, ClosureStatus
 from schemas.settings import get_settings
 from services.audit import service as audit
 from services.clock import utcnow
@@ -68,7 +68,7 @@ def _closure(session: Session, principal: Principal, closure_id: int, action: st
         young_person=closure.young_person,
         rule=access.may_view,
         action=action,
-        via=Via.api,
+        via=principal.via,
     )
     return closure
 
@@ -87,7 +87,7 @@ def propose(
         young_person=young_person,
         data=body,
         actor=principal,
-        via=Via.api,
+        via=principal.via,
         now=utcnow(),
         consultation_days=get_settings().closure_consultation_days,
     )
@@ -103,7 +103,7 @@ def list_closures(
     session: SessionDep, principal: CurrentPrincipal, young_person: Viewable
 ) -> list[ClosureRead]:
     found = closures.list_for(session, young_person_id=young_person.id)
-    audit.record(session, actor=principal, action="closure.list", via=Via.api, ref=young_person.ref)
+    audit.record(session, actor=principal, action="closure.list", via=principal.via, ref=young_person.ref)
     session.commit()
     return [_read(session, c, principal) for c in found]
 
@@ -115,7 +115,7 @@ def read(closure_id: ClosureId, session: SessionDep, principal: CurrentPrincipal
         session,
         actor=principal,
         action="closure.read",
-        via=Via.api,
+        via=principal.via,
         ref=closure.young_person.ref,
         detail={"closure_id": closure.id},
     )
@@ -128,7 +128,7 @@ def respond(
     closure_id: ClosureId, body: ClosureRespond, session: SessionDep, principal: CurrentPrincipal
 ) -> ClosureRead:
     closure = _closure(session, principal, closure_id, "closure.respond")
-    closures.respond(session, closure=closure, data=body, actor=principal, via=Via.api, now=utcnow())
+    closures.respond(session, closure=closure, data=body, actor=principal, via=principal.via, now=utcnow())
     session.commit()
     return _read(session, closure, principal)
 
@@ -143,7 +143,7 @@ def decide(
 ) -> ClosureRead:
     closure = _closure(session, principal, closure_id, "closure.decide")
     delivery_ids = closures.decide(
-        session, closure=closure, data=body, actor=principal, via=Via.api, now=utcnow()
+        session, closure=closure, data=body, actor=principal, via=principal.via, now=utcnow()
     )
     session.commit()
     enqueue_committed(get_redis, delivery_ids)

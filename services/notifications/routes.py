@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
-from schemas.enums import NotificationStatus, Role, Via
+from schemas.enums import NotificationStatus, Role
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
@@ -52,7 +52,7 @@ def list_notifications(
             young_person=target,
             rule=access.may_view,
             action="notification.list",
-            via=Via.api,
+            via=principal.via,
         )
         young_person_id = target.id
     cache: dict[int, bool] = {}
@@ -64,7 +64,7 @@ def list_notifications(
     )
     found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
-        audit.record(session, actor=principal, action="notification.list", via=Via.api, ref=ref)
+        audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
     session.commit()
     return [notifications.to_read(n) for n in found]
 
@@ -79,7 +79,7 @@ def read_notification(
         session,
         actor=principal,
         action="notification.read",
-        via=Via.api,
+        via=principal.via,
         ref=notification.young_person.ref,
     )
     session.commit()
@@ -91,7 +91,7 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
     """Say you have taken this alert on. Stops further channels; a repeat changes nothing."""
     notification = notifications.get(session, notification_id=notification_id)
     _authorise(session, principal, notification, "notification.acknowledge")
-    notifications.acknowledge(session, notification=notification, actor=principal, via=Via.api)
+    notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
     session.commit()
     return notifications.to_read(notification)
 
@@ -103,7 +103,7 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             session,
             actor=principal,
             action=action,
-            via=Via.api,
+            via=principal.via,
             ref=notification.young_person.ref,
             outcome="denied",
         )

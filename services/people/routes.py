@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
-from schemas.enums import Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.chronology.schemas import Chronology, ChronologyEvent
@@ -49,14 +48,14 @@ def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPri
             session,
             actor=principal,
             action="young_person.register",
-            via=Via.api,
+            via=principal.via,
             outcome="denied",
             detail={"responsible_la": body.responsible_la},
         )
         session.commit()
         raise Forbidden("your role may not register young people for this local authority")
     try:
-        young_person = people.register(session, data=body, actor=principal, via=Via.api)
+        young_person = people.register(session, data=body, actor=principal, via=principal.via)
     except people.AlreadyRegistered as exc:
         session.commit()
         return JSONResponse(  # type: ignore[return-value]
@@ -68,7 +67,9 @@ def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPri
 
 @router.get("/{ref}", response_model=YoungPersonRead)
 def read(young_person: Viewable, session: SessionDep, principal: CurrentPrincipal) -> YoungPersonRead:
-    audit.record(session, actor=principal, action="young_person.read", via=Via.api, ref=young_person.ref)
+    audit.record(
+        session, actor=principal, action="young_person.read", via=principal.via, ref=young_person.ref
+    )
     session.commit()
     return people.to_read(young_person)
 
@@ -80,7 +81,12 @@ def change(
     """Change details; a new `residence_la` or `responsible_la` is recorded as a move in the chronology."""
     delivery_ids: list[int] = []
     people.update(
-        session, young_person=young_person, data=body, actor=principal, via=Via.api, delivery_ids=delivery_ids
+        session,
+        young_person=young_person,
+        data=body,
+        actor=principal,
+        via=principal.via,
+        delivery_ids=delivery_ids,
     )
     session.commit()
     enqueue_committed(get_redis, delivery_ids)
@@ -92,7 +98,9 @@ def add_member(
     body: CareTeamMemberCreate, young_person: TeamManageable, session: SessionDep, principal: CurrentPrincipal
 ) -> CareTeamMemberRead:
     """Add a professional to the care team: they may then see the young person and are told of attendances."""
-    member = people.add_member(session, young_person=young_person, data=body, actor=principal, via=Via.api)
+    member = people.add_member(
+        session, young_person=young_person, data=body, actor=principal, via=principal.via
+    )
     session.commit()
     return people.member_read(member)
 
@@ -101,6 +109,6 @@ def add_member(
 def read_chronology(young_person: Viewable, session: SessionDep, principal: CurrentPrincipal) -> Chronology:
     """Everything that has happened, in time order: attendances, alerts, acknowledgements, moves, ..."""
     entries = chronology.list_for(session, young_person_id=young_person.id)
-    audit.record(session, actor=principal, action="chronology.read", via=Via.api, ref=young_person.ref)
+    audit.record(session, actor=principal, action="chronology.read", via=principal.via, ref=young_person.ref)
     session.commit()
     return Chronology(ref=young_person.ref, events=[ChronologyEvent.model_validate(e) for e in entries])

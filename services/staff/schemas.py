@@ -49,3 +49,12 @@ class UserRead(BaseModel):
 class UserCreated(UserRead):
     token: str = Field(description="The API bearer token. Shown only this once.")
     link_code: str = Field(description="One-time code: send `/start <link_code>` to the bot.")
+
+
+class TelegramLink(BaseModel):
+    code: str = Field(min_length=4, max_length=64, description="The one-time code `liaison user add` printed")
+
+
+class TelegramLinked(BaseModel):
+    username: str
+    display_name: str

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from schemas.enums import Role, Via
 from services.audit import service as audit
 from services.clock import utcnow
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, DomainError, NotFound
 from services.people.access import Principal
 from services.security import digest, new_api_token, new_link_code, normalise_link_code
 from services.staff.models import ApiToken, Team, User
@@ -120,14 +120,40 @@ def authenticate(session: Session, *, token: str) -> User | None:
     return row.user
 
 
-def redeem_link_code(session: Session, *, code: str, chat_id: int, via: Via) -> User | None:
-    """Link a Telegram chat to the user whose unexpired one-time code this is; the code is then spent."""
+def get_user(session: Session, *, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_for_chat(session: Session, *, chat_id: int) -> User | None:
+    """The active user a Telegram chat is linked to, or None."""
+    user = session.scalar(select(User).where(User.telegram_chat_id == chat_id))
+    return user if user is not None and user.active else None
+
+
+class LinkCodeUnknown(DomainError):
+    status_code = 404
+
+
+class LinkCodeExpired(DomainError):
+    status_code = 410
+
+
+def redeem_link_code(session: Session, *, code: str, chat_id: int, via: Via) -> User:
+    """Link a Telegram chat to the user whose unexpired one-time code this is; the code is then spent.
+
+    A chat links to one user: linking it to another unlinks the first. A user has one chat: linking a new
+    chat replaces the old one. Unknown or spent codes and expired codes are refused with distinct errors.
+    """
     user = session.scalar(select(User).where(User.link_code_hash == digest(normalise_link_code(code))))
-    if user is None or user.link_code_expires_at is None or user.link_code_expires_at < utcnow():
-        return None
+    if user is None or not user.active:
+        raise LinkCodeUnknown("this link code is not known: it may be mistyped or already used")
+    if user.link_code_expires_at is None or user.link_code_expires_at < utcnow():
+        raise LinkCodeExpired("this link code has expired: ask for a new one")
     previous = session.scalar(select(User).where(User.telegram_chat_id == chat_id))
     if previous is not None and previous.id != user.id:
         previous.telegram_chat_id = None
+        audit.record(session, actor=principal_of(previous), action="telegram.unlinked", via=via)
+        session.flush()
     user.telegram_chat_id = chat_id
     user.link_code_hash = None
     user.link_code_expires_at = None

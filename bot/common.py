@@ -1,0 +1,47 @@
+"""What every handler shares: the API client for the update's chat, the chat-detail setting, replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.client import ApiClient, ChatApi
+from bot.formatting import ChatDetail
+
+Context = ContextTypes.DEFAULT_TYPE
+BOT_DATA_KEY = "liaison"
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    api: ApiClient
+    chat_detail: ChatDetail
+
+
+def config(context: Context) -> BotConfig:
+    found: Any = context.bot_data[BOT_DATA_KEY]
+    assert isinstance(found, BotConfig)
+    return found
+
+
+def private_chat_id(update: Update) -> int | None:
+    """The chat's id when it is a private chat (liaison never acts for a group)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != chat.PRIVATE:
+        return None
+    return chat.id
+
+
+def chat_api(update: Update, context: Context) -> ChatApi | None:
+    chat_id = private_chat_id(update)
+    return None if chat_id is None else config(context).api.for_chat(chat_id)
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the update's chat (protected: Telegram stops forwarding and saving it)."""
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, protect_content=True, **kwargs)

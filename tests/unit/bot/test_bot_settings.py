@@ -1,0 +1,50 @@
+"""The bot's credential: derived from SECRET_KEY in development so every process agrees; in production it
+must be set, long, and not SECRET_KEY, and without it the API accepts no bot calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.settings import Settings
+from tests.unit.test_settings import make
+
+TOKEN = "123456:abc"  # noqa: S105 - a test value
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for name in list(Settings.model_fields):
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+def test_development_derives_one_key_from_the_secret_key() -> None:
+    one, two = Settings(secret_key="a" * 40), Settings(secret_key="a" * 40)
+    assert one.bot_key() == two.bot_key()
+    assert one.bot_key() != Settings(secret_key="b" * 40).bot_key()
+    assert one.bot_key() != "a" * 40
+    assert Settings(bot_api_key="k" * 40).bot_key() == "k" * 40
+
+
+def test_production_without_a_bot_key_accepts_no_bot_calls() -> None:
+    assert make().bot_key() is None
+
+
+def test_production_with_a_bot_token_requires_a_safe_bot_key() -> None:
+    with pytest.raises(ValidationError, match="BOT_API_KEY must be set"):
+        make(telegram_bot_token=TOKEN, telegram_api_base_url="https://api.telegram.org")
+    with pytest.raises(ValidationError, match="BOT_API_KEY must be a random value"):
+        make(bot_api_key="short")
+    with pytest.raises(ValidationError, match="BOT_API_KEY must be a random value"):
+        make(bot_api_key="x" * 40)  # the same as SECRET_KEY in SAFE
+    ok = make(telegram_bot_token=TOKEN, bot_api_key="k" * 40)
+    assert ok.bot_key() == "k" * 40
+
+
+def test_the_bot_reaches_the_api_where_it_listens_unless_told() -> None:
+    assert Settings(port=8123).api_base_url() == "http://127.0.0.1:8123"
+    assert Settings(host="0.0.0.0").api_base_url() == "http://127.0.0.1:8000"
+    assert Settings(bot_api_url="http://api:8000/").api_base_url() == "http://api:8000"

@@ -1,0 +1,143 @@
+"""What the bot says, from plain API answers: the ref and statuses only in minimal mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import formatting
+
+REF = "YP-7KQ2M-9XW4T"
+RECORD = {
+    "ref": REF,
+    "nhs_number": "9990000018",
+    "given_name": "Alex",
+    "family_name": "Testperson",
+    "date_of_birth": "2005-03-14",
+}
+RESULT = {
+    "level": "HIGH",
+    "label": "Likelihood of Tier 4 admission, placement breakdown or custody",
+    "explanation": "Section A raised by: Has the young person hurt themselves on purpose (+4).",
+    "sections": [
+        {"code": "A", "title": "Complex risk factors", "score": 9, "band": "HIGH", "raised_by": []},
+        {"code": "B", "title": "Impacting factors", "score": 5, "band": "MEDIUM", "raised_by": []},
+    ],
+    "cetr_prompt": True,
+}
+
+
+def notification(recipient: str, acknowledged: bool = False, created: str = "2026-11-28T09:25:00Z") -> Any:
+    return {
+        "kind": "attendance",
+        "young_person_ref": REF,
+        "recipient": recipient,
+        "created_at": created,
+        "acknowledged_at": "2026-11-28T09:30:00+00:00" if acknowledged else None,
+    }
+
+
+def assessment(**extra: Any) -> dict[str, Any]:
+    base = {
+        "status": "completed",
+        "started_at": "2026-11-20T10:00:00+00:00",
+        "completed_at": "2026-11-21T10:00:00+00:00",
+        "result": RESULT,
+        "formulation": "Private clinical words",
+        "open_items": [],
+    }
+    return {**base, **extra}
+
+
+def test_when_reads_utc_and_offsets() -> None:
+    assert formatting.when("2026-11-28T09:25:00Z") == "28 Nov 2026 09:25 UTC"
+    assert formatting.when("2026-11-28T10:25:00+01:00") == "28 Nov 2026 09:25 UTC"
+    assert formatting.when(None) == "-"
+
+
+def test_pending_lists_only_my_unacknowledged_alerts_oldest_first() -> None:
+    found = [
+        notification("jsmith", created="2026-11-28T11:00:00Z"),
+        notification("jsmith", created="2026-11-28T09:00:00Z"),
+        notification("jsmith", acknowledged=True),
+        notification("someone"),
+    ]
+    text = formatting.pending_text(found, "jsmith")
+    assert text.startswith("Not yet acknowledged (2):")
+    assert text.index("09:00") < text.index("11:00")
+    assert f"Attendance alert: {REF}" in text
+    assert "Nothing waiting" in formatting.pending_text(found[2:3], "jsmith")
+
+
+@pytest.mark.parametrize("detail", ["minimal", "named"])
+def test_case_never_shows_the_nhs_number_birth_date_or_formulation(detail: formatting.ChatDetail) -> None:
+    text = formatting.case_text(
+        ref=REF,
+        notifications=[notification("jsmith"), notification("other"), notification("x", acknowledged=True)],
+        username="jsmith",
+        assessment=assessment(),
+        detail=detail,
+        record=RECORD,
+    )
+    assert REF in text
+    assert "Open alerts: 2 (1 for you)" in text
+    assert "Likelihood of Tier 4 admission, placement breakdown or custody: HIGH" in text
+    assert "Section A (Complex risk factors): HIGH, score 9" in text
+    for forbidden in (
+        "9990000018",
+        "2005-03-14",
+        "Private clinical words",
+        "hurt themselves",
+        "suicide risk",
+    ):
+        assert forbidden not in text
+    assert ("Alex" in text) is (detail == "named")
+    assert ("Testperson" in text) is (detail == "named")
+
+
+def test_case_without_an_assessment_says_how_to_start_one() -> None:
+    text = formatting.case_text(ref=REF, notifications=[], username="u", assessment=None, detail="minimal")
+    assert "Open alerts: 0 (0 for you)" in text
+    assert f"/assess {REF}" in text
+
+
+def test_an_open_assessment_counts_the_questions_left() -> None:
+    text = formatting.case_text(
+        ref=REF,
+        notifications=[],
+        username="u",
+        assessment=assessment(status="in_progress", result=None, completed_at=None, open_items=["a", "b"]),
+        detail="minimal",
+    )
+    assert "in progress" in text and "2 questions left" in text
+
+
+def test_acknowledged_text_names_the_ref_only() -> None:
+    text = formatting.acknowledged_text(notification("jsmith", acknowledged=True))
+    assert text == f"Attendance alert: {REF}\nAcknowledged 28 Nov 2026 09:30 UTC."
+
+
+def test_choices_for_each_item_type() -> None:
+    choice = {
+        "type": "choice",
+        "options": [{"code": "none", "display": "No"}, {"code": "once", "display": "Once"}],
+    }
+    assert formatting.choices(choice) == [("No", "none"), ("Once", "once")]
+    assert formatting.choices({"type": "boolean"}) == [("Yes", True), ("No", False)]
+    assert formatting.choices({"type": "score", "max": 2}) == [("0", 0), ("1", 1), ("2", 2)]
+    assert formatting.choices({"type": "text"}) == []
+
+
+def test_question_text_says_how_to_answer() -> None:
+    item = {"text": "When?", "type": "date", "required": False}
+    text = formatting.question_text(item, left=3)
+    assert "YYYY-MM-DD" in text and "(optional)" in text and "3 left" in text
+
+
+def test_completed_text_gives_level_label_headings_and_the_ng225_note() -> None:
+    text = formatting.completed_text(REF, assessment())
+    assert "Likelihood of Tier 4 admission, placement breakdown or custody: HIGH" in text
+    assert "Section B (Impacting factors): MEDIUM, score 5" in text
+    assert "Care, Education and Treatment Review" in text
+    assert "does not measure suicide" in text
