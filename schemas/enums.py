@@ -45,6 +45,8 @@ class CareTeamRole(StrEnum):
     other = "other"
     duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
     gateway_chair = "gateway_chair"  # not a member: chairs the local Gateway meeting a referral goes to
+    team_manager = "team_manager"  # not a member: manages a recipient who has not acknowledged an alert
+    safeguarding_lead = "safeguarding_lead"  # not a member: the local authority's lead, told last
 
     @property
     def label(self) -> str:
@@ -162,6 +164,8 @@ class NotificationKind(StrEnum):
     resolution = "resolution"
     need_overdue = "need_overdue"
     rescore = "rescore"
+    reminder = "reminder"  # the same attendance alert again, to the same person, unacknowledged
+    escalation = "escalation"  # someone else told that an attendance alert is unacknowledged
 
     @property
     def label(self) -> str:
@@ -175,4 +179,19 @@ _KIND_LABELS = {
     "resolution": "Resolution request",
     "need_overdue": "Overdue need",
     "rescore": "Re-score prompt",
+    "reminder": "Reminder",
+    "escalation": "Escalation",
 }
+
+
+class EscalationStep(StrEnum):
+    """The chase of an unacknowledged attendance alert, in order (see services/notifications/escalation)."""
+
+    reminder = "reminder"  # the same recipient again
+    team_manager = "team_manager"  # their team manager(s), and the duty team if nobody has acknowledged
+    safeguarding_lead = "safeguarding_lead"  # the safeguarding lead(s) of the responsible LA
+
+    @property
+    def level(self) -> int:
+        """1, 2, 3: how far the chase has gone."""
+        return list(EscalationStep).index(self) + 1
