@@ -6,12 +6,12 @@ import logging
 import time
 from datetime import datetime
 
-from schemas.enums import Via
+from schemas.enums import EscalationStep, Via
 from schemas.settings import get_settings
 from services.assessments import needs
 from services.clock import utcnow
 from services.db import session_scope
-from services.notifications import delivery
+from services.notifications import chase, delivery
 from services.notifications.dispatch import enqueue_committed, enqueue_delivery
 from services.redis_conn import get_redis
 from worker.channels.base import TransportError
@@ -36,6 +36,9 @@ def deliver(delivery_id: int) -> str:
         notification_id=claimed.notification_id,
         young_person_ref=claimed.young_person_ref,
         public_base_url=settings.public_base_url,
+        escalates_id=claimed.escalates_id,
+        escalates_role=claimed.escalates_role,
+        recipient_role=claimed.recipient_role,
     )
     started = time.monotonic()
     try:
@@ -106,3 +109,26 @@ def check_needs_and_scores(now: datetime | None = None) -> int:
             session, now=now, max_age_days=settings.assessment_rescore_after_days
         )
     return enqueue_committed(get_redis, delivery_ids)
+
+
+def escalate(now: datetime | None = None) -> int:
+    """Chase unacknowledged attendance alerts: take every step of `services/notifications/escalation`
+    that is due (a reminder, the team manager and duty team, the safeguarding lead), each once however
+    many times or places this runs. Returns how many steps were taken. `now` is for tests."""
+    settings = get_settings()
+    now = now or utcnow()
+    with session_scope() as session:
+        alert_ids = chase.candidates(session, now=now, settings=settings)
+    taken = 0
+    delivery_ids: list[int] = []
+    for alert_id in alert_ids:
+        for _ in range(len(EscalationStep)):  # a late run catches up step by step
+            with session_scope() as session:
+                outcome = chase.take_next(session, notification_id=alert_id, now=now, settings=settings)
+            if outcome.step is None:
+                break
+            taken += 1
+            delivery_ids += outcome.delivery_ids
+            log.warning("alert %s not acknowledged: %s step taken", alert_id, outcome.step)
+    enqueue_committed(get_redis, delivery_ids)
+    return taken

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from schemas.enums import Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import rules
@@ -35,6 +35,9 @@ class Claimed:
     recipient_username: str
     address: str
     kind: NotificationKind = NotificationKind.attendance
+    escalates_id: int | None = None  # a reminder's or escalation's alert
+    escalates_role: str | None = None  # that alert's recipient, in plain words ("GP")
+    recipient_role: str | None = None
 
 
 def _address(channel: Channel, notification: Notification) -> str | None:
@@ -84,6 +87,11 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         recipient_username=notification.recipient.username,
         address=address,
         kind=NotificationKind(notification.kind),
+        escalates_id=notification.escalates_id,
+        escalates_role=(
+            CareTeamRole(notification.escalates.recipient_role).label if notification.escalates else None
+        ),
+        recipient_role=notification.recipient_role,
     )
     session.commit()
     return claimed

@@ -47,7 +47,7 @@ class TelegramTransport:
     def send(self, *, address: str, message: AlertMessage) -> None:
         keyboard = {
             "inline_keyboard": [
-                [{"text": "Acknowledge", "callback_data": acknowledge_callback(message.notification_id)}]
+                [{"text": "Acknowledge", "callback_data": acknowledge_callback(message.acknowledge_id)}]
             ]
         }
         payload = {
