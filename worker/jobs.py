@@ -14,7 +14,7 @@ from services.db import session_scope
 from services.notifications import chase, delivery
 from services.notifications.dispatch import enqueue_committed, enqueue_delivery
 from services.redis_conn import get_redis
-from worker.channels.base import TransportError
+from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
 from worker.messages import notification_message
 
@@ -43,6 +43,8 @@ def deliver(delivery_id: int) -> str:
     started = time.monotonic()
     try:
         transport_for(claimed.channel, settings).send(address=claimed.address, message=message)
+    except RateLimited as exc:
+        return _defer(claimed, exc)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; unknown ones are retried
         elapsed = int((time.monotonic() - started) * 1000)
         error = exc if isinstance(exc, TransportError) else TransportError(f"{type(exc).__name__}: {exc}")
@@ -76,6 +78,23 @@ def deliver(delivery_id: int) -> str:
             session, claimed=claimed, now=utcnow(), duration_ms=int((time.monotonic() - started) * 1000)
         )
     return "delivered"
+
+
+def _defer(claimed: delivery.Claimed, limited: RateLimited) -> str:
+    """Our own send budget is spent: queue the same delivery for when it is not, as if never tried."""
+    seconds = limited.retry_after or 1.0
+    with session_scope() as session:
+        retry_at = delivery.defer(
+            session, claimed=claimed, now=utcnow(), seconds=seconds, reason=str(limited)
+        )
+    if retry_at is None:
+        return "skipped"
+    suffix = f"d{int(retry_at.timestamp() * 1000)}"  # a new job id: the deferred job may still be running
+    enqueue_delivery(
+        get_redis(), delivery_id=claimed.delivery_id, attempts=claimed.attempt - 1, at=retry_at, suffix=suffix
+    )
+    log.info("delivery %s deferred %.2f s by the rate limiter", claimed.delivery_id, seconds)
+    return "deferred"
 
 
 def sweep(now: datetime | None = None) -> int:
