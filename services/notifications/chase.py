@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Exists, Select, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import (
     AttendanceStatus,
@@ -44,23 +44,54 @@ def policy(settings: Settings) -> escalation.Policy:
     )
 
 
+def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
+    taken = aliased(EscalationStepTaken)
+    found = exists().where(taken.notification_id == Notification.id, taken.step == step)
+    return found.where(taken.reached.is_(reached)) if reached is not None else found
+
+
 def candidates(session: Session, *, now: datetime, settings: Settings) -> list[int]:
-    """Attendance alerts that may have a step due: unacknowledged, younger than the maximum age, old
-    enough for a reminder or not reached, and not at the last step yet. The rule decides the rest."""
-    first = now - timedelta(minutes=settings.escalation_reminder_minutes)
-    oldest = now - timedelta(hours=settings.escalation_max_age_hours)
-    finished = exists().where(
-        EscalationStepTaken.notification_id == Notification.id,
-        EscalationStepTaken.step == EscalationStep.safeguarding_lead,
+    """Attendance alerts that may have a step due: unacknowledged, younger than the maximum age, and, for
+    the step they are at, old enough or not reached. A superset in SQL, so that alerts waiting for their
+    next step are not loaded every run; the rule (`escalation.next_step`) decides."""
+    rule = policy(settings)
+    reminder, manager, lead = EscalationStep
+    reminded = aliased(Notification)
+    unreached = or_(
+        Notification.status.in_(UNREACHED),
+        exists().where(
+            reminded.escalates_id == Notification.id,
+            reminded.kind == NotificationKind.reminder,
+            reminded.status.in_(UNREACHED),
+        ),
     )
     rows = session.scalars(
         select(Notification.id)
         .where(
             Notification.kind == NotificationKind.attendance,
             Notification.acknowledged_at.is_(None),
-            Notification.created_at >= oldest,
-            or_(Notification.created_at <= first, Notification.status.in_(UNREACHED)),
-            ~finished,
+            Notification.created_at >= now - timedelta(hours=settings.escalation_max_age_hours),
+            or_(
+                and_(
+                    ~_has(reminder),
+                    ~_has(manager),
+                    or_(Notification.created_at <= now - rule.reminder_after, unreached),
+                ),
+                and_(
+                    _has(reminder),
+                    ~_has(manager),
+                    or_(
+                        Notification.created_at <= now - rule.manager_after,
+                        unreached,
+                        _has(reminder, reached=False),
+                    ),
+                ),
+                and_(
+                    _has(manager),
+                    ~_has(lead),
+                    or_(Notification.created_at <= now - rule.lead_after, _has(manager, reached=False)),
+                ),
+            ),
         )
         .order_by(Notification.id)
     )

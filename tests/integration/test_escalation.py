@@ -12,7 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
+from schemas.settings import get_settings
 from services.clock import utcnow
+from services.db import session_scope
+from services.notifications import chase
 from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
 from worker import jobs
 
@@ -47,6 +50,11 @@ def _escalate(at: datetime) -> int:
     taken = jobs.escalate(now=at)
     run_worker()
     return taken
+
+
+def _candidates(at: datetime) -> list[int]:
+    with session_scope() as session:
+        return chase.candidates(session, now=at, settings=get_settings())
 
 
 def _to(mailbox: Mailbox) -> list[str]:
@@ -87,6 +95,8 @@ def test_an_unacknowledged_alert_climbs_the_ladder_once(
     assert f"/notifications/{alert['id']}/acknowledge" in reminder.as_string()  # acknowledges the alert
     assert _escalate(t0 + timedelta(minutes=31)) == 0  # a second run sends nothing twice
     assert _escalate(t0 + timedelta(minutes=119)) == 0
+    assert _candidates(t0 + timedelta(minutes=119)) == []  # waiting alerts are not even loaded
+    assert _candidates(t0 + timedelta(minutes=121)) == [alert["id"]]
 
     assert _escalate(t0 + timedelta(minutes=121)) == 1
     assert sorted(_to(mailbox)[2:]) == ["duty@example.org", "mgr@example.org"]
@@ -110,6 +120,12 @@ def test_an_unacknowledged_alert_climbs_the_ladder_once(
     assert to_manager["recipient_role"] == "team_manager"
     assert [n["recipient_role"] for n in _mine(client, ladder.duty)] == ["duty"]
     assert [n["recipient_role"] for n in _mine(client, ladder.lead)] == ["safeguarding_lead"]
+
+    # someone outside the care team sees none of it, and the refused read is audited
+    assert client.get("/api/v1/notifications", headers=case.hospital.headers).json() == []
+    refused = client.get(f"/api/v1/notifications/{to_manager['id']}", headers=case.hospital.headers)
+    assert refused.status_code == 403
+    assert audit_events(action="notification.read", outcome="denied", actor_username="hosp")
 
     summaries = _escalations(client, case)
     assert len(summaries) == 3
