@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from schemas.enums import CareTeamRole, EscalationStep
 from schemas.settings import Settings
 from services.notifications.escalation import AlertState, Policy, Taken, level, next_step, targets
+from services.people.schemas import CareTeamMemberCreate
 
 T0 = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 POLICY = Policy()
@@ -173,3 +174,9 @@ def test_duty_members_who_had_the_alert_themselves_are_not_told_again() -> None:
 def test_the_last_step_tells_the_safeguarding_lead() -> None:
     assert _targets(LEAD) == {(30, CareTeamRole.safeguarding_lead, "lead")}
     assert _targets(LEAD, acknowledged=True) == {(30, CareTeamRole.safeguarding_lead, "lead")}
+
+
+@pytest.mark.parametrize("role", ["team_manager", "safeguarding_lead", "duty"])
+def test_escalation_roles_are_not_care_team_roles(role: str) -> None:
+    with pytest.raises(ValidationError, match="assigned by the service"):
+        CareTeamMemberCreate(username="someone", role=role)
