@@ -45,7 +45,8 @@ class CareTeamRole(StrEnum):
     other = "other"
     duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
     gateway_chair = "gateway_chair"  # not a member: chairs the local Gateway meeting a referral goes to
-    safeguarding_lead = "safeguarding_lead"  # not a member: the local authority's lead, told of patterns
+    team_manager = "team_manager"  # not a member: manages a recipient who has not acknowledged an alert
+    safeguarding_lead = "safeguarding_lead"  # not a member: the LA's lead, told of patterns and escalations
 
     @property
     def label(self) -> str:
@@ -193,6 +194,8 @@ class NotificationKind(StrEnum):
     repeat_attendance = "repeat_attendance"
     closure_proposed = "closure_proposed"
     closure = "closure"
+    reminder = "reminder"  # the same attendance alert again, to the same person, unacknowledged
+    escalation = "escalation"  # someone else told that an attendance alert is unacknowledged
 
     @property
     def label(self) -> str:
@@ -209,4 +212,19 @@ _KIND_LABELS = {
     "repeat_attendance": "Repeat attendances",
     "closure_proposed": "Closure proposed",
     "closure": "Service closed",
+    "reminder": "Reminder",
+    "escalation": "Escalation",
 }
+
+
+class EscalationStep(StrEnum):
+    """The chase of an unacknowledged attendance alert, in order (see services/notifications/escalation)."""
+
+    reminder = "reminder"  # the same recipient again
+    team_manager = "team_manager"  # their team manager(s), and the duty team if nobody has acknowledged
+    safeguarding_lead = "safeguarding_lead"  # the safeguarding lead(s) of the responsible LA
+
+    @property
+    def level(self) -> int:
+        """1, 2, 3: how far the chase has gone."""
+        return list(EscalationStep).index(self) + 1

@@ -90,6 +90,35 @@ class Settings(BaseSettings):
 
     link_code_ttl_hours: int = Field(default=72, ge=1)
 
+    escalation_reminder_minutes: int = Field(
+        default=30, ge=1, description="An unacknowledged attendance alert is sent again to its recipient."
+    )
+    escalation_manager_minutes: int = Field(
+        default=120,
+        ge=1,
+        description="Then the recipient's team manager(s) are told, and the responsible local authority's "
+        "duty team if nobody has acknowledged the attendance.",
+    )
+    escalation_lead_minutes: int = Field(
+        default=240, ge=1, description="Then the responsible local authority's safeguarding lead(s)."
+    )
+    escalation_max_age_hours: int = Field(
+        default=72,
+        ge=1,
+        description="Alerts older than this are no longer chased (nor, after an upgrade, "
+        "alerts from before escalation existed).",
+    )
+    escalation_check_interval_seconds: int = Field(
+        default=60, ge=5, description="How often the scheduler looks for alerts to chase."
+    )
+
+    telegram_max_per_second: int = Field(
+        default=30, ge=1, description="Messages a second across every worker process (Bot API: about 30)."
+    )
+    telegram_max_per_chat_per_second: int = Field(
+        default=1, ge=1, description="Messages a second to one chat across every worker (Bot API: about 1)."
+    )
+
     gateway_chairs: dict[str, list[str]] = Field(
         default_factory=dict,
         description='Gateway (Level 1) chairs by local authority, as JSON: {"CEC": ["username"]}.',
@@ -140,6 +169,22 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _escalation_in_order(self) -> Settings:
+        steps = (
+            self.escalation_reminder_minutes,
+            self.escalation_manager_minutes,
+            self.escalation_lead_minutes,
+        )
+        if not steps[0] < steps[1] < steps[2]:
+            raise ValueError(
+                "escalation steps out of order: ESCALATION_REMINDER_MINUTES < ESCALATION_MANAGER_MINUTES "
+                "< ESCALATION_LEAD_MINUTES is required"
+            )
+        if self.escalation_max_age_hours * 60 <= steps[2]:
+            raise ValueError("ESCALATION_MAX_AGE_HOURS must be longer than ESCALATION_LEAD_MINUTES")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

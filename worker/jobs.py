@@ -6,15 +6,15 @@ import logging
 import time
 from datetime import datetime
 
-from schemas.enums import Via
+from schemas.enums import EscalationStep, Via
 from schemas.settings import get_settings
 from services.assessments import needs
 from services.clock import utcnow
 from services.db import session_scope
-from services.notifications import delivery
+from services.notifications import chase, delivery
 from services.notifications.dispatch import enqueue_committed, enqueue_delivery
 from services.redis_conn import get_redis
-from worker.channels.base import TransportError
+from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
 from worker.messages import notification_message
 
@@ -36,10 +36,15 @@ def deliver(delivery_id: int) -> str:
         notification_id=claimed.notification_id,
         young_person_ref=claimed.young_person_ref,
         public_base_url=settings.public_base_url,
+        escalates_id=claimed.escalates_id,
+        escalates_role=claimed.escalates_role,
+        recipient_role=claimed.recipient_role,
     )
     started = time.monotonic()
     try:
         transport_for(claimed.channel, settings).send(address=claimed.address, message=message)
+    except RateLimited as exc:
+        return _defer(claimed, exc)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; unknown ones are retried
         elapsed = int((time.monotonic() - started) * 1000)
         error = exc if isinstance(exc, TransportError) else TransportError(f"{type(exc).__name__}: {exc}")
@@ -75,6 +80,23 @@ def deliver(delivery_id: int) -> str:
     return "delivered"
 
 
+def _defer(claimed: delivery.Claimed, limited: RateLimited) -> str:
+    """Our own send budget is spent: queue the same delivery for when it is not, as if never tried."""
+    seconds = limited.retry_after or 1.0
+    with session_scope() as session:
+        retry_at = delivery.defer(
+            session, claimed=claimed, now=utcnow(), seconds=seconds, reason=str(limited)
+        )
+    if retry_at is None:
+        return "skipped"
+    suffix = f"d{int(retry_at.timestamp() * 1000)}"  # a new job id: the deferred job may still be running
+    enqueue_delivery(
+        get_redis(), delivery_id=claimed.delivery_id, attempts=claimed.attempt - 1, at=retry_at, suffix=suffix
+    )
+    log.info("delivery %s deferred %.2f s by the rate limiter", claimed.delivery_id, seconds)
+    return "deferred"
+
+
 def sweep(now: datetime | None = None) -> int:
     """Re-drive every delivery the database says is due but whose job was lost (Redis restarted, a worker
     died mid-send, the API could not reach Redis). Returns how many were queued. `now` is for tests."""
@@ -106,3 +128,26 @@ def check_needs_and_scores(now: datetime | None = None) -> int:
             session, now=now, max_age_days=settings.assessment_rescore_after_days
         )
     return enqueue_committed(get_redis, delivery_ids)
+
+
+def escalate(now: datetime | None = None) -> int:
+    """Chase unacknowledged attendance alerts: take every step of `services/notifications/escalation`
+    that is due (a reminder, the team manager and duty team, the safeguarding lead), each once however
+    many times or places this runs. Returns how many steps were taken. `now` is for tests."""
+    settings = get_settings()
+    now = now or utcnow()
+    with session_scope() as session:
+        alert_ids = chase.candidates(session, now=now, settings=settings)
+    taken = 0
+    delivery_ids: list[int] = []
+    for alert_id in alert_ids:
+        for _ in range(len(EscalationStep)):  # a late run catches up step by step
+            with session_scope() as session:
+                outcome = chase.take_next(session, notification_id=alert_id, now=now, settings=settings)
+            if outcome.step is None:
+                break
+            taken += 1
+            delivery_ids += outcome.delivery_ids
+            log.warning("alert %s not acknowledged: %s step taken", alert_id, outcome.step)
+    enqueue_committed(get_redis, delivery_ids)
+    return taken

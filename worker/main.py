@@ -28,11 +28,14 @@ def run_worker(*, burst: bool = False) -> None:
 
 
 def run_scheduler() -> None:
-    """Periodic jobs: the sweeper that re-drives undelivered alerts, and the check for overdue unmet needs
-    and needs assessments due a re-score."""
+    """Periodic jobs: the sweeper that re-drives undelivered alerts, the chase of unacknowledged attendance
+    alerts, and the check for overdue unmet needs and needs assessments due a re-score."""
     settings = get_settings()
     scheduler = CronScheduler(connection=get_redis())
     scheduler.register(jobs.sweep, QUEUE, interval=settings.sweep_interval_seconds, result_ttl=600)
+    scheduler.register(
+        jobs.escalate, QUEUE, interval=settings.escalation_check_interval_seconds, result_ttl=600
+    )
     scheduler.register(
         jobs.check_needs_and_scores,
         QUEUE,

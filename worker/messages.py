@@ -14,6 +14,11 @@ class AlertMessage:
     text: str
     acknowledge_url: str
     kind: str = "attendance"
+    acknowledges: int | None = None  # the notification the Acknowledge button acknowledges, if not this one
+
+    @property
+    def acknowledge_id(self) -> int:
+        return self.acknowledges if self.acknowledges is not None else self.notification_id
 
 
 def attendance_alert(*, notification_id: int, young_person_ref: str, public_base_url: str) -> AlertMessage:
@@ -87,10 +92,114 @@ _OTHER_KINDS = {
 }
 
 
+def reminder(
+    *, notification_id: int, alert_id: int, young_person_ref: str, public_base_url: str
+) -> AlertMessage:
+    """The attendance alert again; its Acknowledge acknowledges the alert itself."""
+    base = public_base_url.rstrip("/")
+    acknowledge_url = f"{base}/api/v1/notifications/{alert_id}/acknowledge"
+    text = (
+        f"Reminder - acute hospital attendance: {young_person_ref}\n"
+        "\n"
+        f"You were alerted that a young person on your caseload ({young_person_ref}) has attended an acute\n"
+        "hospital setting, and nobody has acknowledged that alert yet. Please acknowledge it now; if it is\n"
+        "not acknowledged, your team manager will be told.\n"
+        "\n"
+        f"Alert number: {alert_id}\n"
+        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
+        f"Chronology: {base}/api/v1/young-people/{young_person_ref}/chronology\n"
+    )
+    return AlertMessage(
+        notification_id=notification_id,
+        young_person_ref=young_person_ref,
+        subject=f"[liaison] Reminder - acute attendance: {young_person_ref} - please acknowledge",
+        text=text,
+        acknowledge_url=acknowledge_url,
+        kind="reminder",
+        acknowledges=alert_id,
+    )
+
+
+def _escalation_ask(recipient_role: str | None, about_role: str) -> str:
+    match recipient_role:
+        case "duty":
+            return (
+                "Nobody has acknowledged the attendance alerts sent to the care team. As the duty team,\n"
+                "please make sure someone picks this up today, then acknowledge this escalation."
+            )
+        case "safeguarding_lead":
+            return (
+                f"The alert to the {about_role} on the care team is still not acknowledged after a reminder\n"
+                "and their team manager. Please check the care team is right and can be reached, make sure\n"
+                "the alert is picked up, then acknowledge this escalation."
+            )
+        case _:
+            return (
+                f"A member of your team (the {about_role} on the care team) has not acknowledged an\n"
+                "attendance alert. Please make sure it is picked up, then acknowledge this escalation."
+            )
+
+
+def escalation(
+    *,
+    notification_id: int,
+    alert_id: int,
+    young_person_ref: str,
+    public_base_url: str,
+    recipient_role: str | None,
+    about_role: str,
+) -> AlertMessage:
+    """To a team manager, a duty team or a safeguarding lead: acknowledging it says "I have taken it on"
+    and stops the chase of the alert."""
+    base = public_base_url.rstrip("/")
+    acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
+    text = (
+        f"Unacknowledged attendance alert: {young_person_ref}\n"
+        "\n"
+        f"A young person ({young_person_ref}) has attended an acute hospital setting.\n"
+        f"{_escalation_ask(recipient_role, about_role)}\n"
+        "\n"
+        f"Escalation number: {notification_id} (about alert {alert_id})\n"
+        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
+        f"Chronology: {base}/api/v1/young-people/{young_person_ref}/chronology\n"
+    )
+    return AlertMessage(
+        notification_id=notification_id,
+        young_person_ref=young_person_ref,
+        subject=f"[liaison] Escalation - unacknowledged attendance alert: {young_person_ref}",
+        text=text,
+        acknowledge_url=acknowledge_url,
+        kind="escalation",
+    )
+
+
 def notification_message(
-    *, kind: str, notification_id: int, young_person_ref: str, public_base_url: str
+    *,
+    kind: str,
+    notification_id: int,
+    young_person_ref: str,
+    public_base_url: str,
+    escalates_id: int | None = None,
+    escalates_role: str | None = None,
+    recipient_role: str | None = None,
 ) -> AlertMessage:
     """The message for any kind of notification; like every alert it names the young person by ref only."""
+    if kind == "reminder" and escalates_id is not None:
+        return reminder(
+            notification_id=notification_id,
+            alert_id=escalates_id,
+            young_person_ref=young_person_ref,
+            public_base_url=public_base_url,
+        )
+    if kind == "escalation" and escalates_id is not None:
+        return escalation(
+            notification_id=notification_id,
+            alert_id=escalates_id,
+            young_person_ref=young_person_ref,
+            public_base_url=public_base_url,
+            recipient_role=recipient_role,
+            about_role=escalates_role or "professional",
+        )
     if kind not in _OTHER_KINDS:
         return attendance_alert(
             notification_id=notification_id,

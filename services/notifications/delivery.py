@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from schemas.enums import Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import rules
@@ -35,6 +35,9 @@ class Claimed:
     recipient_username: str
     address: str
     kind: NotificationKind = NotificationKind.attendance
+    escalates_id: int | None = None  # a reminder's or escalation's alert
+    escalates_role: str | None = None  # that alert's recipient, in plain words ("GP")
+    recipient_role: str | None = None
 
 
 def _address(channel: Channel, notification: Notification) -> str | None:
@@ -84,6 +87,11 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         recipient_username=notification.recipient.username,
         address=address,
         kind=NotificationKind(notification.kind),
+        escalates_id=notification.escalates_id,
+        escalates_role=(
+            CareTeamRole(notification.escalates.recipient_role).label if notification.escalates else None
+        ),
+        recipient_role=notification.recipient_role,
     )
     session.commit()
     return claimed
@@ -201,6 +209,27 @@ def record_failure(
                 detail={"notification_id": notification.id},
             )
     return None
+
+
+def defer(
+    session: Session, *, claimed: Claimed, now: datetime, seconds: float, reason: str
+) -> datetime | None:
+    """Give back a claim that our own rate limit stopped before anything was sent: the attempt is undone
+    (it reached nobody, so it does not count towards the maximum) and the delivery waits `seconds`.
+    Returns when to try again, or None if the claim was no longer ours."""
+    delivery = session.get_one(Delivery, claimed.delivery_id)
+    if delivery.status != DeliveryStatus.sending or delivery.attempts != claimed.attempt:
+        return None
+    session.execute(
+        delete(DeliveryAttempt).where(
+            DeliveryAttempt.delivery_id == claimed.delivery_id, DeliveryAttempt.attempt == claimed.attempt
+        )
+    )
+    delivery.attempts = claimed.attempt - 1
+    delivery.status = DeliveryStatus.retrying
+    delivery.next_attempt_at = now + timedelta(seconds=seconds)
+    delivery.last_error = f"deferred: {reason}"[:1000]
+    return delivery.next_attempt_at
 
 
 def due_for_redrive(

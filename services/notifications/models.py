@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.attendances.models import Attendance
@@ -32,6 +32,8 @@ class Notification(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_via: Mapped[str | None] = mapped_column(String(16))
+    # A reminder or escalation names the attendance alert it chases.
+    escalates_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), index=True)
 
     attendance: Mapped[Attendance | None] = relationship(lazy="joined")
     young_person: Mapped[YoungPerson] = relationship(lazy="joined")
@@ -39,6 +41,10 @@ class Notification(Base):
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="joined")
     deliveries: Mapped[list[Delivery]] = relationship(
         back_populates="notification", lazy="selectin", order_by="Delivery.id"
+    )
+    escalates: Mapped[Notification | None] = relationship(remote_side=[id], lazy="select")
+    escalation_steps: Mapped[list[EscalationStepTaken]] = relationship(
+        lazy="selectin", order_by="EscalationStepTaken.id"
     )
 
 
@@ -76,3 +82,21 @@ class DeliveryAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(16), default="sending")
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+class EscalationStepTaken(Base):
+    """One step of the chase of an unacknowledged attendance alert. Unique per alert and step, so two
+    schedulers, or one job run twice, take each step once: the loser's insert fails and it sends nothing."""
+
+    __tablename__ = "escalation_steps"
+    __table_args__ = (UniqueConstraint("notification_id", "step"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    told: Mapped[int] = mapped_column(Integer, default=0)  # people this step was about (told now or before)
+    reached: Mapped[bool] = mapped_column(Boolean, default=True)  # any of them with a way to be sent

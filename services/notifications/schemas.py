@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus
+from schemas.enums import (
+    CareTeamRole,
+    Channel,
+    DeliveryStatus,
+    EscalationStep,
+    NotificationKind,
+    NotificationStatus,
+)
 
 
 class DeliveryRead(BaseModel):
@@ -16,6 +23,13 @@ class DeliveryRead(BaseModel):
     last_error: str | None
     delivered_at: datetime | None
     next_attempt_at: datetime | None
+
+
+class EscalationStepRead(BaseModel):
+    step: EscalationStep
+    level: int
+    at: datetime
+    reason: str = Field(description="timer | unreachable (every channel failed or none) | nobody_reached")
 
 
 class NotificationRead(BaseModel):
@@ -32,3 +46,13 @@ class NotificationRead(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledged_via: str | None
+    escalation_level: int = Field(
+        default=0,
+        description="How far the chase of this unacknowledged attendance alert has gone: 0 not chased, "
+        "1 reminder sent, 2 team manager (and duty team) told, 3 safeguarding lead told.",
+    )
+    escalated_at: datetime | None = Field(default=None, description="When the latest step was taken.")
+    escalation_steps: list[EscalationStepRead] = Field(default_factory=list)
+    escalates_notification_id: int | None = Field(
+        default=None, description="For a reminder or escalation: the attendance alert it chases."
+    )

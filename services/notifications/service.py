@@ -9,15 +9,23 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
+from schemas.enums import (
+    CareTeamRole,
+    Channel,
+    DeliveryStatus,
+    EscalationStep,
+    NotificationKind,
+    NotificationStatus,
+    Via,
+)
 from services.attendances.models import Attendance
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
 from services.errors import NotFound
-from services.notifications import rules
+from services.notifications import escalation, rules
 from services.notifications.models import Delivery, Notification
-from services.notifications.schemas import DeliveryRead, NotificationRead
+from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
@@ -72,10 +80,11 @@ def create(
     recipients: Sequence[tuple[User, CareTeamRole]],
     key: str,
     attendance: Attendance | None = None,
+    escalates: Notification | None = None,
 ) -> list[int]:
     """One notification of this kind per recipient, with one delivery per channel they can be reached on;
     returns the delivery ids to send after commit. `key` names the event ("gateway:12"): a recipient
-    already told of that event is not told again."""
+    already told of that event is not told again. `escalates` is the alert a reminder or escalation chases."""
     delivery_ids: list[int] = []
     seen: set[int] = set()
     for user, role in recipients:
@@ -91,6 +100,7 @@ def create(
             young_person_id=young_person.id,
             recipient=user,
             recipient_role=str(role),
+            escalates_id=escalates.id if escalates is not None else None,
         )
         session.add(notification)
         channels = rules.channels_for(
@@ -114,6 +124,7 @@ def create(
 
 
 def to_read(notification: Notification) -> NotificationRead:
+    steps = notification.escalation_steps
     return NotificationRead(
         id=notification.id,
         kind=NotificationKind(notification.kind),
@@ -138,6 +149,13 @@ def to_read(notification: Notification) -> NotificationRead:
         acknowledged_at=notification.acknowledged_at,
         acknowledged_by=notification.acknowledged_by.username if notification.acknowledged_by else None,
         acknowledged_via=notification.acknowledged_via,
+        escalation_level=escalation.level([EscalationStep(s.step) for s in steps]),
+        escalated_at=max((s.taken_at for s in steps), default=None),
+        escalation_steps=[
+            EscalationStepRead(step=EscalationStep(s.step), level=s.level, at=s.taken_at, reason=s.reason)
+            for s in steps
+        ],
+        escalates_notification_id=notification.escalates_id,
     )
 
 
@@ -170,32 +188,51 @@ def query(
         offset += batch
 
 
+def _alert_and_reminders(session: Session, notification: Notification) -> list[Notification]:
+    """A reminder is the same alert again: acknowledging either acknowledges both."""
+    alert = notification
+    if notification.kind == NotificationKind.reminder and notification.escalates is not None:
+        alert = notification.escalates
+    reminders = session.scalars(
+        select(Notification).where(
+            Notification.escalates_id == alert.id,
+            Notification.kind == NotificationKind.reminder,
+            Notification.recipient_id == alert.recipient_id,
+        )
+    )
+    return [alert, *reminders]
+
+
 def acknowledge(session: Session, *, notification: Notification, actor: Principal, via: Via) -> bool:
-    """Record who has taken this alert on; stops every channel not yet sent. False if it already was."""
+    """Record who has taken this alert on; stops every channel not yet sent, and the alert's escalation.
+    A reminder and the alert it repeats are acknowledged together. False if it already was."""
     ref = notification.young_person.ref
-    if notification.acknowledged_at is not None:
+    group = _alert_and_reminders(session, notification)
+    waiting = [n for n in group if n.acknowledged_at is None]
+    if notification.acknowledged_at is not None or not waiting:
         audit.record(session, actor=actor, action="notification.acknowledge_repeat", via=via, ref=ref)
         return False
     now = utcnow()
-    notification.acknowledged_at = now
-    notification.acknowledged_by = session.get_one(User, actor.user_id)
-    notification.acknowledged_via = str(via)
-    notification.status = NotificationStatus.acknowledged
-    for delivery in notification.deliveries:
-        if delivery.status in (DeliveryStatus.pending, DeliveryStatus.retrying):
-            delivery.status = DeliveryStatus.cancelled
-            delivery.next_attempt_at = None
-    label = NotificationKind(notification.kind).label
-    on_behalf = (
-        "" if actor.user_id == notification.recipient_id else f" for {notification.recipient.display_name}"
-    )
+    by = session.get_one(User, actor.user_id)
+    for each in waiting:
+        each.acknowledged_at = now
+        each.acknowledged_by = by
+        each.acknowledged_via = str(via)
+        each.status = NotificationStatus.acknowledged
+        for delivery in each.deliveries:
+            if delivery.status in (DeliveryStatus.pending, DeliveryStatus.retrying):
+                delivery.status = DeliveryStatus.cancelled
+                delivery.next_attempt_at = None
+    alert = group[0]
+    label = NotificationKind(alert.kind).label
+    on_behalf = "" if actor.user_id == alert.recipient_id else f" for {alert.recipient.display_name}"
     chronology.add(
         session,
-        young_person_id=notification.young_person_id,
+        young_person_id=alert.young_person_id,
         at=now,
         kind="acknowledged",
         summary=f"{label} acknowledged by {actor.username}{on_behalf} via {via}",
-        detail={"notification_id": notification.id, "by": actor.username, "via": str(via)},
+        detail={"notification_id": alert.id, "by": actor.username, "via": str(via)},
     )
     audit.record(
         session,
@@ -203,6 +240,6 @@ def acknowledge(session: Session, *, notification: Notification, actor: Principa
         action="notification.acknowledged",
         via=via,
         ref=ref,
-        detail={"notification_id": notification.id},
+        detail={"notification_id": alert.id, "notification_ids": [n.id for n in waiting]},
     )
     return True

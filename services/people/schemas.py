@@ -43,6 +43,15 @@ class YoungPersonUpdate(BaseModel):
     statuses: list[YoungPersonStatus] | None = None
 
 
+# Roles the service gives people it tells who are not on the care team; nobody is added with them.
+NOT_MEMBER_ROLES = (
+    CareTeamRole.duty,
+    CareTeamRole.gateway_chair,
+    CareTeamRole.team_manager,
+    CareTeamRole.safeguarding_lead,
+)
+
+
 class CareTeamMemberCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     role: CareTeamRole
@@ -50,7 +59,7 @@ class CareTeamMemberCreate(BaseModel):
     @field_validator("role")
     @classmethod
     def _not_duty(cls, value: CareTeamRole) -> CareTeamRole:
-        if value in (CareTeamRole.duty, CareTeamRole.gateway_chair, CareTeamRole.safeguarding_lead):
+        if value in NOT_MEMBER_ROLES:
             raise ValueError(f"{value} is assigned by the service, not a care-team role")
         return value
 

@@ -17,6 +17,14 @@ class TransportError(Exception):
         self.retry_after = retry_after
 
 
+class RateLimited(TransportError):
+    """Not sent because our own budget for the channel is spent: the send waits `retry_after` seconds and
+    is tried again, without counting as an attempt (nothing reached the outside)."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, permanent=False, retry_after=retry_after)
+
+
 class Transport(Protocol):
     def send(self, *, address: str, message: AlertMessage) -> None:
         """Deliver or raise TransportError."""

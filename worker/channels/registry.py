@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from schemas.enums import Channel
 from schemas.settings import Settings
+from services.redis_conn import get_redis
 from worker.channels.base import Transport, TransportError
 from worker.channels.email import SmtpTransport
+from worker.channels.ratelimit import TelegramRateLimiter
 from worker.channels.telegram import TelegramTransport
 from worker.channels.webhook import WebhookTransport
 
@@ -42,5 +44,11 @@ def transport_for(channel: Channel, settings: Settings) -> Transport:
             if settings.telegram_bot_token is None:
                 return _Unconfigured("TELEGRAM_BOT_TOKEN is not set on the worker")
             return TelegramTransport(
-                token=settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_api_base_url
+                token=settings.telegram_bot_token.get_secret_value(),
+                base_url=settings.telegram_api_base_url,
+                limiter=TelegramRateLimiter(
+                    get_redis(),
+                    overall_per_second=settings.telegram_max_per_second,
+                    per_chat_per_second=settings.telegram_max_per_chat_per_second,
+                ),
             )

@@ -10,6 +10,7 @@ import json
 import httpx
 
 from worker.channels.base import TransportError
+from worker.channels.ratelimit import TelegramRateLimiter
 from worker.messages import AlertMessage
 
 PERMANENT_DESCRIPTIONS = (
@@ -39,15 +40,24 @@ def alert_text(message: AlertMessage) -> str:
 
 class TelegramTransport:
     def __init__(
-        self, *, token: str, base_url: str, timeout: float = 10.0, client: httpx.Client | None = None
+        self,
+        *,
+        token: str,
+        base_url: str,
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+        limiter: TelegramRateLimiter | None = None,
     ):
         self.url = f"{base_url.rstrip('/')}/bot{token}/sendMessage"
         self.client = client or httpx.Client(timeout=timeout)
+        self.limiter = limiter
 
     def send(self, *, address: str, message: AlertMessage) -> None:
+        if self.limiter is not None:
+            self.limiter.acquire(address)  # raises RateLimited: the delivery is deferred, not failed
         keyboard = {
             "inline_keyboard": [
-                [{"text": "Acknowledge", "callback_data": acknowledge_callback(message.notification_id)}]
+                [{"text": "Acknowledge", "callback_data": acknowledge_callback(message.acknowledge_id)}]
             ]
         }
         payload = {

@@ -1,0 +1,307 @@
+"""Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
+
+Each step is recorded in `escalation_steps` before anything is told, in the same transaction as the
+notifications it makes, its chronology entry and its audit event. The row is unique per alert and step, so
+a job run twice, or two schedulers, take a step once: the second insert fails and that transaction, with
+everything it would have sent, is rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Exists, Select, and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from schemas.enums import (
+    AttendanceStatus,
+    CareTeamRole,
+    EscalationStep,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+    Via,
+)
+from schemas.settings import Settings
+from services.audit import service as audit
+from services.chronology import service as chronology
+from services.notifications import escalation, rules
+from services.notifications import service as notifications
+from services.notifications.models import EscalationStepTaken, Notification
+from services.staff.models import Team, User
+
+UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
+GROUP_KIND = {"recipient": NotificationKind.reminder}
+
+
+def policy(settings: Settings) -> escalation.Policy:
+    return escalation.Policy(
+        reminder_after=timedelta(minutes=settings.escalation_reminder_minutes),
+        manager_after=timedelta(minutes=settings.escalation_manager_minutes),
+        lead_after=timedelta(minutes=settings.escalation_lead_minutes),
+    )
+
+
+def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
+    taken = aliased(EscalationStepTaken)
+    found = exists().where(taken.notification_id == Notification.id, taken.step == step)
+    return found.where(taken.reached.is_(reached)) if reached is not None else found
+
+
+def candidates(session: Session, *, now: datetime, settings: Settings) -> list[int]:
+    """Attendance alerts that may have a step due: unacknowledged, younger than the maximum age, and, for
+    the step they are at, old enough or not reached. A superset in SQL, so that alerts waiting for their
+    next step are not loaded every run; the rule (`escalation.next_step`) decides."""
+    rule = policy(settings)
+    reminder, manager, lead = EscalationStep
+    reminded = aliased(Notification)
+    unreached = or_(
+        Notification.status.in_(UNREACHED),
+        exists().where(
+            reminded.escalates_id == Notification.id,
+            reminded.kind == NotificationKind.reminder,
+            reminded.status.in_(UNREACHED),
+        ),
+    )
+    rows = session.scalars(
+        select(Notification.id)
+        .where(
+            Notification.kind == NotificationKind.attendance,
+            Notification.acknowledged_at.is_(None),
+            Notification.created_at >= now - timedelta(hours=settings.escalation_max_age_hours),
+            or_(
+                and_(
+                    ~_has(reminder),
+                    ~_has(manager),
+                    or_(Notification.created_at <= now - rule.reminder_after, unreached),
+                ),
+                and_(
+                    _has(reminder),
+                    ~_has(manager),
+                    or_(
+                        Notification.created_at <= now - rule.manager_after,
+                        unreached,
+                        _has(reminder, reached=False),
+                    ),
+                ),
+                and_(
+                    _has(manager),
+                    ~_has(lead),
+                    or_(Notification.created_at <= now - rule.lead_after, _has(manager, reached=False)),
+                ),
+            ),
+        )
+        .order_by(Notification.id)
+    )
+    return list(rows)
+
+
+def _chain(session: Session, alert: Notification) -> list[Notification]:
+    """The alert and every reminder or escalation made about it."""
+    return [alert, *session.scalars(select(Notification).where(Notification.escalates_id == alert.id))]
+
+
+def state(session: Session, *, alert: Notification) -> escalation.AlertState:
+    chain = _chain(session, alert)
+    reminders = [n for n in chain if n.kind == NotificationKind.reminder]
+    return escalation.AlertState(
+        created_at=alert.created_at,
+        acknowledged=any(n.acknowledged_at is not None for n in chain),
+        unreachable=alert.status in UNREACHED or any(r.status in UNREACHED for r in reminders),
+        taken=[
+            escalation.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
+        ],
+        cancelled=alert.attendance is not None and alert.attendance.status == AttendanceStatus.cancelled,
+    )
+
+
+def _attendance_acknowledged(session: Session, alert: Notification) -> bool:
+    if alert.attendance_id is None:
+        return alert.acknowledged_at is not None
+    found = session.scalar(
+        select(Notification.id).where(
+            Notification.attendance_id == alert.attendance_id, Notification.acknowledged_at.is_not(None)
+        )
+    )
+    return found is not None
+
+
+def _ids(session: Session, statement: Select[int]) -> list[int]:
+    return list(session.scalars(statement))
+
+
+def _people(session: Session, alert: Notification) -> dict[str, list[int]]:
+    young_person = alert.young_person
+    active = User.active.is_(True)
+    managers = select(User.id).where(
+        User.role == Role.team_manager, User.team_id == alert.recipient.team_id, active
+    )
+    duty = (
+        select(User.id)
+        .join(Team, User.team_id == Team.id)
+        .where(Team.is_duty.is_(True), Team.la_code == young_person.responsible_la, active)
+    )
+    leads = (
+        select(User.id)
+        .join(Team, User.team_id == Team.id)
+        .where(User.role == Role.safeguarding_lead, Team.la_code == young_person.responsible_la, active)
+    )
+    alerted = select(Notification.recipient_id).where(
+        Notification.attendance_id == alert.attendance_id, Notification.kind == NotificationKind.attendance
+    )
+    return {
+        "managers": _ids(session, managers.order_by(User.id)),
+        "duty": _ids(session, duty.order_by(User.id)),
+        "leads": _ids(session, leads.order_by(User.id)),
+        "alerted": _ids(session, alerted) if alert.attendance_id is not None else [],
+    }
+
+
+def _key(alert: Notification, group: str) -> str:
+    if group == "recipient":
+        return f"reminder:{alert.id}"
+    if group == "duty" and alert.attendance_id is not None:
+        return f"escalation:attendance:{alert.attendance_id}:duty"  # the duty team is told once
+    return f"escalation:{alert.id}:{group}"
+
+
+def _words(delay: timedelta) -> str:
+    minutes = int(delay.total_seconds() // 60)
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    step: EscalationStep | None  # None: nothing was due, or another run took it
+    delivery_ids: list[int]
+
+
+def take_next(session: Session, *, notification_id: int, now: datetime, settings: Settings) -> Outcome:
+    """Take the next due step of one alert's chase, if any, and commit. Returns the deliveries to queue."""
+    alert = session.get(Notification, notification_id)
+    if alert is None or alert.kind != NotificationKind.attendance:
+        return Outcome(None, [])
+    rule = policy(settings)
+    due = escalation.next_step(state(session, alert=alert), policy=rule, now=now)
+    if due is None:
+        return Outcome(None, [])
+    taken = EscalationStepTaken(
+        notification_id=alert.id,
+        step=str(due.step),
+        level=due.step.level,
+        reason=due.reason,
+        due_at=due.due_at,
+        taken_at=now,
+        told=0,
+        reached=False,
+    )
+    session.add(taken)
+    try:
+        session.flush()  # claim the step before telling anyone
+    except IntegrityError:
+        session.rollback()  # another run took this step: it tells them, not us
+        return Outcome(None, [])
+
+    people = _people(session, alert)
+    acknowledged = _attendance_acknowledged(session, alert)
+    chosen = escalation.targets(
+        step=due.step,
+        recipient_id=alert.recipient_id,
+        recipient_role=CareTeamRole(alert.recipient_role),
+        manager_ids=people["managers"],
+        duty_ids=people["duty"],
+        lead_ids=people["leads"],
+        attendance_acknowledged=acknowledged,
+        already_alerted_ids=people["alerted"],
+    )
+    delivery_ids: list[int] = []
+    told: list[User] = []
+    for group in ("recipient", "manager", "duty", "lead"):
+        members = [(session.get_one(User, t.user_id), t.role) for t in chosen if t.group == group]
+        if not members:
+            continue
+        told += [user for user, _ in members]
+        delivery_ids += notifications.create(
+            session,
+            kind=GROUP_KIND.get(group, NotificationKind.escalation),
+            young_person=alert.young_person,
+            recipients=members,
+            key=_key(alert, group),
+            attendance=alert.attendance,
+            escalates=alert,
+        )
+    taken.told = len(told)
+    taken.reached = any(
+        rules.channels_for(email=u.email, webhook_url=u.webhook_url, telegram_chat_id=u.telegram_chat_id)
+        for u in told
+    )
+    _record(
+        session, alert=alert, due=due, told=told, reached=taken.reached, acknowledged=acknowledged, now=now
+    )
+    session.commit()
+    return Outcome(due.step, delivery_ids)
+
+
+def _record(
+    session: Session,
+    *,
+    alert: Notification,
+    due: escalation.Due,
+    told: list[User],
+    reached: bool,
+    acknowledged: bool,
+    now: datetime,
+) -> None:
+    recipient = alert.recipient
+    whose = f"Attendance alert to {recipient.display_name} ({CareTeamRole(alert.recipient_role).label})"
+    match due.reason:
+        case "unreachable":
+            why = f"{whose} could not be delivered"
+        case "nobody_reached":
+            why = f"{whose} still not acknowledged, and the last step reached nobody"
+        case _:
+            why = f"{whose} not acknowledged after {_words(due.due_at - alert.created_at)}"
+    names = ", ".join(u.display_name for u in told)
+    match due.step:
+        case EscalationStep.reminder:
+            what = "reminder sent" if reached else "reminder could not be sent: no channel"
+        case EscalationStep.team_manager:
+            duty = "" if acknowledged else " (nobody has acknowledged the attendance: duty team included)"
+            what = f"told {names}{duty}" if told else "no team manager or duty team to tell"
+        case EscalationStep.safeguarding_lead:
+            what = f"safeguarding lead told: {names}" if told else "no safeguarding lead to tell"
+    if told and not reached:
+        what += "; none of them has a way to be sent"
+    chronology.add(
+        session,
+        young_person_id=alert.young_person_id,
+        at=now,
+        kind="escalation",
+        summary=f"{why}: {what}",
+        detail={
+            "notification_id": alert.id,
+            "step": str(due.step),
+            "level": due.step.level,
+            "reason": due.reason,
+            "told": [u.username for u in told],
+        },
+    )
+    audit.record(
+        session,
+        actor=None,
+        action="notification.escalated",
+        via=Via.worker,
+        ref=alert.young_person.ref,
+        detail={
+            "notification_id": alert.id,
+            "step": str(due.step),
+            "level": due.step.level,
+            "reason": due.reason,
+            "told": len(told),
+        },
+    )
