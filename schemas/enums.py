@@ -162,6 +162,8 @@ class NotificationKind(StrEnum):
     resolution = "resolution"
     need_overdue = "need_overdue"
     rescore = "rescore"
+    plan_issued = "plan_issued"
+    plan_review_due = "plan_review_due"
 
     @property
     def label(self) -> str:
@@ -175,4 +177,6 @@ _KIND_LABELS = {
     "resolution": "Resolution request",
     "need_overdue": "Overdue need",
     "rescore": "Re-score prompt",
+    "plan_issued": "Discharge plan issued",
+    "plan_review_due": "Care plan review due",
 }

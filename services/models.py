@@ -14,6 +14,14 @@ from services.chronology.models import ChronologyEntry
 from services.db import Base
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
+from services.plans.models import (
+    CarePlan,
+    CarePlanReview,
+    DischargePlan,
+    DischargePlanRecipient,
+    FollowUpAppointment,
+    SafetyPlan,
+)
 from services.staff.models import ApiToken, Team, User
 
 __all__ = [
@@ -24,12 +32,18 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "CarePlan",
+    "CarePlanReview",
     "CareTeamMember",
     "ChronologyEntry",
     "Delivery",
+    "DischargePlan",
+    "DischargePlanRecipient",
+    "FollowUpAppointment",
     "Escalation",
     "DeliveryAttempt",
     "Notification",
+    "SafetyPlan",
     "Team",
     "ThriveRecord",
     "UnmetNeed",
