@@ -16,6 +16,7 @@ from services.db import get_engine
 from services.errors import DomainError
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
+from services.plans.routes import router as plans_router
 from services.redis_conn import get_redis
 from services.staff.routes import router as staff_router
 
@@ -31,7 +32,7 @@ chronology. Alerts and chat carry only the opaque case `ref`.
 def create_app() -> FastAPI:
     app = FastAPI(title="liaison", version="0.1.0", description=DESCRIPTION)
     routers = (people_router, attendances_router, notifications_router, staff_router, assessments_router)
-    for router in (*routers, fhir_router):
+    for router in (*routers, fhir_router, plans_router):
         app.include_router(router)
 
     @app.exception_handler(DomainError)

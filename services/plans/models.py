@@ -105,7 +105,9 @@ class DischargePlan(Base):
 
     young_person: Mapped[YoungPerson] = relationship(lazy="joined")
     care_coordinator: Mapped[User | None] = relationship(foreign_keys=[care_coordinator_id], lazy="joined")
-    lead_social_worker: Mapped[User | None] = relationship(foreign_keys=[lead_social_worker_id], lazy="joined")
+    lead_social_worker: Mapped[User | None] = relationship(
+        foreign_keys=[lead_social_worker_id], lazy="joined"
+    )
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id], lazy="joined")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="joined")
