@@ -408,3 +408,27 @@ def test_follow_up_outcomes_and_a_newer_plan_superseding_the_older(
     assert [(p["id"], p["status"]) for p in listed] == [(second["id"], "issued"), (first["id"], "superseded")]
     old = client.get(f"{base}/discharge-plans/{first['id']}", headers=nurse.headers).json()
     assert old["superseded_by_id"] == second["id"]
+
+
+def test_the_cnest_level_is_shown_labelled_and_does_not_decide_issue(
+    client: TestClient, case: Case, nurse: Person, gp: Person
+) -> None:
+    from tests.integration.conftest import start_and_answer
+    from tests.integration.test_assessments import _answers
+
+    assessment_id = start_and_answer(client, nurse, case.ref, _answers({}))
+    done = post(client, nurse, f"/api/v1/assessments/{assessment_id}/complete", {"formulation": "Settled."})
+    assert done.status_code == 200, done.text
+    base = f"/api/v1/young-people/{case.ref}"
+    post(client, nurse, f"{base}/care-plan", CARE_PLAN)
+    plan = post(client, nurse, f"{base}/discharge-plans", discharge_plan(care_coordinator=None)).json()
+    cnest = plan["cnest"]
+    assert (cnest["assessment_id"], cnest["level"]) == (assessment_id, done.json()["level"])
+    assert cnest["label"] == "Likelihood of Tier 4 admission, placement breakdown or custody"
+    assert "not a measure of suicide or self-harm risk" in cnest["note"]
+    # the level neither blocks nor allows issue: the missing care coordinator does
+    assert [m.split(" (")[0] for m in plan["readiness"]["missing"]] == ["a named care coordinator"]
+    named = client.patch(
+        f"{base}/discharge-plans/{plan['id']}", json={"care_coordinator": "nurse"}, headers=nurse.headers
+    )
+    assert named.json()["readiness"]["ready"] is True
