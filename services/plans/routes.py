@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import JSONResponse
 
 from schemas.enums import Via
 from services.audit import service as audit
@@ -21,8 +22,8 @@ from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people.access import CaseFacts, Principal
 from services.people.models import YoungPerson
+from services.plans import fhir, views
 from services.plans import service as plans
-from services.plans import views
 from services.plans.discharge_routes import router as discharge_router
 from services.plans.models import CarePlan, SafetyPlan
 from services.plans.schemas import (
@@ -249,3 +250,45 @@ def safety_plan_version(
     _audit(session, principal, "safety_plan.read", young_person.ref, version=number)
     session.commit()
     return views.safety_plan_read(session, plan, today=utcnow().date())
+
+
+# ---------------------------------------------------------------- FHIR R4 export
+
+FHIR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {fhir.MEDIA_TYPE: {}}}}
+
+
+def _fhir(
+    session: SessionDep, principal: Principal, young_person: YoungPerson, number: int | None
+) -> JSONResponse:
+    if number is None:
+        plan = plans.current(session, CarePlan, young_person_id=young_person.id)
+        if plan is None:
+            raise NotFound(f"{young_person.ref} has no care plan")
+    else:
+        plan = plans.version(session, CarePlan, young_person_id=young_person.id, number=number)
+    resource = fhir.care_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
+    _audit(session, principal, "care_plan.export_fhir", young_person.ref, version=plan.version)
+    session.commit()
+    return JSONResponse(content=resource, media_type=fhir.MEDIA_TYPE)
+
+
+@router.get("/care-plan/fhir", response_class=JSONResponse, responses=FHIR_JSON)
+def care_plan_fhir(
+    young_person: Annotated[YoungPerson, allowed(access.may_view, "care_plan.export_fhir")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """The current care plan as a FHIR R4 CarePlan (aims and goals as contained Goals, interventions as
+    activities); the young person is identified by ref only."""
+    return _fhir(session, principal, young_person, None)
+
+
+@router.get("/care-plan/versions/{number}/fhir", response_class=JSONResponse, responses=FHIR_JSON)
+def care_plan_version_fhir(
+    number: VersionNumber,
+    young_person: Annotated[YoungPerson, allowed(access.may_view, "care_plan.export_fhir")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """One version as a FHIR R4 CarePlan; a superseded version has status `revoked`."""
+    return _fhir(session, principal, young_person, number)

@@ -432,3 +432,26 @@ def test_the_cnest_level_is_shown_labelled_and_does_not_decide_issue(
         f"{base}/discharge-plans/{plan['id']}", json={"care_coordinator": "nurse"}, headers=nurse.headers
     )
     assert named.json()["readiness"]["ready"] is True
+
+
+def test_the_care_plan_exports_as_fhir_and_the_export_is_audited(
+    client: TestClient, world: World, case: Case, nurse: Person
+) -> None:
+    from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
+
+    base = f"/api/v1/young-people/{case.ref}"
+    post(client, nurse, f"{base}/care-plan", CARE_PLAN)
+    client.put(f"{base}/care-plan", json=CARE_PLAN | {"aims": ["Back to college"]}, headers=nurse.headers)
+    answer = client.get(f"{base}/care-plan/fhir", headers=case.social_worker.headers)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("application/fhir+json")
+    parsed = FhirCarePlan.model_validate(answer.json())
+    assert (parsed.status, parsed.subject.identifier.value) == ("active", case.ref)
+    assert parsed.replaces[0].identifier.value == f"{case.ref}/v1"
+    assert "9990000018" not in answer.text and "Testperson" not in answer.text
+    old = client.get(f"{base}/care-plan/versions/1/fhir", headers=case.social_worker.headers).json()
+    assert old["status"] == "revoked"
+    assert [e.outcome for e in audit_events(action="care_plan.export_fhir")] == ["allowed", "allowed"]
+    world.team("OTHER-LIA", la=None)
+    outsider = world.user("outsider", role=Role.liaison, team="OTHER-LIA")
+    assert client.get(f"{base}/care-plan/fhir", headers=outsider.headers).status_code == 403
+    assert audit_events(action="care_plan.export_fhir", outcome="denied")[0].actor_username == "outsider"
