@@ -96,6 +96,14 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
             detail={"discharge_plan_id": plan.id, "missing": len(ready.missing)},
         )
         raise NotReady(ready.missing)
+    claimed = session.execute(
+        update(DischargePlan)
+        .where(DischargePlan.id == plan.id, DischargePlan.status == DischargePlanStatus.draft)
+        .values(status=DischargePlanStatus.issued)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"discharge plan {plan.id} is being issued by someone else")
     care_plan = plans.current(session, CarePlan, young_person_id=young_person.id)
     safety_plan = plans.current(session, SafetyPlan, young_person_id=young_person.id)
     plan.care_plan_id = care_plan.id if care_plan else None

@@ -317,6 +317,7 @@ class DischargePlanRead(BaseModel):
     follow_ups: list[FollowUpRead]
     discharge_at: datetime | None
     first_contact_hours: int
+    first_contact_due_by: datetime | None = Field(description="Discharge + the first-contact target")
     crisis_plan: str | None
     out_of_hours_contacts: list[OutOfHoursContact]
     risk_formulation: str | None

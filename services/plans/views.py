@@ -242,6 +242,11 @@ def discharge_read(session: Session, plan: DischargePlan, *, now: datetime) -> D
         follow_ups=[_follow_up(f, plan, now) for f in plan.follow_ups],
         discharge_at=plan.discharge_at,
         first_contact_hours=plan.first_contact_hours,
+        first_contact_due_by=(
+            rules.first_contact_due_by(plan.discharge_at, plan.first_contact_hours)
+            if plan.discharge_at
+            else None
+        ),
         crisis_plan=content.get("crisis_plan"),
         out_of_hours_contacts=[OutOfHoursContact(**c) for c in content.get("out_of_hours_contacts") or []],
         risk_formulation=content.get("risk_formulation"),

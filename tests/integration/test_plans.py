@@ -17,6 +17,7 @@ from tests.integration.conftest import (
     Person,
     World,
     add_care_coordinator,
+    attendance,
     audit_events,
     run_worker,
 )
@@ -378,8 +379,14 @@ def test_follow_up_outcomes_and_a_newer_plan_superseding_the_older(
 ) -> None:
     base = f"/api/v1/young-people/{case.ref}"
     post(client, nurse, f"{base}/care-plan", CARE_PLAN)
-    first = post(client, nurse, f"{base}/discharge-plans", discharge_plan()).json()
-    post(client, nurse, f"{base}/discharge-plans/{first['id']}/issue")
+    seen = post(client, case.hospital, "/api/v1/attendances", attendance()).json()
+    wrong = post(client, nurse, f"{base}/discharge-plans", discharge_plan(attendance_id=seen["id"] + 1))
+    assert wrong.status_code == 404
+    first = post(client, nurse, f"{base}/discharge-plans", discharge_plan(attendance_id=seen["id"])).json()
+    assert first["attendance_id"] == seen["id"]
+    issued = post(client, nurse, f"{base}/discharge-plans/{first['id']}/issue").json()
+    assert issued["first_contact_due_by"] is not None
+    assert post(client, nurse, f"{base}/discharge-plans/{first['id']}/issue").status_code == 409
     [appointment] = first["follow_ups"]
     recorded = post(
         client,
