@@ -196,6 +196,8 @@ class NotificationKind(StrEnum):
     closure = "closure"
     reminder = "reminder"  # the same attendance alert again, to the same person, unacknowledged
     escalation = "escalation"  # someone else told that an attendance alert is unacknowledged
+    plan_issued = "plan_issued"
+    plan_review_due = "plan_review_due"
 
     @property
     def label(self) -> str:
@@ -214,6 +216,8 @@ _KIND_LABELS = {
     "closure": "Service closed",
     "reminder": "Reminder",
     "escalation": "Escalation",
+    "plan_issued": "Discharge plan issued",
+    "plan_review_due": "Care plan review due",
 }
 
 

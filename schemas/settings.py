@@ -141,6 +141,13 @@ class Settings(BaseSettings):
         '[{"name": "...", "min_count": 2, "window_days": 84, "reasons": ["self_harm", "overdose"]}]. '
         "Each deployment should have its thresholds signed off clinically.",
     )
+    discharge_first_contact_hours: Literal[48, 72] = Field(
+        default=72,
+        description="Default target for the first community contact after discharge (72 h; 48 h option).",
+    )
+    plan_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for care plans due a review."
+    )
     recommendations_high: str = Field(
         default=(
             "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "

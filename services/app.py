@@ -17,6 +17,7 @@ from services.db import get_engine
 from services.errors import DomainError
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
+from services.plans.routes import router as plans_router
 from services.redis_conn import get_redis
 from services.staff.routes import router as staff_router
 
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
         staff_router,
         assessments_router,
         closures_router,
+        plans_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

@@ -15,6 +15,14 @@ from services.closures.models import Closure, ClosureResponse
 from services.db import Base
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
+from services.plans.models import (
+    CarePlan,
+    CarePlanReview,
+    DischargePlan,
+    DischargePlanRecipient,
+    FollowUpAppointment,
+    SafetyPlan,
+)
 from services.staff.models import ApiToken, Team, User
 
 __all__ = [
@@ -25,14 +33,20 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "CarePlan",
+    "CarePlanReview",
     "CareTeamMember",
     "ChronologyEntry",
     "Closure",
     "ClosureResponse",
     "Delivery",
+    "DischargePlan",
+    "DischargePlanRecipient",
+    "FollowUpAppointment",
     "Escalation",
     "DeliveryAttempt",
     "Notification",
+    "SafetyPlan",
     "Team",
     "ThriveRecord",
     "UnmetNeed",

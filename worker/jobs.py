@@ -13,6 +13,8 @@ from services.clock import utcnow
 from services.db import session_scope
 from services.notifications import chase, delivery
 from services.notifications.dispatch import enqueue_committed, enqueue_delivery
+from services.plans import issuing
+from services.plans import service as plans
 from services.redis_conn import get_redis
 from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
@@ -151,3 +153,14 @@ def escalate(now: datetime | None = None) -> int:
             log.warning("alert %s not acknowledged: %s step taken", alert_id, outcome.step)
     enqueue_committed(get_redis, delivery_ids)
     return taken
+
+
+def check_plans(now: datetime | None = None) -> int:
+    """Prompt the care coordinator about care plans past their review date (once per date), and record
+    whether each discharge plan issued more than 24 h ago reached everyone named in it (once per plan).
+    Returns how many deliveries were queued. `now` is for tests."""
+    now = now or utcnow()
+    with session_scope() as session:
+        delivery_ids = plans.prompt_due_reviews(session, now=now)
+        issuing.check_distribution(session, now=now)
+    return enqueue_committed(get_redis, delivery_ids)

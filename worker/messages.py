@@ -89,7 +89,22 @@ _OTHER_KINDS = {
         "Something has changed (an attendance, a move, a review, or the last assessment is old).",
         "Please acknowledge, then review and re-score the needs assessment in liaison.",
     ),
+    "plan_issued": (
+        "Discharge plan issued",
+        "A multi-agency discharge plan has been issued, and you are named in it.",
+        "Please acknowledge that you have received it, then read the plan in liaison: your part in it, the\n"
+        "follow-up appointments and the crisis plan.",
+    ),
+    "plan_review_due": (
+        "Care plan review due",
+        "The care plan has passed its review date.",
+        "Please acknowledge, then review the care plan with the young person and the care team, and record\n"
+        "the review in liaison.",
+    ),
 }
+
+# Where each kind's reader goes next (the assessments, unless said otherwise).
+_LINKS = {"plan_issued": ("Plans", "plans"), "plan_review_due": ("Care plan", "care-plan")}
 
 
 def reminder(
@@ -207,6 +222,7 @@ def notification_message(
             public_base_url=public_base_url,
         )
     title, happened, asked = _OTHER_KINDS[kind]
+    link_name, link_path = _LINKS.get(kind, ("Assessments", "assessments"))
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
     text = (
@@ -218,7 +234,7 @@ def notification_message(
         "\n"
         f"Notification number: {notification_id}\n"
         f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
-        f"Assessments: {base}/api/v1/young-people/{young_person_ref}/assessments\n"
+        f"{link_name}: {base}/api/v1/young-people/{young_person_ref}/{link_path}\n"
     )
     return AlertMessage(
         notification_id=notification_id,
