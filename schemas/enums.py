@@ -162,6 +162,7 @@ class NotificationKind(StrEnum):
     resolution = "resolution"
     need_overdue = "need_overdue"
     rescore = "rescore"
+    attendance_cancelled = "attendance_cancelled"
 
     @property
     def label(self) -> str:
@@ -175,4 +176,5 @@ _KIND_LABELS = {
     "resolution": "Resolution request",
     "need_overdue": "Overdue need",
     "rescore": "Re-score prompt",
+    "attendance_cancelled": "Attendance cancelled",
 }

@@ -14,6 +14,7 @@ from services.assessments.routes import router as assessments_router
 from services.attendances.routes import router as attendances_router
 from services.db import get_engine
 from services.errors import DomainError
+from services.intake.routes import router as intake_router
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
 from services.redis_conn import get_redis
@@ -30,7 +31,14 @@ chronology. Alerts and chat carry only the opaque case `ref`.
 
 def create_app() -> FastAPI:
     app = FastAPI(title="liaison", version="0.1.0", description=DESCRIPTION)
-    routers = (people_router, attendances_router, notifications_router, staff_router, assessments_router)
+    routers = (
+        people_router,
+        attendances_router,
+        intake_router,
+        notifications_router,
+        staff_router,
+        assessments_router,
+    )
     for router in (*routers, fhir_router):
         app.include_router(router)
 

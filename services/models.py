@@ -12,6 +12,7 @@ from services.attendances.models import Attendance
 from services.audit.models import AuditEvent
 from services.chronology.models import ChronologyEntry
 from services.db import Base
+from services.intake.models import InboundMessage
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import ApiToken, Team, User
@@ -28,6 +29,7 @@ __all__ = [
     "ChronologyEntry",
     "Delivery",
     "Escalation",
+    "InboundMessage",
     "DeliveryAttempt",
     "Notification",
     "Team",
