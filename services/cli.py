@@ -145,7 +145,7 @@ def mllp() -> None:
 
 @app.command()
 def run() -> None:
-    """Run the whole stack: API, MLLP listener, worker, scheduler; an embedded Redis when REDIS_URL is unset."""
+    """Run the whole stack: API, MLLP listener, worker, scheduler; embedded Redis when REDIS_URL is unset."""
     from services.stack import run as run_stack
 
     raise typer.Exit(code=run_stack(get_settings()))

@@ -36,7 +36,8 @@ from services.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
-TRAILER = END_BLOCK + CARRIAGE_RETURN
+START: bytes = START_BLOCK
+TRAILER: bytes = END_BLOCK + CARRIAGE_RETURN
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class ListenerConfig:
 
 def frame(payload: str | bytes) -> bytes:
     data = payload.encode("utf-8") if isinstance(payload, str) else payload
-    return START_BLOCK + data + TRAILER
+    return START + data + TRAILER
 
 
 def _process(raw: bytes, allowed: frozenset[str], redis: Callable[[], Redis]) -> str:
@@ -121,15 +122,16 @@ class Listener:
                 start = await asyncio.wait_for(reader.read(1), timeout)
                 if not start:
                     return  # the sender closed the connection
-                if start != START_BLOCK:
+                if start != START:
                     log.warning("MLLP %s: bad framing (no 0x0B start block); closing", peer)
                     await self._reject(writer, "bad MLLP framing: a message must start with 0x0B")
                     return
                 try:
                     block = await asyncio.wait_for(reader.readuntil(TRAILER), timeout)
                 except asyncio.LimitOverrunError:
-                    log.warning("MLLP %s: message over %s bytes; closing", peer, self.config.max_message_bytes)
-                    await self._reject(writer, f"message larger than {self.config.max_message_bytes} bytes")
+                    limit = self.config.max_message_bytes
+                    log.warning("MLLP %s: message over %s bytes; closing", peer, limit)
+                    await self._reject(writer, f"message larger than {limit} bytes")
                     return
                 except asyncio.IncompleteReadError:
                     return  # closed mid-message: nothing to answer
@@ -137,7 +139,7 @@ class Listener:
                 ack = await asyncio.to_thread(_process, raw, self.config.allowed_facilities, self.redis)
                 writer.write(frame(ack))
                 await writer.drain()
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             log.info("MLLP %s: idle for %s s; closing", peer, timeout)
         except (ConnectionError, asyncio.CancelledError):
             pass

@@ -36,9 +36,8 @@ from services.people.access import Principal
 
 log = logging.getLogger(__name__)
 
-UNKNOWN_VISIT = (
-    "no attendance is recorded for this visit (not registered, or never received): nothing changed"
-)
+NOT_REGISTERED = "NHS number not registered with liaison: nothing kept"
+UNKNOWN_VISIT = "no attendance recorded for this visit (unregistered, or never sent): nothing changed"
 
 
 @dataclass
@@ -101,11 +100,7 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
             reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise MessageProblem(AckCode.error, reason, error_code="102") from exc
         recorded = attendances.record(session, data=data, actor=actor, via=via)
-        note = (
-            "NHS number not registered with liaison: nothing kept"
-            if recorded.outcome == "not_registered"
-            else ""
-        )
+        note = NOT_REGISTERED if recorded.outcome == "not_registered" else ""
         return Applied(recorded.outcome, recorded.attendance, note, recorded.delivery_ids)
     if existing is None:
         return Applied("unknown_visit", note=UNKNOWN_VISIT)
