@@ -198,6 +198,7 @@ class NotificationKind(StrEnum):
     escalation = "escalation"  # someone else told that an attendance alert is unacknowledged
     plan_issued = "plan_issued"
     plan_review_due = "plan_review_due"
+    attendance_cancelled = "attendance_cancelled"
 
     @property
     def label(self) -> str:
@@ -218,6 +219,7 @@ _KIND_LABELS = {
     "escalation": "Escalation",
     "plan_issued": "Discharge plan issued",
     "plan_review_due": "Care plan review due",
+    "attendance_cancelled": "Attendance cancelled",
 }
 
 

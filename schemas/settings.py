@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     port: int = 8000
     hl7_mllp_host: str = "127.0.0.1"
     hl7_mllp_port: int = 2575
+    hl7_mllp_allowed_facilities: str = Field(
+        default="",
+        description=(
+            "Sending facilities (MSH-4, ODS codes) the MLLP listener accepts, comma-separated: RBT,RJN. "
+            "Empty: any facility (development only; `liaison mllp` refuses to start so in production)."
+        ),
+    )
+    hl7_mllp_idle_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="An MLLP connection silent for this long is closed."
+    )
+    hl7_max_message_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HL7 v2 message taken over MLLP or HTTP."
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Where people reach the service; used in links inside alerts.",
@@ -219,6 +232,18 @@ class Settings(BaseSettings):
         if faults:
             raise ValueError("unsafe settings for LIAISON_ENV=production: " + "; ".join(faults))
         return self
+
+    @property
+    def mllp_allowed_facilities(self) -> frozenset[str]:
+        """The facilities named in HL7_MLLP_ALLOWED_FACILITIES; empty means any."""
+        return frozenset(f.strip().upper() for f in self.hl7_mllp_allowed_facilities.split(",") if f.strip())
+
+    def mllp_faults(self) -> list[str]:
+        """Why the MLLP listener must not start here: it has no bearer token, so in production it serves
+        only the sending facilities listed."""
+        if self.liaison_env == "production" and not self.mllp_allowed_facilities:
+            return ["HL7_MLLP_ALLOWED_FACILITIES must list the sending facilities the MLLP listener accepts"]
+        return []
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,6 +15,7 @@ from services.attendances.routes import router as attendances_router
 from services.closures.routes import router as closures_router
 from services.db import get_engine
 from services.errors import DomainError
+from services.intake.routes import router as intake_router
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
 from services.plans.routes import router as plans_router
@@ -35,6 +36,7 @@ def create_app() -> FastAPI:
     routers = (
         people_router,
         attendances_router,
+        intake_router,
         notifications_router,
         staff_router,
         assessments_router,

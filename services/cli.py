@@ -153,9 +153,28 @@ def bot() -> None:
 
 
 @app.command()
+def mllp() -> None:
+    """Serve HL7 v2 over MLLP (HL7_MLLP_HOST:HL7_MLLP_PORT, default 127.0.0.1:2575)."""
+    import asyncio
+
+    from services.intake.mllp import ListenerConfig, serve
+
+    settings = get_settings()
+    faults = settings.mllp_faults()
+    if faults:
+        raise _fail("; ".join(faults))
+    ensure_current(settings.database_url)
+    if not settings.mllp_allowed_facilities:
+        logging.getLogger(__name__).warning(
+            "HL7_MLLP_ALLOWED_FACILITIES is empty: any sending facility is taken (development only)"
+        )
+    asyncio.run(serve(ListenerConfig.from_settings(settings)))
+
+
+@app.command()
 def run() -> None:
-    """Run the whole stack: API, worker, scheduler, and the bot when TELEGRAM_BOT_TOKEN is set; an embedded
-    Redis when REDIS_URL is unset."""
+    """Run the whole stack: API, MLLP listener, worker, scheduler, and the bot when TELEGRAM_BOT_TOKEN is set;
+    an embedded Redis when REDIS_URL is unset."""
     from services.stack import run as run_stack
 
     raise typer.Exit(code=run_stack(get_settings()))

@@ -13,6 +13,7 @@ from services.audit.models import AuditEvent
 from services.chronology.models import ChronologyEntry
 from services.closures.models import Closure, ClosureResponse
 from services.db import Base
+from services.intake.models import InboundMessage
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
 from services.plans.models import (
@@ -44,6 +45,7 @@ __all__ = [
     "DischargePlanRecipient",
     "FollowUpAppointment",
     "Escalation",
+    "InboundMessage",
     "DeliveryAttempt",
     "Notification",
     "SafetyPlan",

@@ -39,8 +39,8 @@ def _say(line: str) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Migrate, start Redis if needed, then the API, worker, scheduler and (with a token) the bot; stop them
-    all on Ctrl-C."""
+    """Migrate, start Redis if needed, then the API, MLLP listener, worker, scheduler and (with a token) the
+    bot; stop them all on Ctrl-C."""
     stopping = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -58,6 +58,7 @@ def run(settings: Settings) -> int:
     command = [sys.executable, "-m", "services.cli"]
     children = [
         Child("api", [*command, "api"]),
+        Child("mllp", [*command, "mllp"]),
         Child("worker", [*command, "worker"]),
         Child("scheduler", [*command, "scheduler"]),
     ]
@@ -69,6 +70,7 @@ def run(settings: Settings) -> int:
             if not stopping:
                 child.start(env)
         _say(f"liaison API      http://{settings.host}:{settings.port}  (docs at /docs, ready at /readyz)")
+        _say(f"HL7 v2 MLLP      {settings.hl7_mllp_host}:{settings.hl7_mllp_port}")
         _say(f"database         {settings.database_url}")
         _say(
             f"redis            {env['REDIS_URL']}"

@@ -84,6 +84,12 @@ _OTHER_KINDS = {
         "Please acknowledge, then read the decision in liaison and check that the plan still has\n"
         "everyone it needs.",
     ),
+    "attendance_cancelled": (
+        "Attendance cancelled",
+        "The hospital has cancelled an attendance you were alerted about (recorded in error, or the\n"
+        "visit did not go ahead).",
+        "Please acknowledge, then check the chronology in liaison; no action is needed for that visit.",
+    ),
     "rescore": (
         "Re-score the needs assessment",
         "Something has changed (an attendance, a move, a review, or the last assessment is old).",

@@ -25,6 +25,8 @@ class Attendance(Base):
     setting: Mapped[str] = mapped_column(String(32))
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     young_person: Mapped[YoungPerson] = relationship(lazy="joined")

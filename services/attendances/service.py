@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from schemas.enums import AttendanceReason, CareSetting, Via
+from schemas.enums import AttendanceReason, AttendanceStatus, CareSetting, CareTeamRole, NotificationKind, Via
 from schemas.settings import get_settings
 from services.assessments import needs
 from services.attendances import patterns
@@ -15,6 +16,7 @@ from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
 from services.audit import service as audit
 from services.chronology import service as chronology
+from services.clock import utcnow
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people import service as people
@@ -45,7 +47,7 @@ def find(session: Session, *, source: str, source_id: str) -> Attendance | None:
     )
 
 
-def record(session: Session, *, data: AttendanceCreate, actor: Principal, via: Via) -> Recorded:
+def record(session: Session, *, data: AttendanceCreate, actor: Principal | None, via: Via) -> Recorded:
     """Store an attendance of a registered young person with one notification per recipient.
 
     Idempotent on (source, source_id). For an NHS number nobody has registered, nothing identifying is
@@ -138,3 +140,156 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal, via: V
         notifications_queued=count,
         delivery_ids=delivery_ids,
     )
+
+
+# What happens to an attendance after it is recorded: the hospital discharges (A03), takes the discharge
+# back (A13), corrects details (A08) or cancels the visit as recorded in error (A11). Used by every intake.
+
+
+def _note(
+    session: Session,
+    *,
+    attendance: Attendance,
+    at: datetime,
+    kind: str,
+    summary: str,
+    action: str,
+    actor: Principal | None,
+    via: Via,
+) -> None:
+    chronology.add(
+        session,
+        young_person_id=attendance.young_person_id,
+        at=at,
+        kind=kind,
+        summary=summary,
+        detail={"attendance_id": attendance.id, "site_code": attendance.site_code},
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        via=via,
+        ref=attendance.young_person.ref,
+        detail={"attendance_id": attendance.id, "source": attendance.source},
+    )
+
+
+def end(session: Session, *, attendance: Attendance, at: datetime, actor: Principal | None, via: Via) -> bool:
+    """The young person has left (discharged from ED or the ward): a discharge plan is now due.
+    False, changing nothing, when the attendance is not open."""
+    if attendance.status != AttendanceStatus.open:
+        return False
+    attendance.status = AttendanceStatus.ended
+    attendance.ended_at = at
+    setting = SETTING_LABELS[CareSetting(attendance.setting)]
+    _note(
+        session,
+        attendance=attendance,
+        at=at,
+        kind="discharged",
+        summary=f"Discharged from {attendance.site_code} ({setting}); a discharge plan is due",
+        action="attendance.ended",
+        actor=actor,
+        via=via,
+    )
+    return True
+
+
+def reopen(
+    session: Session, *, attendance: Attendance, at: datetime, actor: Principal | None, via: Via
+) -> bool:
+    """The hospital took a discharge back: the attendance is open again. False when it had not ended."""
+    if attendance.status != AttendanceStatus.ended:
+        return False
+    attendance.status = AttendanceStatus.open
+    attendance.ended_at = None
+    _note(
+        session,
+        attendance=attendance,
+        at=at,
+        kind="discharge_cancelled",
+        summary=(
+            f"Discharge from {attendance.site_code} cancelled by the hospital; the attendance is open again"
+        ),
+        action="attendance.reopened",
+        actor=actor,
+        via=via,
+    )
+    return True
+
+
+def amend(
+    session: Session,
+    *,
+    attendance: Attendance,
+    site_code: str,
+    setting: CareSetting,
+    arrived_at: datetime | None,
+    reasons: list[AttendanceReason],
+    actor: Principal | None,
+    via: Via,
+) -> list[str]:
+    """Correct the details of a visit (no-one is alerted again); returns the names of what changed."""
+    wanted = {
+        "site_code": site_code.upper(),
+        "setting": str(setting),
+        "arrived_at": arrived_at or attendance.arrived_at,
+        "reasons": sorted({str(r) for r in reasons}),
+    }
+    changed = [name for name, new in wanted.items() if getattr(attendance, name) != new]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(attendance, name, wanted[name])
+    _note(
+        session,
+        attendance=attendance,
+        at=utcnow(),
+        kind="attendance_updated",
+        summary=f"Attendance at {attendance.site_code} updated by the hospital: {', '.join(changed)}",
+        action="attendance.updated",
+        actor=actor,
+        via=via,
+    )
+    return changed
+
+
+def cancel(
+    session: Session, *, attendance: Attendance, at: datetime, actor: Principal | None, via: Via
+) -> list[int] | None:
+    """The visit was cancelled (recorded in error, or it never happened). Everyone alerted of it is told,
+    by ref only; returns the delivery ids to send, or None when it was already cancelled."""
+    if attendance.status == AttendanceStatus.cancelled:
+        return None
+    attendance.status = AttendanceStatus.cancelled
+    attendance.cancelled_at = at
+    alerted = session.scalars(
+        select(Notification)
+        .where(Notification.attendance_id == attendance.id, Notification.kind == NotificationKind.attendance)
+        .order_by(Notification.id)
+    )
+    recipients = [(n.recipient, CareTeamRole(n.recipient_role)) for n in alerted]
+    delivery_ids = notifications.create(
+        session,
+        kind=NotificationKind.attendance_cancelled,
+        young_person=attendance.young_person,
+        recipients=recipients,
+        key=f"attendance_cancelled:{attendance.id}",
+        attendance=attendance,
+    )
+    told = len(recipients)
+    _note(
+        session,
+        attendance=attendance,
+        at=at,
+        kind="attendance_cancelled",
+        summary=(
+            f"Attendance at {attendance.site_code} cancelled by the hospital; "
+            f"{told} professional{'s' if told != 1 else ''} alerted of it to be told"
+        ),
+        action="attendance.cancelled",
+        actor=actor,
+        via=via,
+    )
+    return delivery_ids

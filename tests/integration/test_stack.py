@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import YOUNG_PERSON, Mailbox, _free_port, attendance
+from tests.integration.intake_helpers import hl7_fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.stack]
 
@@ -93,8 +94,13 @@ def _eventually(check: Any, timeout: float, what: str, stack: Stack) -> Any:
 @pytest.fixture
 def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    port = _free_port()
-    env.update(PORT=str(port), PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", PYTHONPATH=str(ROOT))
+    port, mllp_port = _free_port(), _free_port()
+    env.update(
+        PORT=str(port),
+        HL7_MLLP_PORT=str(mllp_port),
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        PYTHONPATH=str(ROOT),
+    )
     running = Stack(tmp_path, env)
     try:
         yield running
@@ -147,6 +153,21 @@ def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack,
         acked = http.post(f"/api/v1/notifications/{notification['id']}/acknowledge", headers=auth["jsmith"])
         assert acked.status_code == 200 and acked.json()["acknowledged_by"] == "jsmith"
 
+    # The same stack takes HL7 v2 over MLLP on HL7_MLLP_PORT: one framed ED registration, one more alert.
+    mllp_port = int(stack.env["HL7_MLLP_PORT"])
+    _eventually(lambda: _listening(mllp_port), 30, "MLLP listening", stack)
+    assert f"HL7 v2 MLLP      127.0.0.1:{mllp_port}" in stack.lines
+    with socket.create_connection(("127.0.0.1", mllp_port), timeout=30) as sender:
+        sender.sendall(b"\x0b" + hl7_fixture("a04-ed-attendance.hl7") + b"\x1c\x0d")
+        answer = b""
+        while not answer.endswith(b"\x1c\x0d"):
+            chunk = sender.recv(4096)
+            assert chunk, f"the listener closed the connection: {answer!r}"
+            answer += chunk
+    assert b"MSA|AA|MSG0001" in answer
+    second = mailbox.wait_for(2, timeout=30)[1]
+    assert second["To"] == "jo.smith@example.org" and ref in second["Subject"]
+
     os.killpg(stack.process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches the whole group
     try:
         code = stack.process.wait(20)
@@ -155,6 +176,7 @@ def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack,
     assert code == 0, stack.output()
     assert "stopped." in stack.lines
     assert not _listening(int(stack.env["PORT"]))
+    assert not _listening(mllp_port)
     assert not _listening(redis_port)
     for pid in stack.child_pids():
         with pytest.raises(ProcessLookupError):

@@ -1,7 +1,7 @@
 """Closures: a service's proposal to end its involvement, the care team's answers and the decision
 (the closure guard).
 
-Revision ID: 0003_closures
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-28 16:51:41.279749
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_closures"
+revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

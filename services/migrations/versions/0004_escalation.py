@@ -1,8 +1,8 @@
 """Escalation of unacknowledged attendance alerts: one row per step taken (unique per alert and step, so
 two schedulers take a step once), and the alert a reminder or escalation notification chases.
 
-Revision ID: 0003_escalation
-Revises: 0003_closures
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-28 16:46:01.568480
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_escalation"
-down_revision: str | None = "0003_closures"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

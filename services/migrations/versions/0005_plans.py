@@ -2,8 +2,8 @@
 plans with their follow-up appointments and distribution list (linked to the notifications that told
 each person named).
 
-Revision ID: 0003_plans
-Revises: 0003_escalation
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-28 16:45:41.121081
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003_plans"
-down_revision: str | None = "0003_escalation"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,273 @@
+"""HL7 v2 intake, shared by the HTTP endpoint and the MLLP listener: one message in, one ACK out.
+
+Every attendance goes through `services.attendances.service.record` (the JSON intake's own function), and
+every later event through that domain's `end`, `reopen`, `amend` and `cancel`. This module adds only what
+HL7 brings: the inbound message log that makes a repeat (same sending facility and MSH-10) answer with the
+same ACK code and do nothing new, and the mapping from ADT events to those functions.
+
+Events for a visit liaison never recorded (the young person is not registered, or the A04 never came) are
+accepted (AA) with a note in MSA-3 and change nothing: the sender cannot fix them by sending again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hl7 import Message
+from pydantic import ValidationError
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from schemas.enums import Via
+from services.attendances import service as attendances
+from services.attendances.models import Attendance
+from services.attendances.schemas import AttendanceCreate
+from services.audit import service as audit
+from services.clock import utcnow
+from services.intake import hl7
+from services.intake.hl7 import AckCode, MessageProblem, VisitEvent
+from services.intake.models import InboundMessage
+from services.notifications.dispatch import enqueue_committed
+from services.people.access import Principal
+
+log = logging.getLogger(__name__)
+
+NOT_REGISTERED = "NHS number not registered with liaison: nothing kept"
+UNKNOWN_VISIT = "no attendance recorded for this visit (unregistered, or never sent): nothing changed"
+
+
+@dataclass
+class Reply:
+    """The ACK to send back, and what the message came to."""
+
+    ack: str
+    code: AckCode
+    outcome: str
+    attendance_id: int | None = None
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Applied:
+    outcome: str
+    attendance: Attendance | None = None
+    note: str = ""
+    delivery_ids: list[int] = field(default_factory=list)
+
+
+def _audit_problem(
+    session: Session, *, actor: Principal | None, via: Via, problem: MessageProblem, facility: str = ""
+) -> None:
+    audit.record(
+        session,
+        actor=actor,
+        action="hl7.rejected",
+        via=via,
+        outcome="refused",
+        detail={"ack": str(problem.code), "reason": problem.reason, "facility": facility},
+    )
+
+
+def _same_person(attendance: Attendance, event: VisitEvent) -> None:
+    if attendance.young_person.nhs_number != event.nhs_number:
+        raise MessageProblem(
+            AckCode.error,
+            "PV1-19: this visit number belongs to another patient's attendance",
+            error_code="103",
+            location="PV1^1^19",
+        )
+
+
+def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: Via) -> Applied:
+    """Do what one understood ADT event asks, through the attendances domain."""
+    existing = attendances.find(session, source=event.source, source_id=event.visit_number)
+    if event.event in hl7.ATTENDS and existing is None:
+        try:
+            data = AttendanceCreate(
+                nhs_number=event.nhs_number,
+                arrived_at=event.arrived_at,
+                site_code=event.site_code,
+                setting=event.setting,
+                reasons=list(event.reasons),
+                source=event.source,
+                source_id=event.visit_number,
+            )
+        except ValidationError as exc:
+            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise MessageProblem(AckCode.error, reason, error_code="102") from exc
+        recorded = attendances.record(session, data=data, actor=actor, via=via)
+        note = NOT_REGISTERED if recorded.outcome == "not_registered" else ""
+        return Applied(recorded.outcome, recorded.attendance, note, recorded.delivery_ids)
+    if existing is None:
+        return Applied("unknown_visit", note=UNKNOWN_VISIT)
+    _same_person(existing, event)
+    at = event.ended_at or utcnow()
+    match event.event:
+        case "A01" | "A04" | "A08":
+            changed = attendances.amend(
+                session,
+                attendance=existing,
+                site_code=event.site_code,
+                setting=event.setting,
+                arrived_at=event.arrived_at,
+                reasons=list(event.reasons),
+                actor=actor,
+                via=via,
+            )
+            return Applied("updated" if changed else "unchanged", existing)
+        case "A03":
+            if attendances.end(session, attendance=existing, at=at, actor=actor, via=via):
+                return Applied("ended", existing)
+            return Applied("unchanged", existing, f"the attendance is {existing.status}: nothing changed")
+        case "A13":
+            if attendances.reopen(session, attendance=existing, at=utcnow(), actor=actor, via=via):
+                return Applied("reopened", existing)
+            return Applied("unchanged", existing, "the attendance had not ended: nothing changed")
+        case _:  # A11
+            told = attendances.cancel(session, attendance=existing, at=utcnow(), actor=actor, via=via)
+            if told is None:
+                return Applied("unchanged", existing, "the attendance was already cancelled")
+            return Applied("cancelled", existing, delivery_ids=told)
+
+
+def handle(
+    session: Session,
+    *,
+    raw: bytes | str,
+    actor: Principal | None,
+    via: Via,
+    allowed_facilities: frozenset[str] = frozenset(),
+) -> Reply:
+    """Act on one HL7 v2 message inside the caller's transaction and say what to answer.
+
+    `allowed_facilities`, when not empty, is the only sending facilities (MSH-4) taken (the MLLP listener's
+    trust rule). A message already in the log gets the ACK code it got before and changes nothing.
+    """
+    try:
+        message = hl7.parse(raw)
+    except MessageProblem as not_hl7:
+        _audit_problem(session, actor=actor, via=via, problem=not_hl7)
+        ack = hl7.ack(None, not_hl7.code, text=not_hl7.reason, error_code=not_hl7.error_code)
+        return Reply(ack, not_hl7.code, "not_hl7")
+
+    def answer(code: AckCode, text: str = "", problem: MessageProblem | None = None) -> str:
+        if problem is not None:
+            return hl7.ack(
+                message, code, text=problem.reason, error_code=problem.error_code, location=problem.location
+            )
+        return hl7.ack(message, code, text=text)
+
+    try:
+        head = hl7.header(message)
+    except MessageProblem as no_header:
+        _audit_problem(session, actor=actor, via=via, problem=no_header)
+        return Reply(answer(no_header.code, problem=no_header), no_header.code, "rejected")
+    if allowed_facilities and head.facility not in allowed_facilities:
+        refused = MessageProblem(
+            AckCode.reject,
+            f"sending facility {head.facility} is not allowed on this listener",
+            error_code="207",
+            location="MSH^1^4",
+        )
+        _audit_problem(session, actor=actor, via=via, problem=refused, facility=head.facility)
+        return Reply(answer(refused.code, problem=refused), refused.code, "refused")
+
+    logged = session.scalar(
+        select(InboundMessage).where(
+            InboundMessage.facility == head.facility, InboundMessage.control_id == head.control_id
+        )
+    )
+    if logged is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action="hl7.duplicate",
+            via=via,
+            detail={"facility": head.facility, "inbound_message_id": logged.id, "ack": logged.ack_code},
+        )
+        code = AckCode(logged.ack_code)
+        text = "a repeat of a message already received: nothing new done"
+        return Reply(answer(code, text), code, "duplicate", logged.attendance_id)
+
+    try:
+        applied = apply(session, event=hl7.visit_event(message, head), actor=actor, via=via)
+        code, ack_text = AckCode.accept, answer(AckCode.accept, applied.note)
+    except MessageProblem as problem:
+        code, ack_text = problem.code, answer(problem.code, problem=problem)
+        applied = Applied("rejected" if code == AckCode.reject else "error", note=problem.reason)
+        _audit_problem(session, actor=actor, via=via, problem=problem, facility=head.facility)
+    event_label = f"{head.message_type}^{head.event}" if head.event else head.message_type or "?"
+    session.add(
+        InboundMessage(
+            facility=head.facility,
+            control_id=head.control_id,
+            event=event_label[:16],
+            outcome=applied.outcome,
+            ack_code=str(code),
+            note=applied.note[:300] or None,
+            attendance_id=applied.attendance.id if applied.attendance else None,
+            via=str(via),
+        )
+    )
+    session.flush()
+    return Reply(
+        ack_text,
+        code,
+        applied.outcome,
+        applied.attendance.id if applied.attendance else None,
+        applied.delivery_ids,
+    )
+
+
+def receive(
+    session: Session,
+    *,
+    raw: bytes | str,
+    actor: Principal | None,
+    via: Via,
+    get_redis: Callable[[], Redis],
+    allowed_facilities: frozenset[str] = frozenset(),
+) -> Reply:
+    """One unit of work: handle the message, commit, then queue the alerts it made.
+
+    Two copies of one message racing each other meet the log's unique key: the loser rolls back and is
+    answered as a repeat. Any other failure rolls back and answers AE, so the sender tries again later.
+    """
+    for _attempt in (1, 2):
+        try:
+            reply = handle(session, raw=raw, actor=actor, via=via, allowed_facilities=allowed_facilities)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        except Exception:
+            session.rollback()
+            log.exception("an HL7 v2 message could not be processed")
+            break
+        enqueue_committed(get_redis, reply.delivery_ids)
+        return reply
+    return failure(raw)
+
+
+def failure(raw: bytes | str) -> Reply:
+    """AE for a message that met a fault of ours (the database away): nothing was kept; send it again."""
+    try:
+        message: Message | None = hl7.parse(raw)
+    except MessageProblem:
+        message = None
+    text = "the message could not be processed now; nothing was kept: send it again"
+    return Reply(hl7.ack(message, AckCode.error, text=text, error_code="207"), AckCode.error, "failed")
+
+
+def record_encounter(
+    session: Session, *, data: AttendanceCreate, actor: Principal, get_redis: Callable[[], Redis]
+) -> attendances.Recorded:
+    """A FHIR Encounter's attendance, recorded like any other; committed, then its alerts queued."""
+    recorded = attendances.record(session, data=data, actor=actor, via=actor.via)
+    session.commit()
+    enqueue_committed(get_redis, recorded.delivery_ids)
+    return recorded

@@ -1,0 +1,123 @@
+"""Helpers for the intake tests: the fixtures' bytes, a real MLLP listener on a free port, a real MLLP
+client over TCP, and a scan of every table for a value that must not have been kept."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import hl7
+from sqlalchemy import select
+
+from services.db import session_scope
+from services.intake.mllp import Listener, ListenerConfig, frame
+from services.models import Base
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+VT, FS_CR = b"\x0b", b"\x1c\x0d"
+
+
+def hl7_fixture(name: str) -> bytes:
+    """The fixture's bytes, carriage returns kept (read_text would turn them into newlines)."""
+    return (FIXTURES / "hl7" / name).read_bytes()
+
+
+def variant(name: str, *, control_id: str, **replace: str) -> bytes:
+    """A fixture with a new MSH-10 and any other text replaced: a new message about the same visit."""
+    text = hl7_fixture(name).decode()
+    old_id = str(hl7.parse(text)["MSH.F10"])
+    text = text.replace(f"|{old_id}|", f"|{control_id}|", 1)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text.encode()
+
+
+class RunningListener:
+    def __init__(self, config: ListenerConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.listener = Listener(config)
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.listener.start(), self.loop).result(10)
+
+    @property
+    def port(self) -> int:
+        return self.listener.port
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.listener.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@contextmanager
+def mllp_listener(
+    *, max_message_bytes: int = 65536, idle_timeout: float = 30.0, allowed: frozenset[str] = frozenset()
+) -> Iterator[RunningListener]:
+    config = ListenerConfig("127.0.0.1", 0, max_message_bytes, idle_timeout, allowed)
+    running = RunningListener(config)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class MllpClient:
+    """A sender's end of one MLLP connection."""
+
+    def __init__(self, port: int, timeout: float = 20.0) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buffer = b""
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def read_ack(self) -> hl7.Message:
+        while FS_CR not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError(f"closed by the listener; had {self.buffer!r}")
+            self.buffer += chunk
+        block, self.buffer = self.buffer.split(FS_CR, 1)
+        assert block.startswith(VT), block
+        return hl7.parse(block[1:].decode())
+
+    def send(self, message: bytes) -> hl7.Message:
+        self.send_raw(frame(message))
+        return self.read_ack()
+
+    def closed_by_peer(self) -> bool:
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def msa(ack: hl7.Message) -> tuple[str, str, str]:
+    """MSA-1 (the code), MSA-2 (the original MSH-10) and MSA-3 (the text)."""
+    return str(ack["MSA.F1"]), str(ack["MSA.F2"]), str(ack["MSA.F3"]) if len(ack.segment("MSA")) > 3 else ""
+
+
+def tables_containing(needle: str) -> list[str]:
+    """Every table with a row whose text holds `needle` (an NHS number that must not have been kept)."""
+    found = []
+    with session_scope() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in session.execute(select(table)):
+                if needle in repr(tuple(row)):
+                    found.append(table.name)
+                    break
+    return found
+
+
+def count(table: str) -> int:
+    with session_scope() as session:
+        return len(list(session.execute(select(Base.metadata.tables[table]))))
