@@ -244,8 +244,8 @@ def start_and_answer(client: TestClient, person: Person, ref: str, answers: dict
     return assessment_id
 
 
-def complete_low_assessment(client: TestClient, person: Person, ref: str) -> int:
-    """Answer every required item of the default template with its first (lowest) option and complete."""
+def default_answers(overrides: dict[str, Any] | None = None, *, score: int = 0) -> dict[str, Any]:
+    """Every item of the default template answered: first (lowest) option, no, `score`; then `overrides`."""
     from schemas.checklists import ItemType, bundled_templates
 
     answers: dict[str, Any] = {}
@@ -255,12 +255,23 @@ def complete_low_assessment(client: TestClient, person: Person, ref: str) -> int
         elif item.type == ItemType.boolean:
             answers[item.link_id] = False
         elif item.type == ItemType.score:
-            answers[item.link_id] = 0
+            answers[item.link_id] = score
     answers["c.young_person_views"] = "I want to stay near my sister."
-    assessment_id = start_and_answer(client, person, ref, answers)
+    return answers | (overrides or {})
+
+
+def complete_assessment(
+    client: TestClient,
+    person: Person,
+    ref: str,
+    answers: dict[str, Any] | None = None,
+    formulation: str = "Settled at home; protective: sister, school.",
+) -> int:
+    """Start, answer (default: `default_answers()`) and complete an assessment through the API."""
+    assessment_id = start_and_answer(client, person, ref, default_answers() if answers is None else answers)
     done = client.post(
         f"/api/v1/assessments/{assessment_id}/complete",
-        json={"formulation": "Settled at home; school attendance improving."},
+        json={"formulation": formulation},
         headers=person.headers,
     )
     assert done.status_code == 200, done.text

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from schemas.checklists import ItemType, bundled_templates
+from schemas.checklists import bundled_templates
 from schemas.enums import Role
 from services.clock import utcnow
 from tests.integration.conftest import (
@@ -19,6 +19,7 @@ from tests.integration.conftest import (
     World,
     add_care_coordinator,
     audit_events,
+    default_answers,
     run_worker,
     start_and_answer,
 )
@@ -37,19 +38,6 @@ HIGH_ANSWERS: dict[str, Any] = {
 }
 
 
-def _answers(overrides: dict[str, Any]) -> dict[str, Any]:
-    answers: dict[str, Any] = {}
-    for item in TEMPLATE.items:
-        if item.type == ItemType.choice:
-            answers[item.link_id] = item.options[0].code
-        elif item.type == ItemType.boolean:
-            answers[item.link_id] = False
-        elif item.type == ItemType.score:
-            answers[item.link_id] = 0
-    answers["c.young_person_views"] = "I want to stay near my sister."
-    return answers | overrides
-
-
 @pytest.fixture
 def liaison(client: TestClient, world: World, case: Case, monkeypatch: pytest.MonkeyPatch) -> Person:
     world.team("CEC-GW")
@@ -61,7 +49,7 @@ def liaison(client: TestClient, world: World, case: Case, monkeypatch: pytest.Mo
 def test_a_high_result_is_a_gateway_referral_that_reaches_the_care_team_and_the_chair(
     client: TestClient, case: Case, liaison: Person, mailbox: Mailbox
 ) -> None:
-    assessment_id = start_and_answer(client, liaison, case.ref, _answers(HIGH_ANSWERS))
+    assessment_id = start_and_answer(client, liaison, case.ref, default_answers(HIGH_ANSWERS))
     refused = client.post(
         f"/api/v1/assessments/{assessment_id}/complete", json={"formulation": "x"}, headers=liaison.headers
     )
@@ -136,7 +124,7 @@ def test_outside_the_care_team_starting_or_reading_is_refused_and_audited(
 def test_answers_keep_their_history_and_amending_keeps_the_old_version(
     client: TestClient, case: Case, liaison: Person
 ) -> None:
-    assessment_id = start_and_answer(client, liaison, case.ref, _answers({"a.self_harm": "once"}))
+    assessment_id = start_and_answer(client, liaison, case.ref, default_answers({"a.self_harm": "once"}))
     client.put(
         f"/api/v1/assessments/{assessment_id}/answers/a.self_harm",
         json={"value": "none"},
@@ -275,7 +263,7 @@ def test_a_stale_assessment_prompts_once_even_when_nobody_can_be_asked(
         headers=case.lead.headers,
     )
     assert added.status_code == 201, added.text
-    assessment_id = start_and_answer(client, clinician, ref, _answers({}))
+    assessment_id = start_and_answer(client, clinician, ref, default_answers({}))
     done = client.post(
         f"/api/v1/assessments/{assessment_id}/complete",
         json={"formulation": "Settled at home; school attendance improving."},

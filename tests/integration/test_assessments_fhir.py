@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from schemas.checklists import ItemType, bundled_templates
+from schemas.checklists import bundled_templates
 from schemas.enums import Role
 from services.assessments import fhir
 from tests.integration.conftest import (
@@ -19,7 +19,8 @@ from tests.integration.conftest import (
     World,
     add_care_coordinator,
     audit_events,
-    start_and_answer,
+    complete_assessment,
+    default_answers,
 )
 
 TEMPLATE = bundled_templates()[0]
@@ -27,35 +28,13 @@ FHIR_JSON = "application/fhir+json"
 
 
 def _answers() -> dict[str, Any]:
-    answers: dict[str, Any] = {"c.young_person_views": "I want to stay near my sister."}
-    for item in TEMPLATE.items:
-        if item.type == ItemType.choice:
-            answers[item.link_id] = item.options[0].code
-        elif item.type == ItemType.boolean:
-            answers[item.link_id] = False
-        elif item.type == ItemType.score:
-            answers[item.link_id] = 1
-    return answers | {
-        "a.self_harm": "once",
-        "b.engagement": "mostly_missed",
-        "b.engagement_reasons": "Shifts",
-    }
+    overrides = {"a.self_harm": "once", "b.engagement": "mostly_missed", "b.engagement_reasons": "Shifts"}
+    return default_answers(overrides, score=1)
 
 
 @pytest.fixture
 def nurse(client: TestClient, world: World, case: Case) -> Person:
     return add_care_coordinator(client, world, case)
-
-
-def _completed(client: TestClient, person: Person, ref: str, answers: dict[str, Any]) -> int:
-    assessment_id = start_and_answer(client, person, ref, answers)
-    done = client.post(
-        f"/api/v1/assessments/{assessment_id}/complete",
-        json={"formulation": "Settled at home; protective: sister, school."},
-        headers=person.headers,
-    )
-    assert done.status_code == 200, done.text
-    return assessment_id
 
 
 def test_a_template_version_is_served_as_a_questionnaire(client: TestClient, nurse: Person) -> None:
@@ -76,7 +55,7 @@ def test_a_completed_assessment_is_served_as_a_questionnaire_response_and_audite
     client: TestClient, case: Case, nurse: Person
 ) -> None:
     answers = _answers()
-    assessment_id = _completed(client, nurse, case.ref, answers)
+    assessment_id = complete_assessment(client, nurse, case.ref, answers)
     got = client.get(f"/api/v1/assessments/{assessment_id}/fhir", headers=case.social_worker.headers)
     assert got.status_code == 200, got.text
     assert got.headers["content-type"].startswith(FHIR_JSON)
@@ -118,7 +97,7 @@ def test_an_in_progress_assessment_exports_as_in_progress(
 def test_outside_the_care_team_the_export_is_refused_and_audited(
     client: TestClient, world: World, case: Case, nurse: Person
 ) -> None:
-    assessment_id = _completed(client, nurse, case.ref, _answers())
+    assessment_id = complete_assessment(client, nurse, case.ref, _answers())
     world.team("OTHER-LIA", la=None)
     outsider = world.user("outsider", role=Role.liaison, team="OTHER-LIA")
     refused = client.get(f"/api/v1/assessments/{assessment_id}/fhir", headers=outsider.headers)

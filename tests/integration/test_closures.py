@@ -15,7 +15,7 @@ from tests.integration.conftest import (
     World,
     add_care_coordinator,
     audit_events,
-    complete_low_assessment,
+    complete_assessment,
     run_worker,
 )
 
@@ -93,7 +93,7 @@ def test_closing_for_non_attendance_needs_the_care_team_and_a_re_score(
 
     objected = _answer(client, closure["id"], case.social_worker, "object")["blockers"]
     assert objected[-1] == "a care-team member objected: a team manager or safeguarding lead must decide"
-    complete_low_assessment(client, nurse, case.ref)
+    complete_assessment(client, nurse, case.ref)
     _answer(client, closure["id"], nurse, "agree")
     [standing] = _answer(client, closure["id"], case.social_worker, "agree")["blockers"] or [None]
     assert standing is None  # everyone answered, re-scored, the social worker agrees

@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
 from schemas.enums import Role
-from tests.integration.conftest import Case, Person, World, audit_events, start_and_answer
-from tests.integration.test_assessments import _answers
+from tests.integration.conftest import Case, Person, World, audit_events, default_answers, start_and_answer
 from tests.integration.test_plans import CARE_PLAN, discharge_plan, gp, nurse, post
 
 __all__ = ["gp", "nurse"]  # fixtures shared with test_plans
@@ -17,7 +16,7 @@ __all__ = ["gp", "nurse"]  # fixtures shared with test_plans
 def test_the_cnest_level_is_shown_labelled_and_does_not_decide_issue(
     client: TestClient, case: Case, nurse: Person, gp: Person
 ) -> None:
-    assessment_id = start_and_answer(client, nurse, case.ref, _answers({}))
+    assessment_id = start_and_answer(client, nurse, case.ref, default_answers())
     done = post(client, nurse, f"/api/v1/assessments/{assessment_id}/complete", {"formulation": "Settled."})
     assert done.status_code == 200, done.text
     base = f"/api/v1/young-people/{case.ref}"

@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from schemas.settings import Settings
+from tests.unit.test_settings import SAFE
 
-SAFE: dict[str, Any] = {
-    "liaison_env": "production",
-    "secret_key": "x" * 40,
-    "database_url": "postgresql://liaison@db.example.org/liaison",
-    "redis_url": "rediss://redis.example.org:6380/0",
-    "public_base_url": "https://liaison.example.org",
-    "smtp_host": "send.nhs.net",
-    "smtp_username": "liaison",
-    "smtp_password": "pw",
-}
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    for name in list(Settings.model_fields):
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def test_production_refuses_an_mllp_listener_open_to_any_facility() -> None:

@@ -21,12 +21,7 @@ SAFE: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    """Only what a test passes counts: no variables or `.env` from the machine running the tests."""
-    for name in list(Settings.model_fields):
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def make(**overrides: Any) -> Settings:

@@ -3,8 +3,6 @@ must be set, long, and not SECRET_KEY, and without it the API accepts no bot cal
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from pydantic import ValidationError
 
@@ -14,11 +12,7 @@ from tests.unit.test_settings import make
 TOKEN = "123456:abc"  # noqa: S105 - a test value
 
 
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    for name in list(Settings.model_fields):
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_environment")
 
 
 def test_development_derives_one_key_from_the_secret_key() -> None:
