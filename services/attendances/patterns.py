@@ -13,14 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schemas.attendance_rules import RepeatRule
-from schemas.enums import AttendanceStatus, CareTeamRole, NotificationKind, Role, Via
+from schemas.enums import AttendanceStatus, CareTeamRole, NotificationKind, Via
 from services.attendances.models import Attendance
 from services.attendances.rules import PastAttendance, RuleMet, rules_met
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import service as notifications
 from services.people.models import YoungPerson
-from services.staff.models import Team, User
+from services.staff import directory
+from services.staff.models import User
 
 ASK = "Hold a multi-agency meeting, re-score the needs assessment, and consider a Gateway (Level 1) referral."
 
@@ -35,18 +36,10 @@ def _past(attendance: Attendance) -> PastAttendance:
 
 def safeguarding_leads(session: Session, *, la_code: str) -> list[User]:
     """The local authority's safeguarding leads; its duty team when it has none."""
-    for wanted in (User.role == Role.safeguarding_lead, Team.is_duty.is_(True)):
-        found = list(
-            session.scalars(
-                select(User)
-                .join(Team, User.team_id == Team.id)
-                .where(Team.la_code == la_code, User.active.is_(True), wanted)
-                .order_by(User.id)
-            )
-        )
-        if found:
-            return found
-    return []
+    ids = directory.safeguarding_lead_ids(session, la_code=la_code) or directory.duty_user_ids(
+        session, la_codes=[la_code]
+    ).get(la_code, [])
+    return [session.get_one(User, user_id) for user_id in ids]
 
 
 def check(

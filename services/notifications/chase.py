@@ -21,7 +21,6 @@ from schemas.enums import (
     EscalationStep,
     NotificationKind,
     NotificationStatus,
-    Role,
     Via,
 )
 from schemas.settings import Settings
@@ -30,7 +29,8 @@ from services.chronology import service as chronology
 from services.notifications import escalation, rules
 from services.notifications import service as notifications
 from services.notifications.models import EscalationStepTaken, Notification
-from services.staff.models import Team, User
+from services.staff import directory
+from services.staff.models import User
 
 UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
 GROUP_KIND = {"recipient": NotificationKind.reminder}
@@ -133,28 +133,14 @@ def _ids(session: Session, statement: Select[int]) -> list[int]:
 
 
 def _people(session: Session, alert: Notification) -> dict[str, list[int]]:
-    young_person = alert.young_person
-    active = User.active.is_(True)
-    managers = select(User.id).where(
-        User.role == Role.team_manager, User.team_id == alert.recipient.team_id, active
-    )
-    duty = (
-        select(User.id)
-        .join(Team, User.team_id == Team.id)
-        .where(Team.is_duty.is_(True), Team.la_code == young_person.responsible_la, active)
-    )
-    leads = (
-        select(User.id)
-        .join(Team, User.team_id == Team.id)
-        .where(User.role == Role.safeguarding_lead, Team.la_code == young_person.responsible_la, active)
-    )
+    la_code = alert.young_person.responsible_la
     alerted = select(Notification.recipient_id).where(
         Notification.attendance_id == alert.attendance_id, Notification.kind == NotificationKind.attendance
     )
     return {
-        "managers": _ids(session, managers.order_by(User.id)),
-        "duty": _ids(session, duty.order_by(User.id)),
-        "leads": _ids(session, leads.order_by(User.id)),
+        "managers": directory.team_manager_ids(session, team_id=alert.recipient.team_id),
+        "duty": directory.duty_user_ids(session, la_codes=[la_code]).get(la_code, []),
+        "leads": directory.safeguarding_lead_ids(session, la_code=la_code),
         "alerted": _ids(session, alerted) if alert.attendance_id is not None else [],
     }
 

@@ -3,7 +3,6 @@ transaction, read and acknowledged by people."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 
 from sqlalchemy import select
@@ -28,21 +27,8 @@ from services.notifications.models import Delivery, Notification
 from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.staff.models import Team, User
-
-
-def _duty_users_by_la(session: Session, *, la_codes: set[str]) -> dict[str, list[int]]:
-    rows = session.execute(
-        select(Team.la_code, User.id)
-        .join(User, User.team_id == Team.id)
-        .where(Team.is_duty.is_(True), Team.la_code.in_(la_codes), User.active.is_(True))
-        .order_by(User.id)
-    )
-    found: dict[str, list[int]] = defaultdict(list)
-    for la_code, user_id in rows:
-        if la_code is not None:
-            found[la_code].append(user_id)
-    return found
+from services.staff import directory
+from services.staff.models import User
 
 
 def create_for_attendance(
@@ -60,7 +46,7 @@ def create_for_attendance(
         members=members,
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
-        duty_users_by_la=_duty_users_by_la(session, la_codes=la_codes),
+        duty_users_by_la=directory.duty_user_ids(session, la_codes=la_codes),
     )
     return create(
         session,
