@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
+from schemas.enums import CareTeamRole, YoungPersonStatus
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.chronology.schemas import Chronology, ChronologyEvent
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
 from services.errors import Forbidden
 from services.notifications.dispatch import enqueue_committed
-from services.people import access
+from services.people import access, caseload
 from services.people import service as people
 from services.people.models import YoungPerson
 from services.people.schemas import (
     CareTeamMemberCreate,
     CareTeamMemberRead,
+    CaseloadEntry,
     YoungPersonCreate,
     YoungPersonCreated,
     YoungPersonRead,
@@ -63,6 +65,40 @@ def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPri
         )
     session.commit()
     return YoungPersonCreated(ref=young_person.ref)
+
+
+@router.get("", response_model=list[CaseloadEntry], summary="Your caseload: the young people you may see")
+def caseload_list(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[CaseloadEntry]:
+    """Newest registration first. Exactly the young people whose record the caller may read."""
+    entries = caseload.list_for(session, principal=principal, limit=limit, offset=offset)
+    audit.record(
+        session,
+        actor=principal,
+        action="young_person.list",
+        via=principal.via,
+        detail={"refs": [e.young_person.ref for e in entries]},
+    )
+    session.commit()
+    return [
+        CaseloadEntry(
+            ref=e.young_person.ref,
+            given_name=e.young_person.given_name,
+            family_name=e.young_person.family_name,
+            date_of_birth=e.young_person.date_of_birth,
+            responsible_la=e.young_person.responsible_la,
+            residence_la=e.young_person.residence_la,
+            statuses=[YoungPersonStatus(s) for s in e.young_person.statuses],
+            my_role=CareTeamRole(e.my_role) if e.my_role else None,
+            last_attendance_at=e.last_attendance_at,
+            unacknowledged_for_me=e.unacknowledged_for_me,
+        )
+        for e in entries
+    ]
 
 
 @router.get("/{ref}", response_model=YoungPersonRead)

@@ -89,3 +89,20 @@ class YoungPersonRead(BaseModel):
     care_team: list[CareTeamMemberRead]
     created_at: datetime
     updated_at: datetime
+
+
+class CaseloadEntry(BaseModel):
+    """One young person on the caller's caseload."""
+
+    ref: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    responsible_la: str
+    residence_la: str | None
+    statuses: list[YoungPersonStatus]
+    my_role: CareTeamRole | None = Field(description="The caller's part in the care team, if any")
+    last_attendance_at: datetime | None
+    unacknowledged_for_me: int = Field(
+        description="Notifications about this young person the caller has not acknowledged"
+    )
