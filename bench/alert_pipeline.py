@@ -18,14 +18,9 @@ Prints figures and their ratio to the targets in the README. Runs on loopback on
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -34,29 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import nhs_number
 from aiosmtpd.controller import Controller
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stack import free_port, percentile, running  # noqa: E402
 
 TARGET_INGEST_P99_MS = 150.0
 TARGET_ALERT_P95_S = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def synthetic_nhs_numbers(count: int) -> list[str]:
-    numbers: list[str] = []
-    body = 1
-    while len(numbers) < count:
-        digits = f"999{body:06d}"
-        check = nhs_number.calculate_checksum(digits)
-        if check is not None and check != 10:
-            numbers.append(digits + str(check))
-        body += 1
-    return numbers
 
 
 class Mailbox:
@@ -71,24 +50,6 @@ class Mailbox:
         return "250 OK"
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def cli(env: dict[str, str], cwd: Path, *args: str) -> dict[str, Any]:
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "services.cli", *args],
-        env=env,
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--attendances", type=int, default=200)
@@ -101,112 +62,14 @@ def main() -> int:
     smtp_port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=smtp_port)
     controller.start()
-    api_port = free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="liaison-bench-"))
-    log = (workdir / "stack.log").open("w")
-    print(f"stack log: {workdir / 'stack.log'}")
-    env = dict(os.environ, PORT=str(api_port), SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port))
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    stack = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "services.cli", "run"],
-        env=env,
-        cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{api_port}"
     try:
-        with httpx.Client(base_url=base, timeout=30) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("stack not ready in 60 s")
-                time.sleep(0.2)
-            cli(
-                env,
-                workdir,
-                "team",
-                "add",
-                "B-CSC",
-                "--name",
-                "Bench CSC",
-                "--agency",
-                "social_care",
-                "--la",
-                "B",
-            )
-            cli(
-                env,
-                workdir,
-                "team",
-                "add",
-                "B-SG",
-                "--name",
-                "Bench SG",
-                "--agency",
-                "social_care",
-                "--la",
-                "B",
-            )
-            cli(env, workdir, "team", "add", "B-ED", "--name", "Bench ED", "--agency", "acute_liaison")
-            lead = cli(
-                env,
-                workdir,
-                "user",
-                "add",
-                "lead",
-                "--name",
-                "Lead",
-                "--role",
-                "safeguarding_lead",
-                "--team",
-                "B-SG",
-            )
-            cli(
-                env,
-                workdir,
-                "user",
-                "add",
-                "sw",
-                "--name",
-                "SW",
-                "--role",
-                "social_worker",
-                "--team",
-                "B-CSC",
-                "--email",
-                "sw@example.org",
-            )
-            hosp = cli(
-                env, workdir, "user", "add", "ed", "--name", "ED", "--role", "liaison", "--team", "B-ED"
-            )
-            lead_h = {"Authorization": f"Bearer {lead['token']}"}
+        with running("liaison-bench-", SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port)) as stack:
+            http = stack.http
+            base = str(http.base_url)
+            numbers, _ = stack.seed(total, social_worker_email="sw@example.org")
+            stack.cli("team", "add", "B-ED", "--name", "Bench ED", "--agency", "acute_liaison")
+            hosp = stack.cli("user", "add", "ed", "--name", "ED", "--role", "liaison", "--team", "B-ED")
             hosp_h = {"Authorization": f"Bearer {hosp['token']}"}
-            refs: list[str] = []
-            for number in synthetic_nhs_numbers(total):
-                ref = http.post(
-                    "/api/v1/young-people",
-                    headers=lead_h,
-                    json={
-                        "nhs_number": number,
-                        "given_name": "Bench",
-                        "family_name": "Person",
-                        "date_of_birth": "2009-01-01",
-                        "responsible_la": "B",
-                    },
-                ).json()["ref"]
-                http.post(
-                    f"/api/v1/young-people/{ref}/care-team",
-                    headers=lead_h,
-                    json={"username": "sw", "role": "lead_social_worker"},
-                ).raise_for_status()
-                refs.append(ref)
-            numbers = synthetic_nhs_numbers(total)
 
             def post(i: int, client: httpx.Client) -> tuple[str, float, float]:
                 body = {
@@ -254,8 +117,6 @@ def main() -> int:
             drained = [mailbox.received[r] for r in burst_refs if r in mailbox.received]
             drain_seconds = (max(drained) - burst_start) if drained else float("inf")
     finally:
-        stack.send_signal(signal.SIGINT)
-        stack.wait(30)
         controller.stop()
 
     ingest_ms = [s * 1000 for _, s, _ in sequential]

@@ -16,19 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from alert_pipeline import cli, free_port, percentile, synthetic_nhs_numbers  # noqa: E402
+from stack import free_port, percentile, running  # noqa: E402
 
 A04 = (
     "MSH|^~\\&|EDIS|RBT|LIAISON|CEC|20221208093000||ADT^A04^ADT_A01|{control}|P|2.4\r"
@@ -61,80 +56,9 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=20)
     args = parser.parse_args()
 
-    api_port, mllp_port = free_port(), free_port()
-    workdir = Path(tempfile.mkdtemp(prefix="liaison-bench-mllp-"))
-    log = (workdir / "stack.log").open("w")
-    print(f"stack log: {workdir / 'stack.log'}")
-    env = dict(os.environ, PORT=str(api_port), HL7_MLLP_PORT=str(mllp_port))
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    stack = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "services.cli", "run"],
-        env=env,
-        cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=30) as http:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if http.get("/readyz").status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("stack not ready in 60 s")
-                time.sleep(0.2)
-            cli(env, workdir, "team", "add", "B-SG", "--name", "SG", "--agency", "social_care", "--la", "B")
-            cli(env, workdir, "team", "add", "B-CSC", "--name", "CSC", "--agency", "social_care", "--la", "B")
-            lead = cli(
-                env,
-                workdir,
-                "user",
-                "add",
-                "lead",
-                "--name",
-                "Lead",
-                "--role",
-                "safeguarding_lead",
-                "--team",
-                "B-SG",
-            )
-            cli(
-                env,
-                workdir,
-                "user",
-                "add",
-                "sw",
-                "--name",
-                "SW",
-                "--role",
-                "social_worker",
-                "--team",
-                "B-CSC",
-            )
-            auth = {"Authorization": f"Bearer {lead['token']}"}
-            people = synthetic_nhs_numbers(args.people)
-            for number in people:
-                created = http.post(
-                    "/api/v1/young-people",
-                    headers=auth,
-                    json={
-                        "nhs_number": number,
-                        "given_name": "Bench",
-                        "family_name": "Person",
-                        "date_of_birth": "2008-01-01",
-                        "responsible_la": "B",
-                    },
-                )
-                created.raise_for_status()
-                ref = created.json()["ref"]
-                http.post(
-                    f"/api/v1/young-people/{ref}/care-team",
-                    headers=auth,
-                    json={"username": "sw", "role": "lead_social_worker"},
-                ).raise_for_status()
+    mllp_port = free_port()
+    with running("liaison-bench-mllp-", HL7_MLLP_PORT=str(mllp_port)) as stack:
+        people, _ = stack.seed(args.people)
 
         def message(i: int) -> bytes:
             return A04.format(control=f"B{i:06d}", nhs=people[i % len(people)], visit=f"BV{i:06d}").encode()
@@ -171,12 +95,6 @@ def main() -> int:
             f"{args.connections} connections at once: {sent / elapsed:.1f} msg/s; ACK p50 "
             f"{percentile(parallel_latency, 50):.1f} ms, p99 {percentile(parallel_latency, 99):.1f} ms"
         )
-    finally:
-        stack.send_signal(signal.SIGINT)
-        try:
-            stack.wait(30)
-        except subprocess.TimeoutExpired:
-            stack.kill()
     return 0
 
 
