@@ -122,7 +122,8 @@ _OTHER_KINDS = {
         "(was not brought or did not attend), the latest just now.",
         "Please acknowledge, then read the missed appointments in liaison and discuss them with the care\n"
         "team and the safeguarding lead. Nobody should close for non-attendance without a multi-agency\n"
-        "discussion and a fresh risk review.",
+        "discussion and a fresh risk review. The care coordinator (or, where none is named, the lead\n"
+        "social worker) is asked to re-score the needs assessment.",
     ),
     "plan_review_due": (
         "Care plan review due",

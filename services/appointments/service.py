@@ -103,13 +103,9 @@ def _owners(session: Session, misses: Sequence[MissedAppointment]) -> list[int]:
     return owners
 
 
-def _capacity(session: Session, capacity: CapacityCheck | None) -> rules.Capacity | None:
+def _capacity(capacity: CapacityCheck | None) -> rules.Capacity | None:
     if capacity is None:
         return None
-    if capacity.assessed_by is not None:
-        found = session.scalar(select(User.id).where(User.username == capacity.assessed_by))
-        if found is None:
-            raise Refused(f"capacity.assessed_by: no user {capacity.assessed_by!r}")
     return rules.Capacity(
         framework=capacity.framework,
         competent=capacity.competent,
@@ -139,11 +135,15 @@ def record(
         status=status,
         reason=reason,
         barriers=barriers,
-        capacity=_capacity(session, capacity),
+        capacity=_capacity(capacity),
         appointment_at=follow_up.at,
         date_of_birth=young_person.date_of_birth,
     )
     standing = rules.problems(miss, now=now)
+    if capacity is not None and capacity.assessed_by is not None:
+        assessor = session.scalar(select(User.id).where(User.username == capacity.assessed_by))
+        if assessor is None:
+            standing.append(f"capacity.assessed_by: no user {capacity.assessed_by!r}")
     if standing:
         audit.record(
             session,
@@ -155,6 +155,9 @@ def record(
             detail={"follow_up_id": follow_up.id, "status": str(status), "missing": len(standing)},
         )
         raise Refused(f"cannot record {status} for follow-up {follow_up.id}: " + "; ".join(standing))
+    # One miss at a time per young person, so two misses recorded at once both count (PostgreSQL; SQLite
+    # has one writer anyway).
+    session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
     row = session.scalar(select(MissedAppointment).where(MissedAppointment.follow_up_id == follow_up.id))
     fresh = row is None
     if row is None:
@@ -233,7 +236,7 @@ def record(
         detail={
             "follow_up_id": follow_up.id,
             "status": str(status),
-            "barriers": row.barriers,
+            "barriers": len(row.barriers),
             "capacity_framework": capacity.framework.value if capacity else None,
             "told": len(recipients),
             "pattern": decision.pattern,

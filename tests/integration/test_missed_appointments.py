@@ -200,6 +200,11 @@ def test_did_not_attend_is_refused_without_a_capacity_check(
     assert "record was_not_brought" in outcome(client, nurse, case, plan, 0, not_competent).json()["detail"]
     wrong_framework = DNA | {"capacity": CAPACITY | {"framework": "gillick"}}
     assert "use mca" in outcome(client, nurse, case, plan, 0, wrong_framework).json()["detail"]
+    stranger = DNA | {"capacity": CAPACITY | {"assessed_by": "nobody"}}
+    assert (
+        "capacity.assessed_by: no user 'nobody'"
+        in outcome(client, nurse, case, plan, 0, stranger).json()["detail"]
+    )
     stray = outcome(client, nurse, case, plan, 0, {"status": "attended", "barriers": ["cost"]})
     assert stray.status_code == 422 and "only for a missed appointment" in stray.json()["detail"]
 
@@ -207,7 +212,7 @@ def test_did_not_attend_is_refused_without_a_capacity_check(
         f"/api/v1/young-people/{case.ref}/discharge-plans/{plan['id']}", headers=nurse.headers
     ).json()["follow_ups"]
     assert (follow_up["status"], follow_up["missed"]) == ("scheduled", None)
-    assert [e.outcome for e in audit_events(action="missed_appointment.record")] == ["refused"] * 3
+    assert [e.outcome for e in audit_events(action="missed_appointment.record")] == ["refused"] * 4
     run_worker()
     assert mailbox.wait_for(1, timeout=0.5) == []
 
