@@ -199,6 +199,9 @@ class NotificationKind(StrEnum):
     plan_issued = "plan_issued"
     plan_review_due = "plan_review_due"
     attendance_cancelled = "attendance_cancelled"
+    was_not_brought = "was_not_brought"  # a missed follow-up: the child was not brought
+    did_not_attend = "did_not_attend"  # a missed follow-up: the young person's own informed choice
+    missed_appointments = "missed_appointments"  # the missed-appointment threshold is met
 
     @property
     def label(self) -> str:
@@ -220,6 +223,9 @@ _KIND_LABELS = {
     "plan_issued": "Discharge plan issued",
     "plan_review_due": "Care plan review due",
     "attendance_cancelled": "Attendance cancelled",
+    "was_not_brought": "Was not brought",
+    "did_not_attend": "Did not attend",
+    "missed_appointments": "Repeated missed appointments",
 }
 
 

@@ -161,6 +161,16 @@ class Settings(BaseSettings):
     plan_check_interval_seconds: int = Field(
         default=3600, ge=60, description="How often the scheduler looks for care plans due a review."
     )
+    missed_appointments_threshold: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="This many missed appointments (was not brought or did not attend) within the window "
+        "tell the GP, the services whose appointments were missed and the safeguarding lead.",
+    )
+    missed_appointments_window_days: int = Field(
+        default=90, ge=1, le=730, description="The window the missed-appointment threshold counts in."
+    )
     recommendations_high: str = Field(
         default=(
             "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
+from services.appointments.routes import router as appointments_router
 from services.assessments.fhir_routes import router as fhir_router
 from services.assessments.routes import router as assessments_router
 from services.attendances.routes import router as attendances_router
@@ -42,6 +43,7 @@ def create_app() -> FastAPI:
         assessments_router,
         closures_router,
         plans_router,
+        appointments_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

@@ -1,5 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
+from services.appointments.models import MissedAppointment
 from services.assessments.models import (
     Assessment,
     AssessmentAnswer,
@@ -46,6 +47,7 @@ __all__ = [
     "FollowUpAppointment",
     "Escalation",
     "InboundMessage",
+    "MissedAppointment",
     "DeliveryAttempt",
     "Notification",
     "SafetyPlan",

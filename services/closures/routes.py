@@ -31,11 +31,13 @@ ClosureId = Annotated[int, Path(ge=1)]
 
 
 def _read(session: Session, closure: Closure, principal: Principal) -> ClosureRead:
-    standing = (
-        blockers(closures.facts(session, closure=closure, decider=principal), now=utcnow())
-        if closure.status == ClosureStatus.proposed
-        else []
-    )
+    standing: list[str] = []
+    if closure.status == ClosureStatus.proposed:
+        now, window = utcnow(), get_settings().missed_appointments_window_days
+        found = closures.facts(
+            session, closure=closure, decider=principal, now=now, missed_window_days=window
+        )
+        standing = blockers(found, now=now)
     return ClosureRead(
         id=closure.id,
         young_person_ref=closure.young_person.ref,
@@ -143,7 +145,13 @@ def decide(
 ) -> ClosureRead:
     closure = _closure(session, principal, closure_id, "closure.decide")
     delivery_ids = closures.decide(
-        session, closure=closure, data=body, actor=principal, via=principal.via, now=utcnow()
+        session,
+        closure=closure,
+        data=body,
+        actor=principal,
+        via=principal.via,
+        now=utcnow(),
+        missed_window_days=get_settings().missed_appointments_window_days,
     )
     session.commit()
     enqueue_committed(get_redis, delivery_ids)

@@ -4,7 +4,8 @@ Mental-health services closed Jez's case for non-attendance without asking anyon
 wants to end its involvement proposes a closure; the care team is consulted; a disengagement closure
 (non-engagement, declined) needs a fresh needs assessment first, and for a child with a child-protection
 plan, child-in-need plan or who is looked after, the lead social worker's agreement (a missed appointment
-may be a child not brought); an objection moves the decision to a manager. Every decision is documented.
+may be a child not brought); a non-engagement closure is refused while recent misses were recorded as was not
+brought (not the child's choice); an objection moves the decision to a manager. Every decision is documented.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class ClosureFacts:
     rescored_since_proposed: bool = False
     statuses: frozenset[str] = frozenset()
     decider_is_manager: bool = False  # team manager, safeguarding lead or admin
+    not_brought: int = 0  # missed appointments recorded as was_not_brought within the window
+    not_brought_window_days: int = 90
 
 
 def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
@@ -54,6 +57,13 @@ def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
                 f"the young person has {', '.join(s.replace('_', ' ').upper() for s in statutory)} status: "
                 "the lead social worker must agree (missed appointments may mean the child was not brought)"
             )
+    if facts.reason == ClosureReason.non_engagement and facts.not_brought:
+        found.append(
+            f"{facts.not_brought} missed appointment(s) in the last {facts.not_brought_window_days} days "
+            "were recorded as was not brought: non-engagement is not the young person's choice when they "
+            "were not brought; find out why with the care team and address it, rather than close for "
+            "non-engagement"
+        )
     if ClosureStance.object in facts.responses.values() and not facts.decider_is_manager:
         found.append("a care-team member objected: a team manager or safeguarding lead must decide")
     return found

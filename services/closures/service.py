@@ -21,6 +21,7 @@ from schemas.enums import (
     Role,
     Via,
 )
+from services.appointments import service as missed
 from services.assessments import needs
 from services.assessments.models import Assessment
 from services.audit import service as audit
@@ -195,7 +196,9 @@ def respond(
     return response
 
 
-def facts(session: Session, *, closure: Closure, decider: Principal | None) -> ClosureFacts:
+def facts(
+    session: Session, *, closure: Closure, decider: Principal | None, now: datetime, missed_window_days: int
+) -> ClosureFacts:
     key = {
         m.user_id: m.user.username
         for m in closure.young_person.care_team
@@ -220,18 +223,30 @@ def facts(session: Session, *, closure: Closure, decider: Principal | None) -> C
         rescored_since_proposed=rescored is not None,
         statuses=frozenset(closure.young_person.statuses),
         decider_is_manager=decider is not None and decider.role in MANAGERS,
+        not_brought=missed.not_brought_count(
+            session, young_person_id=closure.young_person_id, now=now, window_days=missed_window_days
+        ),
+        not_brought_window_days=missed_window_days,
     )
 
 
 def decide(
-    session: Session, *, closure: Closure, data: ClosureDecide, actor: Principal, via: Via, now: datetime
+    session: Session,
+    *,
+    closure: Closure,
+    data: ClosureDecide,
+    actor: Principal,
+    via: Via,
+    now: datetime,
+    missed_window_days: int,
 ) -> list[int]:
     if closure.status != ClosureStatus.proposed:
         raise Conflict(f"closure {closure.id} is already decided ({closure.status})")
     if actor.user_id not in (closure.member_id, closure.proposed_by_id) and actor.role not in MANAGERS:
         raise Forbidden("the proposer, the member or a manager decides a closure")
     if data.decision == "close":
-        standing = blockers(facts(session, closure=closure, decider=actor), now=now)
+        found = facts(session, closure=closure, decider=actor, now=now, missed_window_days=missed_window_days)
+        standing = blockers(found, now=now)
         if standing:
             raise Conflict("this closure cannot be decided yet: " + "; ".join(standing))
     closure.status = ClosureStatus.closed if data.decision == "close" else ClosureStatus.kept_open

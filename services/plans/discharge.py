@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import AssessmentStatus, CareTeamRole, Via
 from schemas.settings import Settings
+from services.appointments import service as missed
+from services.appointments.schemas import MissStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
 from services.audit import service as audit
@@ -46,6 +48,7 @@ CONTENT_FIELDS = (
     "legal",
 )
 LIVE = (DischargePlanStatus.issued, DischargePlanStatus.reviewed)
+MISSED = (FollowUpStatus.was_not_brought, FollowUpStatus.did_not_attend)
 
 
 def get(session: Session, *, young_person: YoungPerson, plan_id: int) -> DischargePlan:
@@ -275,31 +278,58 @@ def record_outcome(
     actor: Principal,
     via: Via,
     now: datetime,
-) -> FollowUpAppointment:
-    """Attended, was not brought, did not attend or cancelled: recorded with who and when."""
+    settings: Settings,
+) -> list[int]:
+    """Attended, was not brought, did not attend or cancelled: recorded with who and when. A miss needs the
+    reason and barriers (and, for did_not_attend, a capacity check) and tells the people the was-not-brought
+    rules name (`services/appointments`). Returns the delivery ids to send after commit."""
     follow_up = next((f for f in plan.follow_ups if f.id == follow_up_id), None)
     if follow_up is None:
         raise NotFound(f"discharge plan {plan.id} has no follow-up {follow_up_id}")
     before = follow_up.status
+    delivery_ids: list[int] = []
+    if data.status in MISSED:
+        delivery_ids = missed.record(
+            session,
+            young_person=plan.young_person,
+            follow_up=follow_up,
+            status=MissStatus(data.status),
+            reason=data.reason,
+            barriers=data.barriers,
+            capacity=data.capacity,
+            actor=actor,
+            via=via,
+            now=now,
+            threshold=settings.missed_appointments_threshold,
+            window_days=settings.missed_appointments_window_days,
+        )
+    elif data.barriers or data.capacity is not None:
+        raise Invalid(
+            "barriers and a capacity check are recorded only for a missed appointment "
+            "(was_not_brought or did_not_attend)"
+        )
+    else:
+        missed.withdraw(session, follow_up=follow_up, actor=actor, via=via, now=now)
     follow_up.status = data.status
     follow_up.note = data.note
     follow_up.recorded_by_id = actor.user_id
     follow_up.recorded_by = session.get_one(User, actor.user_id)
     follow_up.recorded_at = now
-    chronology.add(
-        session,
-        young_person_id=plan.young_person_id,
-        at=now,
-        kind="appointment",
-        summary=f"Follow-up with {follow_up.owner_team.name} on {follow_up.at.date().isoformat()}: "
-        f"{data.status.replace('_', ' ')} (recorded by {actor.username})",
-        detail={
-            "follow_up_id": follow_up.id,
-            "discharge_plan_id": plan.id,
-            "from": before,
-            "to": data.status,
-        },
-    )
+    if data.status not in MISSED:  # a miss has its own chronology entry (was_not_brought, did_not_attend)
+        chronology.add(
+            session,
+            young_person_id=plan.young_person_id,
+            at=now,
+            kind="appointment",
+            summary=f"Follow-up with {follow_up.owner_team.name} on {follow_up.at.date().isoformat()}: "
+            f"{data.status.replace('_', ' ')} (recorded by {actor.username})",
+            detail={
+                "follow_up_id": follow_up.id,
+                "discharge_plan_id": plan.id,
+                "from": before,
+                "to": data.status,
+            },
+        )
     audit.record(
         session,
         actor=actor,
@@ -308,4 +338,4 @@ def record_outcome(
         ref=plan.young_person.ref,
         detail={"follow_up_id": follow_up.id, "status": str(data.status)},
     )
-    return follow_up
+    return delivery_ids

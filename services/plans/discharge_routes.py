@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 
 from schemas.settings import get_settings
+from services.appointments import service as missed
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
@@ -205,7 +206,11 @@ def add_follow_up(
     return _read(session, plan)
 
 
-@router.post("/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome", response_model=DischargePlanRead)
+@router.post(
+    "/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome",
+    response_model=DischargePlanRead,
+    responses={422: {"description": "A miss without what it needs: `detail` names everything missing"}},
+)
 def record_outcome(
     plan_id: PlanId,
     follow_up_id: FollowUpId,
@@ -214,17 +219,28 @@ def record_outcome(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DischargePlanRead:
-    """Record what happened: attended, was_not_brought, did_not_attend (an adolescent able to attend
-    alone) or cancelled, with a note."""
+    """Record what happened: attended, was_not_brought, did_not_attend or cancelled, with a note.
+
+    A miss needs `reason` and `barriers`; did_not_attend (the young person's own informed choice) also needs
+    the adolescent-capacity check (`capacity`), else it is refused: record was_not_brought. A miss tells the
+    lead social worker at once for a child with CP plan / CIN / LAC status, the care coordinator always, and
+    at the threshold the GP, the referring services and the safeguarding lead (ref only, once per
+    appointment); the care coordinator is asked to re-score the needs assessment."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
-    discharge.record_outcome(
-        session,
-        plan=plan,
-        follow_up_id=follow_up_id,
-        data=body,
-        actor=principal,
-        via=principal.via,
-        now=utcnow(),
-    )
+    try:
+        delivery_ids = discharge.record_outcome(
+            session,
+            plan=plan,
+            follow_up_id=follow_up_id,
+            data=body,
+            actor=principal,
+            via=principal.via,
+            now=utcnow(),
+            settings=get_settings(),
+        )
+    except missed.Refused:
+        session.commit()  # keep the audit event of the refused attempt
+        raise
     session.commit()
+    enqueue_committed(get_redis, delivery_ids)
     return _read(session, plan)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.enums import Agency, CareTeamRole, Channel, DeliveryStatus
+from services.appointments.schemas import Barrier, CapacityCheck
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
@@ -178,7 +179,26 @@ class FollowUpCreate(Strict):
 
 class FollowUpOutcome(Strict):
     status: FollowUpStatus
-    note: LongText | None = Field(default=None, description="Why, the impact, what was done (WNB/DNA)")
+    note: LongText | None = Field(default=None, description="The impact and what was done")
+    reason: LongText | None = Field(
+        default=None, description="Why the appointment was missed, as far as is known (required for a miss)"
+    )
+    barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = Field(
+        default_factory=list, description="What got in the way (at least one for a miss; `unknown` alone)"
+    )
+    capacity: CapacityCheck | None = Field(
+        default=None,
+        description="The adolescent-capacity check: required to record did_not_attend rather than "
+        "was_not_brought",
+    )
+
+
+class MissedDetail(BaseModel):
+    reason: str
+    barriers: list[Barrier]
+    capacity: CapacityCheck | None
+    told: list[str]
+    withdrawn_at: datetime | None
 
 
 class FollowUpRead(BaseModel):
@@ -193,6 +213,9 @@ class FollowUpRead(BaseModel):
     recorded_by: str | None
     recorded_at: datetime | None
     within_first_contact_target: bool
+    missed: MissedDetail | None = Field(
+        default=None, description="Why, the barriers, the capacity check and who was told (a missed one)"
+    )
 
 
 class OutOfHoursContact(Strict):

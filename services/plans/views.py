@@ -7,6 +7,9 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from schemas.enums import Channel, DeliveryStatus
+from services.appointments import service as missed
+from services.appointments.models import MissedAppointment
+from services.appointments.schemas import Barrier, CapacityCheck
 from services.assessments.models import Assessment
 from services.assessments.rules import NG225_NOTE
 from services.notifications import rules as notification_rules
@@ -24,6 +27,7 @@ from services.plans.schemas import (
     FollowUpRead,
     FollowUpStatus,
     Legal,
+    MissedDetail,
     NamedPerson,
     OutOfHoursContact,
     PlansOverview,
@@ -193,7 +197,21 @@ def _distribution(plan: DischargePlan, now: datetime) -> Distribution | None:
     )
 
 
-def _follow_up(f: FollowUpAppointment, plan: DischargePlan, now: datetime) -> FollowUpRead:
+def _missed(row: MissedAppointment | None) -> MissedDetail | None:
+    if row is None:
+        return None
+    return MissedDetail(
+        reason=row.reason,
+        barriers=[Barrier(b) for b in row.barriers],
+        capacity=CapacityCheck.model_validate(row.capacity) if row.capacity else None,
+        told=row.told,
+        withdrawn_at=row.withdrawn_at,
+    )
+
+
+def _follow_up(
+    f: FollowUpAppointment, plan: DischargePlan, now: datetime, row: MissedAppointment | None
+) -> FollowUpRead:
     return FollowUpRead(
         id=f.id,
         at=f.at,
@@ -210,6 +228,7 @@ def _follow_up(f: FollowUpAppointment, plan: DischargePlan, now: datetime) -> Fo
             discharge_at=plan.discharge_at or now,
             hours=plan.first_contact_hours,
         ),
+        missed=_missed(row),
     )
 
 
@@ -229,6 +248,7 @@ def discharge_read(session: Session, plan: DischargePlan, *, now: datetime) -> D
         )
     care_plan = session.get(CarePlan, plan.care_plan_id) if plan.care_plan_id else None
     safety_plan = session.get(SafetyPlan, plan.safety_plan_id) if plan.safety_plan_id else None
+    misses = missed.for_follow_ups(session, follow_up_ids=[f.id for f in plan.follow_ups])
     return DischargePlanRead(
         id=plan.id,
         young_person_ref=young_person.ref,
@@ -239,7 +259,7 @@ def discharge_read(session: Session, plan: DischargePlan, *, now: datetime) -> D
             named_person(plan.lead_social_worker, young_person) if plan.lead_social_worker else None
         ),
         agency_contacts=[named_person(u, young_person) for u in contacts],
-        follow_ups=[_follow_up(f, plan, now) for f in plan.follow_ups],
+        follow_ups=[_follow_up(f, plan, now, misses.get(f.id)) for f in plan.follow_ups],
         discharge_at=plan.discharge_at,
         first_contact_hours=plan.first_contact_hours,
         first_contact_due_by=(

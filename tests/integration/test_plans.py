@@ -382,7 +382,12 @@ def test_follow_up_outcomes_and_a_newer_plan_superseding_the_older(
     seen = post(client, case.hospital, "/api/v1/attendances", attendance()).json()
     wrong = post(client, nurse, f"{base}/discharge-plans", discharge_plan(attendance_id=seen["id"] + 1))
     assert wrong.status_code == 404
-    first = post(client, nurse, f"{base}/discharge-plans", discharge_plan(attendance_id=seen["id"])).json()
+    earlier = {
+        "attendance_id": seen["id"],
+        "discharge_at": (utcnow() - timedelta(days=2)).isoformat(),
+        "follow_ups": [follow_up(hours=-24)],  # yesterday, so it can have been missed
+    }
+    first = post(client, nurse, f"{base}/discharge-plans", discharge_plan(**earlier)).json()
     assert first["attendance_id"] == seen["id"]
     issued = post(client, nurse, f"{base}/discharge-plans/{first['id']}/issue").json()
     assert issued["first_contact_due_by"] is not None
@@ -392,16 +397,18 @@ def test_follow_up_outcomes_and_a_newer_plan_superseding_the_older(
         client,
         case.social_worker,
         f"{base}/discharge-plans/{first['id']}/follow-ups/{appointment['id']}/outcome",
-        {"status": "was_not_brought", "note": "Mum unwell; rebooked"},
+        {
+            "status": "was_not_brought",
+            "note": "Rebooked",
+            "reason": "Mum unwell",
+            "barriers": ["caring_duties"],
+        },
     )
     assert recorded.status_code == 200, recorded.text
     [after] = recorded.json()["follow_ups"]
-    assert (after["status"], after["recorded_by"], after["note"]) == (
-        "was_not_brought",
-        "jsmith",
-        "Mum unwell; rebooked",
-    )
-    [event] = [e for e in chronology(client, case) if e["kind"] == "appointment"]
+    assert (after["status"], after["recorded_by"], after["note"]) == ("was_not_brought", "jsmith", "Rebooked")
+    assert (after["missed"]["reason"], after["missed"]["barriers"]) == ("Mum unwell", ["caring_duties"])
+    [event] = [e for e in chronology(client, case) if e["kind"] == "was_not_brought"]
     assert "was not brought" in event["summary"]
 
     frozen = client.patch(

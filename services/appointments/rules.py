@@ -1,0 +1,181 @@
+"""Was not brought / did not attend: pure rules over plain data.
+
+A child who misses an appointment was usually *not brought*: they rely on others to get them there, and
+"did not attend" wrongly blames them. Only an adolescent judged competent to decide (Gillick or Fraser
+under 16, the Mental Capacity Act from 16) who made an informed choice not to go is recorded as
+did_not_attend. Every miss records why and what got in the way. Mental-health services closed Jez's case
+for non-attendance without asking anyone; here a miss is never only recorded:
+
+- any miss by a child with a child-protection plan, a child-in-need plan or who is looked after: the lead
+  social worker is told at once (the local authority's safeguarding lead when nobody is named);
+- every miss: the care coordinator (the lead social worker when nobody coordinates care);
+- `threshold` or more misses within `window_days`: also the GP, the services whose appointments were
+  missed (the referrer) and the responsible local authority's safeguarding lead(s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from schemas.enums import CareTeamRole
+from services.appointments.schemas import Barrier, CapacityFramework, MissStatus
+
+STATUTORY = frozenset({"cp_plan", "cin", "lac"})
+UNDER_16 = frozenset({CapacityFramework.gillick, CapacityFramework.fraser})
+BARRIER_WORDS = ", ".join(b.value for b in Barrier)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    framework: CapacityFramework
+    competent: bool
+    informed_choice: bool
+    assessed_on: date
+
+
+@dataclass(frozen=True)
+class Miss:
+    """What the person recording a missed appointment says about it."""
+
+    status: MissStatus
+    reason: str | None
+    barriers: Collection[Barrier]
+    capacity: Capacity | None
+    appointment_at: datetime
+    date_of_birth: date
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
+def problems(miss: Miss, *, now: datetime) -> list[str]:
+    """Everything that stops the miss being recorded as given, in plain words; empty when it may be."""
+    found: list[str] = []
+    if miss.appointment_at > now:
+        found.append(
+            f"the appointment is on {miss.appointment_at:%Y-%m-%d %H:%M} UTC: it cannot be missed before it "
+            "happens (record cancelled if it will not go ahead)"
+        )
+    if not (miss.reason or "").strip():
+        found.append("missing the reason (why the appointment was missed, as far as is known)")
+    if not miss.barriers:
+        found.append(f"missing the barriers (what got in the way: one or more of {BARRIER_WORDS})")
+    elif Barrier.unknown in miss.barriers and len(set(miss.barriers)) > 1:
+        found.append("barriers: 'unknown' cannot be given together with other barriers")
+    if miss.status == MissStatus.did_not_attend:
+        found.extend(_capacity_problems(miss, now))
+    return found
+
+
+def _capacity_problems(miss: Miss, now: datetime) -> list[str]:
+    """did_not_attend says it was the young person's own choice: that needs a capacity check saying so."""
+    capacity = miss.capacity
+    if capacity is None:
+        return [
+            "missing the adolescent-capacity check (`capacity`: framework gillick or fraser under 16, mca "
+            "from 16; competent; informed_choice; assessed_on; note): without one the miss is recorded as "
+            "was_not_brought"
+        ]
+    found: list[str] = []
+    age = age_on(miss.date_of_birth, miss.appointment_at.date())
+    if age < 16 and capacity.framework not in UNDER_16:
+        found.append(
+            f"the capacity check uses {capacity.framework} but the young person was under 16 at the "
+            "appointment: use gillick or fraser"
+        )
+    if age >= 16 and capacity.framework != CapacityFramework.mca:
+        found.append(
+            f"the capacity check uses {capacity.framework} but the young person was 16 or over at the "
+            "appointment: use mca (the Mental Capacity Act)"
+        )
+    if not capacity.competent:
+        found.append(
+            "the capacity check does not find the young person competent to decide about attending: "
+            "record was_not_brought"
+        )
+    if not capacity.informed_choice:
+        found.append(
+            "the capacity check does not record an informed choice not to attend: record was_not_brought"
+        )
+    if capacity.assessed_on > now.date():
+        found.append(f"the capacity check is dated {capacity.assessed_on}, in the future")
+    return found
+
+
+def in_window(at: datetime, *, now: datetime, window_days: int) -> bool:
+    """Whether an appointment falls in the window: the `window_days` up to and including now."""
+    return now - timedelta(days=window_days) < at <= now
+
+
+def count_in_window(appointments: Iterable[datetime], *, now: datetime, window_days: int) -> int:
+    return sum(1 for at in appointments if in_window(at, now=now, window_days=window_days))
+
+
+@dataclass(frozen=True)
+class MissFacts:
+    """Who could be told about one miss. Ids are user ids; members are active care-team members."""
+
+    statuses: frozenset[str]
+    members: Sequence[tuple[int, CareTeamRole]]
+    owners: Sequence[int]  # who owns the missed appointments in the window (the referring services)
+    safeguarding_leads: Sequence[int]  # the responsible local authority's (its duty team when none)
+    misses_in_window: int  # this one included
+    threshold: int
+
+
+@dataclass
+class Told:
+    user_id: int
+    role: CareTeamRole  # what they are told as
+    because: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Decision:
+    told: list[Told]
+    pattern: bool  # `threshold` or more misses in the window
+    gaps: list[str]  # people who should have been there and were not
+
+
+def who_is_told(facts: MissFacts) -> Decision:
+    """Everyone to tell about this miss, each once with every reason they are told."""
+    told: dict[int, Told] = {}
+    gaps: list[str] = []
+    member_roles = dict(facts.members)
+
+    def tell(user_ids: Iterable[int], role: CareTeamRole, because: str) -> None:
+        for user_id in user_ids:
+            told.setdefault(user_id, Told(user_id, role)).because.append(because)
+
+    leads = [uid for uid, role in facts.members if role == CareTeamRole.lead_social_worker]
+    coordinators = [uid for uid, role in facts.members if role == CareTeamRole.care_coordinator]
+    statutory = sorted(facts.statuses & STATUTORY)
+    if statutory:
+        tell(leads, CareTeamRole.lead_social_worker, "statutory")
+        if not leads:
+            gaps.append(
+                f"no lead social worker is named for a child with {', '.join(s.upper() for s in statutory)} "
+                "status"
+            )
+            tell(facts.safeguarding_leads, CareTeamRole.safeguarding_lead, "no_lead_social_worker")
+    if coordinators:
+        tell(coordinators, CareTeamRole.care_coordinator, "care_coordinator")
+    elif leads:
+        tell(leads, CareTeamRole.lead_social_worker, "care_coordinator_fallback")
+    else:
+        gaps.append("nobody is named as care coordinator or lead social worker")
+        tell(facts.safeguarding_leads, CareTeamRole.safeguarding_lead, "nobody_coordinates")
+    pattern = facts.misses_in_window >= facts.threshold
+    if pattern:
+        gps = [uid for uid, role in facts.members if role == CareTeamRole.gp]
+        if not gps:
+            gaps.append("no GP is on the care team")
+        tell(gps, CareTeamRole.gp, "pattern_gp")
+        for owner in facts.owners:
+            tell([owner], member_roles.get(owner, CareTeamRole.other), "pattern_referrer")
+        tell(facts.safeguarding_leads, CareTeamRole.safeguarding_lead, "pattern_safeguarding_lead")
+    return Decision(told=list(told.values()), pattern=pattern, gaps=gaps)

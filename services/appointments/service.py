@@ -1,0 +1,380 @@
+"""Recording missed follow-up appointments and telling the right people (the was-not-brought engine).
+
+The only place that writes `missed_appointments`. A miss commits with its notifications (ref only), its
+re-score prompt, its chronology entries and its audit event; the rules that decide are in `rules.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.enums import CareTeamRole, NotificationKind, Via
+from services.appointments import rules
+from services.appointments.models import MissedAppointment
+from services.appointments.schemas import (
+    Barrier,
+    CapacityCheck,
+    MissCounts,
+    MissedAppointmentRead,
+    MissedAppointmentsRead,
+    MissStatus,
+)
+from services.assessments import needs
+from services.attendances.patterns import safeguarding_leads
+from services.audit import service as audit
+from services.chronology import service as chronology
+from services.errors import Invalid
+from services.notifications import service as notifications
+from services.notifications.models import Notification
+from services.people.access import Principal
+from services.people.models import YoungPerson
+from services.plans.models import FollowUpAppointment
+from services.staff.models import User
+
+KINDS = {
+    MissStatus.was_not_brought: NotificationKind.was_not_brought,
+    MissStatus.did_not_attend: NotificationKind.did_not_attend,
+}
+ASK = "Find out why, check the child is safe, re-offer the appointment and review the plan."
+COORDINATING = frozenset({"care_coordinator", "care_coordinator_fallback"})
+NEVER_CLOSE = "Never close for non-attendance without a multi-agency discussion and a fresh risk review."
+
+
+class Refused(Invalid):
+    """The miss cannot be recorded as given; `detail` names everything that is missing."""
+
+
+def _live(session: Session, young_person_id: int) -> list[MissedAppointment]:
+    return list(
+        session.scalars(
+            select(MissedAppointment).where(
+                MissedAppointment.young_person_id == young_person_id,
+                MissedAppointment.withdrawn_at.is_(None),
+            )
+        )
+    )
+
+
+def _in_window(
+    session: Session, *, young_person_id: int, now: datetime, window_days: int
+) -> list[MissedAppointment]:
+    return [
+        m
+        for m in _live(session, young_person_id)
+        if rules.in_window(m.appointment_at, now=now, window_days=window_days)
+    ]
+
+
+def not_brought_count(session: Session, *, young_person_id: int, now: datetime, window_days: int) -> int:
+    """Misses recorded as was_not_brought with the appointment in the window (for the closure guard)."""
+    found = _in_window(session, young_person_id=young_person_id, now=now, window_days=window_days)
+    return sum(1 for m in found if m.status == MissStatus.was_not_brought)
+
+
+def for_follow_ups(session: Session, *, follow_up_ids: Collection[int]) -> dict[int, MissedAppointment]:
+    if not follow_up_ids:
+        return {}
+    rows = session.scalars(
+        select(MissedAppointment).where(MissedAppointment.follow_up_id.in_(list(follow_up_ids)))
+    )
+    return {m.follow_up_id: m for m in rows}
+
+
+def _owners(session: Session, misses: Sequence[MissedAppointment]) -> list[int]:
+    """Who owns the missed appointments: the named owner, else every active member of the owning team."""
+    owners: list[int] = []
+    for miss in sorted(misses, key=lambda m: m.appointment_at):
+        follow_up = miss.follow_up
+        if follow_up.owner is not None and follow_up.owner.active:
+            found = [follow_up.owner.id]
+        else:
+            found = list(
+                session.scalars(
+                    select(User.id)
+                    .where(User.team_id == follow_up.owner_team_id, User.active.is_(True))
+                    .order_by(User.id)
+                )
+            )
+        owners.extend(uid for uid in found if uid not in owners)
+    return owners
+
+
+def _capacity(capacity: CapacityCheck | None) -> rules.Capacity | None:
+    if capacity is None:
+        return None
+    return rules.Capacity(
+        framework=capacity.framework,
+        competent=capacity.competent,
+        informed_choice=capacity.informed_choice,
+        assessed_on=capacity.assessed_on,
+    )
+
+
+def record(
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    follow_up: FollowUpAppointment,
+    status: MissStatus,
+    reason: str | None,
+    barriers: Sequence[Barrier],
+    capacity: CapacityCheck | None,
+    actor: Principal,
+    via: Via,
+    now: datetime,
+    threshold: int,
+    window_days: int,
+) -> list[int]:
+    """Record (or amend) the miss of one appointment and tell whoever the rules say, once per appointment.
+    Refused (422, audited) naming everything missing. Returns the delivery ids to send after commit."""
+    miss = rules.Miss(
+        status=status,
+        reason=reason,
+        barriers=barriers,
+        capacity=_capacity(capacity),
+        appointment_at=follow_up.at,
+        date_of_birth=young_person.date_of_birth,
+    )
+    standing = rules.problems(miss, now=now)
+    if capacity is not None and capacity.assessed_by is not None:
+        assessor = session.scalar(select(User.id).where(User.username == capacity.assessed_by))
+        if assessor is None:
+            standing.append(f"capacity.assessed_by: no user {capacity.assessed_by!r}")
+    if standing:
+        audit.record(
+            session,
+            actor=actor,
+            action="missed_appointment.record",
+            via=via,
+            ref=young_person.ref,
+            outcome="refused",
+            detail={"follow_up_id": follow_up.id, "status": str(status), "missing": len(standing)},
+        )
+        raise Refused(f"cannot record {status} for follow-up {follow_up.id}: " + "; ".join(standing))
+    # One miss at a time per young person, so two misses recorded at once both count (PostgreSQL; SQLite
+    # has one writer anyway).
+    session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
+    row = session.scalar(select(MissedAppointment).where(MissedAppointment.follow_up_id == follow_up.id))
+    fresh = row is None
+    if row is None:
+        row = MissedAppointment(young_person_id=young_person.id, follow_up=follow_up, told=[])
+        session.add(row)
+    row.status = str(status)
+    row.appointment_at = follow_up.at
+    row.owner_team_id = follow_up.owner_team_id
+    row.reason = (reason or "").strip()
+    row.barriers = sorted({str(b) for b in barriers})
+    row.capacity = capacity.model_dump(mode="json") if capacity else None
+    if row.capacity is not None and row.capacity["assessed_by"] is None:
+        row.capacity["assessed_by"] = actor.username
+    row.statuses = sorted(set(young_person.statuses) & rules.STATUTORY)
+    row.recorded_by_id = actor.user_id
+    row.recorded_at = now
+    row.withdrawn_at = None
+    session.flush()
+
+    in_window = _in_window(session, young_person_id=young_person.id, now=now, window_days=window_days)
+    members = [(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
+    leads = safeguarding_leads(session, la_code=young_person.responsible_la)
+    decision = rules.who_is_told(
+        rules.MissFacts(
+            statuses=frozenset(young_person.statuses),
+            members=members,
+            owners=_owners(session, in_window),
+            safeguarding_leads=[u.id for u in leads],
+            misses_in_window=len(in_window),
+            threshold=threshold,
+        )
+    )
+    kind = NotificationKind.missed_appointments if decision.pattern else KINDS[status]
+    key = f"missed:{follow_up.id}"
+    already = set(
+        session.scalars(
+            select(Notification.recipient_id).where(
+                Notification.dedup_key.in_([f"{key}:{t.user_id}" for t in decision.told])
+            )
+        )
+    )
+    recipients = [
+        (session.get_one(User, t.user_id), t.role) for t in decision.told if t.user_id not in already
+    ]
+    delivery_ids = notifications.create(
+        session, kind=kind, young_person=young_person, recipients=recipients, key=key
+    )
+    row.told = sorted(set(row.told) | {user.username for user, _ in recipients})
+    coordinating = {t.user_id for t in decision.told if COORDINATING & set(t.because)}
+    words = status.replace("_", " ")
+    delivery_ids += needs.prompt_rescore(
+        session,
+        young_person=young_person,
+        reason=f"a missed follow-up appointment ({words}) with {follow_up.owner_team.name}",
+        key=f"missed:{follow_up.id}",
+        at=now,
+        told_already=coordinating,
+    )
+    _chronicle(
+        session,
+        row=row,
+        decision=decision,
+        recipients=recipients,
+        fresh=fresh,
+        actor=actor,
+        window_days=window_days,
+        in_window=in_window,
+        now=now,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="missed_appointment.recorded",
+        via=via,
+        ref=young_person.ref,
+        detail={
+            "follow_up_id": follow_up.id,
+            "status": str(status),
+            "barriers": len(row.barriers),
+            "capacity_framework": capacity.framework.value if capacity else None,
+            "told": len(recipients),
+            "pattern": decision.pattern,
+        },
+    )
+    if decision.pattern and fresh:
+        audit.record(
+            session,
+            actor=None,
+            action="rule.missed_pattern",
+            via=via,
+            ref=young_person.ref,
+            detail={"follow_up_id": follow_up.id, "misses": len(in_window), "window_days": window_days},
+        )
+    return delivery_ids
+
+
+def _chronicle(
+    session: Session,
+    *,
+    row: MissedAppointment,
+    decision: rules.Decision,
+    recipients: Sequence[tuple[User, CareTeamRole]],
+    fresh: bool,
+    actor: Principal,
+    window_days: int,
+    in_window: Sequence[MissedAppointment],
+    now: datetime,
+) -> None:
+    follow_up = row.follow_up
+    words = row.status.replace("_", " ")
+    told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody new"
+    summary = (
+        f"Follow-up with {follow_up.owner_team.name} on {follow_up.at:%Y-%m-%d}: {words} "
+        f"(recorded by {actor.username}); barriers: {', '.join(row.barriers).replace('_', ' ')}"
+    )
+    if row.status == MissStatus.did_not_attend and row.capacity:
+        summary += f"; capacity check: {row.capacity['framework']} on {row.capacity['assessed_on']}"
+    summary += f". Told: {told}. {ASK}"
+    if decision.gaps:
+        summary += " Gaps: " + "; ".join(decision.gaps) + "."
+    chronology.add(
+        session,
+        young_person_id=row.young_person_id,
+        at=now,
+        kind=row.status,
+        summary=summary,
+        detail={
+            "follow_up_id": follow_up.id,
+            "discharge_plan_id": follow_up.discharge_plan_id,
+            "barriers": row.barriers,
+            "told": [user.username for user, _ in recipients],
+            "gaps": decision.gaps,
+        },
+    )
+    if decision.pattern and fresh:
+        brought = sum(1 for m in in_window if m.status == MissStatus.was_not_brought)
+        chronology.add(
+            session,
+            young_person_id=row.young_person_id,
+            at=now,
+            kind="missed_pattern",
+            summary=f"{len(in_window)} missed appointments in the last {window_days} days ({brought} was not "
+            f"brought, {len(in_window) - brought} did not attend): the GP, the services whose appointments "
+            f"were missed and the safeguarding lead are told. {NEVER_CLOSE}",
+            detail={
+                "follow_up_ids": sorted(m.follow_up_id for m in in_window),
+                "window_days": window_days,
+                "since": (now - timedelta(days=window_days)).isoformat(),
+            },
+        )
+
+
+def withdraw(
+    session: Session, *, follow_up: FollowUpAppointment, actor: Principal, via: Via, now: datetime
+) -> bool:
+    """The outcome was changed from a miss to something else: the miss no longer counts. False if there was
+    no standing miss for this appointment."""
+    row = session.scalar(
+        select(MissedAppointment).where(
+            MissedAppointment.follow_up_id == follow_up.id, MissedAppointment.withdrawn_at.is_(None)
+        )
+    )
+    if row is None:
+        return False
+    row.withdrawn_at = now
+    audit.record(
+        session,
+        actor=actor,
+        action="missed_appointment.withdrawn",
+        via=via,
+        ref=follow_up.plan.young_person.ref,
+        detail={"follow_up_id": follow_up.id, "status": row.status},
+    )
+    return True
+
+
+def _read(row: MissedAppointment, *, now: datetime, window_days: int) -> MissedAppointmentRead:
+    return MissedAppointmentRead(
+        id=row.id,
+        follow_up_id=row.follow_up_id,
+        discharge_plan_id=row.follow_up.discharge_plan_id,
+        status=MissStatus(row.status),
+        appointment_at=row.appointment_at,
+        owner_team=row.owner_team.code,
+        reason=row.reason,
+        barriers=[Barrier(b) for b in row.barriers],
+        capacity=CapacityCheck.model_validate(row.capacity) if row.capacity else None,
+        statuses=row.statuses,
+        told=row.told,
+        recorded_by=row.recorded_by.username,
+        recorded_at=row.recorded_at,
+        withdrawn_at=row.withdrawn_at,
+        in_window=row.withdrawn_at is None
+        and rules.in_window(row.appointment_at, now=now, window_days=window_days),
+    )
+
+
+def overview(
+    session: Session, *, young_person: YoungPerson, now: datetime, threshold: int, window_days: int
+) -> MissedAppointmentsRead:
+    """Every recorded miss, newest appointment first, with the counts in the window ending now."""
+    rows = session.scalars(
+        select(MissedAppointment)
+        .where(MissedAppointment.young_person_id == young_person.id)
+        .order_by(MissedAppointment.appointment_at.desc(), MissedAppointment.id.desc())
+    )
+    missed = [_read(r, now=now, window_days=window_days) for r in rows]
+    counted = [m for m in missed if m.in_window]
+    brought = sum(1 for m in counted if m.status == MissStatus.was_not_brought)
+    return MissedAppointmentsRead(
+        young_person_ref=young_person.ref,
+        window_days=window_days,
+        threshold=threshold,
+        window_starts=now - timedelta(days=window_days),
+        in_window=MissCounts(
+            total=len(counted), was_not_brought=brought, did_not_attend=len(counted) - brought
+        ),
+        pattern_met=len(counted) >= threshold,
+        missed=missed,
+    )
