@@ -18,7 +18,7 @@ from tests.integration.conftest import (
     World,
     add_care_coordinator,
     audit_events,
-    complete_low_assessment,
+    complete_assessment,
     run_worker,
 )
 
@@ -231,7 +231,7 @@ def test_a_non_engagement_closure_is_refused_after_was_not_brought_misses(
     )
     assert proposed.status_code == 201, proposed.text
     closure_id = proposed.json()["id"]
-    complete_low_assessment(client, nurse, case.ref)
+    complete_assessment(client, nurse, case.ref)
     for person in (nurse, case.social_worker):
         answered = client.post(
             f"/api/v1/closures/{closure_id}/responses",

@@ -1,7 +1,7 @@
 """Missed follow-up appointments (was not brought / did not attend): why, what got in the way, the capacity
 check behind a did_not_attend, and who was told. One row per appointment.
 
-Revision ID: 0007_wnb
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28 17:40:00.000000
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_wnb"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
