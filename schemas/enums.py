@@ -199,6 +199,12 @@ class NotificationKind(StrEnum):
     plan_issued = "plan_issued"
     plan_review_due = "plan_review_due"
     attendance_cancelled = "attendance_cancelled"
+    transfer_opened = "transfer_opened"  # a move between local authorities: both are told
+    transfer_accepted = "transfer_accepted"
+    transfer_declined = "transfer_declined"
+    transfer_completed = "transfer_completed"
+    transfer_withdrawn = "transfer_withdrawn"
+    transfer_overdue = "transfer_overdue"  # not accepted in time: both LAs' safeguarding leads are told
 
     @property
     def label(self) -> str:
@@ -220,6 +226,12 @@ _KIND_LABELS = {
     "plan_issued": "Discharge plan issued",
     "plan_review_due": "Care plan review due",
     "attendance_cancelled": "Attendance cancelled",
+    "transfer_opened": "Transfer between local authorities",
+    "transfer_accepted": "Transfer accepted",
+    "transfer_declined": "Transfer declined",
+    "transfer_completed": "Transfer completed",
+    "transfer_withdrawn": "Transfer withdrawn",
+    "transfer_overdue": "Transfer not accepted",
 }
 
 

@@ -45,6 +45,12 @@ def _duty_users_by_la(session: Session, *, la_codes: set[str]) -> dict[str, list
     return found
 
 
+def duty_users(session: Session, *, la_code: str) -> list[User]:
+    """The active members of the local authority's duty team(s) (teams marked `--duty`)."""
+    ids = _duty_users_by_la(session, la_codes={la_code}).get(la_code, [])
+    return [session.get_one(User, user_id) for user_id in ids]
+
+
 def create_for_attendance(
     session: Session, *, attendance: Attendance, young_person: YoungPerson
 ) -> list[int]:
