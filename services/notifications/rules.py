@@ -30,10 +30,12 @@ def select_recipients(
     responsible_la: str,
     residence_la: str | None,
     duty_users_by_la: Mapping[str, Sequence[int]],
+    transfer_las: Sequence[str] = (),
 ) -> list[Recipient]:
     """Everyone on the care team; and the duty team of the responsible local authority when nobody is
     the lead social worker (an attendance must never reach no-one); and the duty team where the young
-    person lives when that is another local authority (moves across a border broke the plan for Jez).
+    person lives when that is another local authority (moves across a border broke the plan for Jez);
+    and, while a transfer between local authorities is in progress, the duty teams of both of them.
     Each person is told once, in their care-team role if they have one.
     """
     chosen: dict[int, Recipient] = {}
@@ -45,6 +47,9 @@ def select_recipients(
     if residence_la and residence_la != responsible_la:
         for user_id in duty_users_by_la.get(residence_la, ()):
             chosen.setdefault(user_id, Recipient(user_id, CareTeamRole.duty, "cross_border"))
+    for la_code in transfer_las:
+        for user_id in duty_users_by_la.get(la_code, ()):
+            chosen.setdefault(user_id, Recipient(user_id, CareTeamRole.duty, "transfer"))
     return list(chosen.values())
 
 

@@ -29,6 +29,8 @@ from services.notifications.schemas import DeliveryRead, EscalationStepRead, Not
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
+from services.transfers.models import Transfer
+from services.transfers.rules import TransferStatus
 
 
 def _duty_users_by_la(session: Session, *, la_codes: set[str]) -> dict[str, list[int]]:
@@ -59,14 +61,29 @@ def create_for_attendance(
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
     members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
-    la_codes = {young_person.responsible_la} | (
-        {young_person.residence_la} if young_person.residence_la else set()
+    transfer_las = sorted(
+        {
+            la
+            for pair in session.execute(
+                select(Transfer.from_la, Transfer.to_la).where(
+                    Transfer.young_person_id == young_person.id,
+                    Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+                )
+            )
+            for la in pair
+        }
+    )
+    la_codes = (
+        {young_person.responsible_la}
+        | ({young_person.residence_la} if young_person.residence_la else set())
+        | set(transfer_las)
     )
     recipients = rules.select_recipients(
         members=members,
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         duty_users_by_la=_duty_users_by_la(session, la_codes=la_codes),
+        transfer_las=transfer_las,
     )
     return create(
         session,

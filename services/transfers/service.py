@@ -20,13 +20,10 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound
 from services.notifications import service as notifications
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.plans import service as plans
-from services.plans.models import CarePlan, SafetyPlan
 from services.staff.models import User
-from services.transfers import rules
+from services.transfers import rules, views
 from services.transfers.models import Transfer, TransferTick
 from services.transfers.rules import (
-    ChecklistFacts,
     LaState,
     LiveTransfer,
     Move,
@@ -35,7 +32,7 @@ from services.transfers.rules import (
     TransferItem,
     TransferStatus,
 )
-from services.transfers.schemas import ItemRead, TransferRead
+from services.transfers.views import lead_social_workers
 
 LIVE = (TransferStatus.open, TransferStatus.accepted)
 _ERRORS = {RefusalKind.conflict: Conflict, RefusalKind.forbidden: Forbidden, RefusalKind.invalid: Invalid}
@@ -55,18 +52,6 @@ def list_for(session: Session, *, young_person_id: int) -> list[Transfer]:
             select(Transfer).where(Transfer.young_person_id == young_person_id).order_by(Transfer.id.desc())
         )
     )
-
-
-def changed_of(transfer: Transfer) -> frozenset[TransferChange]:
-    return frozenset(TransferChange(c) for c in transfer.changed)
-
-
-def _lead_social_workers(young_person: YoungPerson, la_code: str | None = None) -> list[User]:
-    return [
-        m.user
-        for m in young_person.care_team
-        if m.role == CareTeamRole.lead_social_worker and (la_code is None or m.user.team.la_code == la_code)
-    ]
 
 
 def _tell(
@@ -145,7 +130,7 @@ def _supersede(
     session: Session, *, young_person: YoungPerson, move: Move, actor: Principal, via: Via, now: datetime
 ) -> list[int]:
     live = [t for t in list_for(session, young_person_id=young_person.id) if t.status in LIVE]
-    views = [LiveTransfer(t.id, changed_of(t), TransferStatus(t.status)) for t in live]
+    views = [LiveTransfer(t.id, views.changed_of(t), TransferStatus(t.status)) for t in live]
     delivery_ids: list[int] = []
     for transfer in (t for t in live if t.id in set(rules.superseded(views, move))):
         reason = f"superseded by a later move from {move.from_la} to {move.to_la}"
@@ -169,7 +154,7 @@ def _open(
     )
     session.add(transfer)
     session.flush()
-    leads = _lead_social_workers(young_person)
+    leads = lead_social_workers(young_person)
     keeps = (
         f"the lead social worker ({', '.join(u.username for u in leads)}) stays on the care team"
         if leads
@@ -192,20 +177,6 @@ def _open(
     )
 
 
-def checklist_facts(session: Session, *, transfer: Transfer) -> ChecklistFacts:
-    young_person = transfer.young_person
-    return ChecklistFacts(
-        to_la=transfer.to_la,
-        changed=changed_of(transfer),
-        statuses=frozenset(young_person.statuses),
-        accepted=transfer.accepted_at is not None,
-        ticked=frozenset(TransferItem(t.item) for t in transfer.ticks),
-        receiving_lead_social_worker=bool(_lead_social_workers(young_person, transfer.to_la)),
-        has_care_plan=plans.current(session, CarePlan, young_person_id=young_person.id) is not None,
-        has_safety_plan=plans.current(session, SafetyPlan, young_person_id=young_person.id) is not None,
-    )
-
-
 def tick(
     session: Session,
     *,
@@ -221,7 +192,7 @@ def tick(
     day = on
     refusal = rules.tick_refusal(
         item,
-        checklist_facts(session, transfer=transfer),
+        views.checklist_facts(session, transfer=transfer),
         status=TransferStatus(transfer.status),
         ticker_la=actor.la_code,
         on=day,
@@ -268,7 +239,7 @@ def accept(
     transfer.accepted_at = now
     transfer.accepted_by = session.get_one(User, actor.user_id)
     transfer.acceptance_note = note.strip() if note else None
-    left = rules.outstanding(checklist_facts(session, transfer=transfer))
+    left = rules.outstanding(views.checklist_facts(session, transfer=transfer))
     _record(
         session,
         transfer,
@@ -341,7 +312,7 @@ def complete(
     """Refused (409, naming every outstanding item) until the receiving LA has accepted and every required
     handover item is done."""
     refusal = rules.completion_refusal(
-        TransferStatus(transfer.status), checklist_facts(session, transfer=transfer)
+        TransferStatus(transfer.status), views.checklist_facts(session, transfer=transfer)
     )
     if refusal is not None:
         audit.record(
@@ -401,45 +372,3 @@ def chase_overdue(session: Session, *, now: datetime, every_working_days: int) -
             care_team=False,
         )
     return delivery_ids
-
-
-def to_read(session: Session, *, transfer: Transfer) -> TransferRead:
-    facts = checklist_facts(session, transfer=transfer)
-    ticks = {TransferItem(t.item): t for t in transfer.ticks}
-    items: list[ItemRead] = []
-    for spec in rules.CHECKLIST:
-        done = ticks.get(spec.item)
-        read = ItemRead(
-            item=spec.item,
-            label=spec.label,
-            required=rules.is_required(spec, facts),
-            done=rules.is_done(spec, facts),
-        )
-        if spec.item == TransferItem.accepted and transfer.accepted_by is not None:
-            read.ticked_by, read.ticked_at = transfer.accepted_by.username, transfer.accepted_at
-            read.note = transfer.acceptance_note
-        elif done is not None:
-            read.ticked_by, read.ticked_at = done.ticked_by.username, done.ticked_at
-            read.note, read.date = done.note, done.on_date
-        items.append(read)
-    status = TransferStatus(transfer.status)
-    accepted = status in (TransferStatus.accepted, TransferStatus.completed)
-    return TransferRead(
-        id=transfer.id,
-        young_person_ref=transfer.young_person.ref,
-        from_la=transfer.from_la,
-        to_la=transfer.to_la,
-        changed=[TransferChange(c) for c in transfer.changed],
-        status=status,
-        responsible_now=transfer.to_la if accepted else transfer.from_la,
-        opened_at=transfer.opened_at,
-        opened_by=transfer.opened_by.username if transfer.opened_by else None,
-        accepted_at=transfer.accepted_at,
-        accepted_by=transfer.accepted_by.username if transfer.accepted_by else None,
-        ended_at=transfer.ended_at,
-        ended_by=transfer.ended_by.username if transfer.ended_by else None,
-        end_note=transfer.end_note,
-        chased=transfer.chased,
-        checklist=items,
-        outstanding=[s.item for s in rules.outstanding(facts)] if status.live else [],
-    )
