@@ -143,7 +143,7 @@ def update(
     if changes.get("responsible_la", "") is None:
         raise Conflict("responsible_la cannot be removed")
     now = utcnow()
-    before = LaState(young_person.responsible_la, young_person.residence_la)
+    was = LaState(young_person.responsible_la, young_person.residence_la)
     for field in ("residence_la", "responsible_la"):
         if field in changes and changes[field] != getattr(young_person, field):
             before = getattr(young_person, field)
@@ -181,7 +181,7 @@ def update(
         setattr(young_person, field, value)
     young_person.updated_at = now
     opened = transfers.open_for_change(
-        session, young_person=young_person, before=before, actor=actor, via=via, now=now
+        session, young_person=young_person, before=was, actor=actor, via=via, now=now
     )
     if delivery_ids is not None:
         delivery_ids.extend(opened)

@@ -130,9 +130,9 @@ def _supersede(
     session: Session, *, young_person: YoungPerson, move: Move, actor: Principal, via: Via, now: datetime
 ) -> list[int]:
     live = [t for t in list_for(session, young_person_id=young_person.id) if t.status in LIVE]
-    views = [LiveTransfer(t.id, views.changed_of(t), TransferStatus(t.status)) for t in live]
+    facts = [LiveTransfer(t.id, views.changed_of(t), TransferStatus(t.status)) for t in live]
     delivery_ids: list[int] = []
-    for transfer in (t for t in live if t.id in set(rules.superseded(views, move))):
+    for transfer in (t for t in live if t.id in set(rules.superseded(facts, move))):
         reason = f"superseded by a later move from {move.from_la} to {move.to_la}"
         delivery_ids += _end(
             session, transfer, TransferStatus.withdrawn, actor=actor, via=via, now=now, note=reason
