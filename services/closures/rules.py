@@ -28,6 +28,8 @@ class ClosureFacts:
     rescored_since_proposed: bool = False
     statuses: frozenset[str] = frozenset()
     decider_is_manager: bool = False  # team manager, safeguarding lead or admin
+    member_is_lead_social_worker: bool = False
+    live_transfer_id: int | None = None  # a transfer between local authorities not yet completed
 
 
 def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
@@ -54,6 +56,11 @@ def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
                 f"the young person has {', '.join(s.replace('_', ' ').upper() for s in statutory)} status: "
                 "the lead social worker must agree (missed appointments may mean the child was not brought)"
             )
+    if facts.member_is_lead_social_worker and facts.live_transfer_id is not None:
+        found.append(
+            f"transfer {facts.live_transfer_id} between local authorities is in progress: the lead social "
+            "worker stays on the care team until the handover is completed"
+        )
     if ClosureStance.object in facts.responses.values() and not facts.decider_is_manager:
         found.append("a care-team member objected: a team manager or safeguarding lead must decide")
     return found

@@ -3,10 +3,13 @@ the status steps, and when a transfer nobody has accepted is chased."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
 
+from schemas.enums import ClosureReason, ClosureStance
+from services.closures.rules import ClosureFacts, blockers
 from services.transfers.rules import (
     ChecklistFacts,
     LaState,
@@ -278,3 +281,25 @@ def test_a_transfer_is_chased_once_per_threshold_and_only_while_open() -> None:
         )
         == 4
     )
+
+
+# --- the sending lead social worker stays until the handover is done ---------------------------------------
+
+
+def test_the_lead_social_worker_cannot_close_while_a_transfer_is_in_progress() -> None:
+    base = ClosureFacts(
+        reason=ClosureReason.transferred,
+        consultation_ends=FRIDAY,
+        key_people={},
+        lead_social_workers=frozenset({1}),
+        responses={2: ClosureStance.agree},
+        member_is_lead_social_worker=True,
+    )
+    assert blockers(base, now=FRIDAY) == []
+    during = blockers(replace(base, live_transfer_id=7), now=FRIDAY)
+    assert during == [
+        "transfer 7 between local authorities is in progress: the lead social worker stays on the care team "
+        "until the handover is completed"
+    ]
+    other_member = replace(base, live_transfer_id=7, member_is_lead_social_worker=False)
+    assert blockers(other_member, now=FRIDAY) == []
