@@ -61,29 +61,28 @@ def create_for_attendance(
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
     members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
-    transfer_las = sorted(
-        {
-            la
-            for pair in session.execute(
-                select(Transfer.from_la, Transfer.to_la).where(
-                    Transfer.young_person_id == young_person.id,
-                    Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
-                )
+    transfers = [
+        (from_la, to_la)
+        for from_la, to_la in session.execute(
+            select(Transfer.from_la, Transfer.to_la)
+            .where(
+                Transfer.young_person_id == young_person.id,
+                Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
             )
-            for la in pair
-        }
-    )
+            .order_by(Transfer.id)
+        )
+    ]
     la_codes = (
         {young_person.responsible_la}
         | ({young_person.residence_la} if young_person.residence_la else set())
-        | set(transfer_las)
+        | {la for pair in transfers for la in pair}
     )
     recipients = rules.select_recipients(
         members=members,
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         duty_users_by_la=_duty_users_by_la(session, la_codes=la_codes),
-        transfer_las=transfer_las,
+        transfers=transfers,
     )
     return create(
         session,

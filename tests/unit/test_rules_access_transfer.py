@@ -1,5 +1,6 @@
 """While a transfer between local authorities is in progress, both of them may see the young person and
-their duty teams hear of attendances; nobody else gains anything. Only the receiving LA accepts."""
+the receiving one's duty team hears of attendances; nobody else gains anything. Only the receiving LA
+accepts."""
 
 from __future__ import annotations
 
@@ -88,17 +89,34 @@ def test_only_the_sending_la_withdraws() -> None:
     assert not may_withdraw_transfer(who(Role.safeguarding_lead, la="MAN"), from_la="CEC")
 
 
-def test_attendance_alerts_reach_both_las_duty_teams_during_a_transfer() -> None:
+def test_attendance_alerts_reach_the_receiving_las_duty_team_during_a_transfer() -> None:
     lead = Member(1, CareTeamRole.lead_social_worker)
+    duty = {"CEC": [50], "MAN": [60, 1], "LIV": [70]}
     got = select_recipients(
         members=[lead],
         responsible_la="MAN",
         residence_la=None,
-        duty_users_by_la={"CEC": [50], "MAN": [60, 1], "LIV": [70]},
-        transfer_las=["CEC", "MAN"],
+        duty_users_by_la=duty,
+        transfers=[("CEC", "MAN")],
     )
     assert got == [
         Recipient(1, CareTeamRole.lead_social_worker, "care_team"),
-        Recipient(50, CareTeamRole.duty, "transfer"),
         Recipient(60, CareTeamRole.duty, "transfer"),
+    ]
+
+
+def test_without_a_lead_social_worker_the_sending_las_duty_team_is_told_too() -> None:
+    camhs = Member(2, CareTeamRole.camhs)
+    duty = {"CEC": [50], "MAN": [60], "LIV": [70]}
+    got = select_recipients(
+        members=[camhs],
+        responsible_la="MAN",
+        residence_la=None,
+        duty_users_by_la=duty,
+        transfers=[("CEC", "MAN")],
+    )
+    assert got == [
+        Recipient(2, CareTeamRole.camhs, "care_team"),
+        Recipient(60, CareTeamRole.duty, "no_lead_social_worker"),
+        Recipient(50, CareTeamRole.duty, "no_lead_social_worker"),
     ]
