@@ -180,11 +180,6 @@ def update(
     for field, value in changes.items():
         setattr(young_person, field, value)
     young_person.updated_at = now
-    opened = transfers.open_for_change(
-        session, young_person=young_person, before=was, actor=actor, via=via, now=now
-    )
-    if delivery_ids is not None:
-        delivery_ids.extend(opened)
     audit.record(
         session,
         actor=actor,
@@ -193,6 +188,11 @@ def update(
         ref=young_person.ref,
         detail={"fields": sorted(changes)},
     )
+    opened = transfers.open_for_change(
+        session, young_person=young_person, before=was, actor=actor, via=via, now=now
+    )
+    if delivery_ids is not None:
+        delivery_ids.extend(opened)
     return young_person
 
 

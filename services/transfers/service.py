@@ -198,6 +198,8 @@ def tick(
         on=day,
     )
     if refusal is not None:
+        outcome = "denied" if refusal.kind == RefusalKind.forbidden else "refused"
+        _refuse(session, transfer, "transfer.tick", actor=actor, via=via, outcome=outcome, item=str(item))
         raise _ERRORS[refusal.kind](refusal.reason)
     done = TransferTick(
         transfer=transfer,
@@ -224,8 +226,39 @@ def tick(
     return done
 
 
-def _require(refusal: str | None) -> None:
+def _refuse(
+    session: Session,
+    transfer: Transfer,
+    action: str,
+    *,
+    actor: Principal | None,
+    via: Via,
+    outcome: str = "refused",
+    item: str | None = None,
+) -> None:
+    """Audit a refused step (committed at once, like a denial of access); the caller then raises."""
+    detail: dict[str, object] = {"transfer_id": transfer.id}
+    if item is not None:
+        detail["item"] = item
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        via=via,
+        ref=transfer.young_person.ref,
+        outcome=outcome,
+        detail=detail,
+    )
+    session.commit()
+
+
+def _require(
+    session: Session, transfer: Transfer, to: TransferStatus, *, actor: Principal | None, via: Via
+) -> None:
+    refusal = rules.step_refusal(TransferStatus(transfer.status), to)
     if refusal is not None:
+        verb = {"accepted": "accept", "declined": "decline", "withdrawn": "withdraw", "completed": "complete"}
+        _refuse(session, transfer, f"transfer.{verb[to]}", actor=actor, via=via)
         raise Conflict(refusal)
 
 
@@ -234,7 +267,7 @@ def accept(
 ) -> list[int]:
     """The receiving local authority takes the case on; the sending lead social worker stays on the care
     team until the handover is completed."""
-    _require(rules.step_refusal(TransferStatus(transfer.status), TransferStatus.accepted))
+    _require(session, transfer, TransferStatus.accepted, actor=actor, via=via)
     transfer.status = TransferStatus.accepted
     transfer.accepted_at = now
     transfer.accepted_by = session.get_one(User, actor.user_id)
@@ -266,7 +299,7 @@ def _end(
     now: datetime,
     note: str,
 ) -> list[int]:
-    _require(rules.step_refusal(TransferStatus(transfer.status), status))
+    _require(session, transfer, status, actor=actor, via=via)
     transfer.status = status
     transfer.ended_at = now
     transfer.ended_by_id = actor.user_id if actor is not None else None
@@ -315,16 +348,7 @@ def complete(
         TransferStatus(transfer.status), views.checklist_facts(session, transfer=transfer)
     )
     if refusal is not None:
-        audit.record(
-            session,
-            actor=actor,
-            action="transfer.complete",
-            via=via,
-            ref=transfer.young_person.ref,
-            outcome="refused",
-            detail={"transfer_id": transfer.id},
-        )
-        session.commit()
+        _refuse(session, transfer, "transfer.complete", actor=actor, via=via)
         raise Conflict(refusal)
     return _end(session, transfer, TransferStatus.completed, actor=actor, via=via, now=now, note=note or "")
 
