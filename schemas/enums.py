@@ -202,6 +202,12 @@ class NotificationKind(StrEnum):
     was_not_brought = "was_not_brought"  # a missed follow-up: the child was not brought
     did_not_attend = "did_not_attend"  # a missed follow-up: the young person's own informed choice
     missed_appointments = "missed_appointments"  # the missed-appointment threshold is met
+    transfer_opened = "transfer_opened"  # a move between local authorities: both are told
+    transfer_accepted = "transfer_accepted"
+    transfer_declined = "transfer_declined"
+    transfer_completed = "transfer_completed"
+    transfer_withdrawn = "transfer_withdrawn"
+    transfer_overdue = "transfer_overdue"  # not accepted in time: both LAs' safeguarding leads are told
 
     @property
     def label(self) -> str:
@@ -226,6 +232,12 @@ _KIND_LABELS = {
     "was_not_brought": "Was not brought",
     "did_not_attend": "Did not attend",
     "missed_appointments": "Repeated missed appointments",
+    "transfer_opened": "Transfer between local authorities",
+    "transfer_accepted": "Transfer accepted",
+    "transfer_declined": "Transfer declined",
+    "transfer_completed": "Transfer completed",
+    "transfer_withdrawn": "Transfer withdrawn",
+    "transfer_overdue": "Transfer not accepted",
 }
 
 

@@ -171,6 +171,16 @@ class Settings(BaseSettings):
     missed_appointments_window_days: int = Field(
         default=90, ge=1, le=730, description="The window the missed-appointment threshold counts in."
     )
+    transfer_accept_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="A transfer between local authorities not accepted within this many working days (Monday "
+        "to Friday) is chased: both local authorities' safeguarding leads are told, once each such period.",
+    )
+    transfer_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for transfers not accepted in time."
+    )
     recommendations_high: str = Field(
         default=(
             "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "

@@ -22,6 +22,7 @@ from services.people.routes import router as people_router
 from services.plans.routes import router as plans_router
 from services.redis_conn import get_redis
 from services.staff.routes import router as staff_router
+from services.transfers.routes import router as transfers_router
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def create_app() -> FastAPI:
         closures_router,
         plans_router,
         appointments_router,
+        transfers_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

@@ -26,6 +26,7 @@ from services.plans.models import (
     SafetyPlan,
 )
 from services.staff.models import ApiToken, Team, User
+from services.transfers.models import Transfer, TransferTick
 
 __all__ = [
     "ApiToken",
@@ -53,6 +54,8 @@ __all__ = [
     "SafetyPlan",
     "Team",
     "ThriveRecord",
+    "Transfer",
+    "TransferTick",
     "UnmetNeed",
     "User",
     "YoungPerson",

@@ -16,6 +16,7 @@ from services.notifications.dispatch import enqueue_committed, enqueue_delivery
 from services.plans import issuing
 from services.plans import service as plans
 from services.redis_conn import get_redis
+from services.transfers import service as transfers
 from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
 from worker.messages import notification_message
@@ -163,4 +164,17 @@ def check_plans(now: datetime | None = None) -> int:
     with session_scope() as session:
         delivery_ids = plans.prompt_due_reviews(session, now=now)
         issuing.check_distribution(session, now=now)
+    return enqueue_committed(get_redis, delivery_ids)
+
+
+def chase_transfers(now: datetime | None = None) -> int:
+    """Tell both local authorities' safeguarding leads about each transfer not accepted within another
+    TRANSFER_ACCEPT_WORKING_DAYS working days (once per threshold, however often this runs). Returns how
+    many deliveries were queued. `now` is for tests."""
+    settings = get_settings()
+    now = now or utcnow()
+    with session_scope() as session:
+        delivery_ids = transfers.chase_overdue(
+            session, now=now, every_working_days=settings.transfer_accept_working_days
+        )
     return enqueue_committed(get_redis, delivery_ids)

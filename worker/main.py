@@ -29,8 +29,9 @@ def run_worker(*, burst: bool = False) -> None:
 
 def run_scheduler() -> None:
     """Periodic jobs: the sweeper that re-drives undelivered alerts, the chase of unacknowledged attendance
-    alerts, the check for overdue unmet needs and needs assessments due a re-score, and the check for care
-    plans due a review and discharge plans not yet distributed within 24 h."""
+    alerts, the check for overdue unmet needs and needs assessments due a re-score, the check for care
+    plans due a review and discharge plans not yet distributed within 24 h, and the chase of transfers
+    between local authorities not accepted in time."""
     settings = get_settings()
     scheduler = CronScheduler(connection=get_redis())
     scheduler.register(jobs.sweep, QUEUE, interval=settings.sweep_interval_seconds, result_ttl=600)
@@ -44,4 +45,7 @@ def run_scheduler() -> None:
         result_ttl=600,
     )
     scheduler.register(jobs.check_plans, QUEUE, interval=settings.plan_check_interval_seconds, result_ttl=600)
+    scheduler.register(
+        jobs.chase_transfers, QUEUE, interval=settings.transfer_check_interval_seconds, result_ttl=600
+    )
     scheduler.start()  # type: ignore[no-untyped-call]

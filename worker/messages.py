@@ -131,6 +131,44 @@ _OTHER_KINDS = {
         "Please acknowledge, then review the care plan with the young person and the care team, and record\n"
         "the review in liaison.",
     ),
+    "transfer_opened": (
+        "Transfer between local authorities",
+        "A young person you work with, or whose case your local authority holds or is to receive, has moved\n"
+        "between local authorities (where they live, or which authority is responsible). A transfer has\n"
+        "been opened; the sending authority keeps responsibility until the receiving one accepts.",
+        "Please acknowledge, then read the transfer in liaison. The receiving authority's safeguarding lead\n"
+        "or a team manager accepts or declines it; everyone works through the handover checklist.",
+    ),
+    "transfer_accepted": (
+        "Transfer accepted",
+        "The receiving local authority has accepted a transfer of a young person you work with.",
+        "Please acknowledge, then check the handover checklist in liaison for anything of yours that is\n"
+        "still outstanding.",
+    ),
+    "transfer_declined": (
+        "Transfer declined",
+        "The receiving local authority has declined a transfer; the sending authority keeps responsibility.",
+        "Please acknowledge, then read the reason in liaison and agree the next step between the two\n"
+        "authorities.",
+    ),
+    "transfer_completed": (
+        "Transfer completed",
+        "The handover of a young person you work with to another local authority is complete.",
+        "Please acknowledge, then check the care team in liaison is right for where the young person is now.",
+    ),
+    "transfer_withdrawn": (
+        "Transfer withdrawn",
+        "A transfer between local authorities has been withdrawn (by the sending authority, or because the\n"
+        "young person has moved again).",
+        "Please acknowledge, then read the chronology in liaison.",
+    ),
+    "transfer_overdue": (
+        "Transfer not accepted",
+        "A transfer between local authorities has not been accepted or declined within the time set. The\n"
+        "sending authority still holds responsibility.",
+        "Please acknowledge, then make sure the receiving authority decides today, and that the young\n"
+        "person is not left between the two authorities.",
+    ),
 }
 
 # Where each kind's reader goes next (the assessments, unless said otherwise).
@@ -140,6 +178,7 @@ _LINKS = {
     "was_not_brought": ("Missed appointments", "missed-appointments"),
     "did_not_attend": ("Missed appointments", "missed-appointments"),
     "missed_appointments": ("Missed appointments", "missed-appointments"),
+    **{kind: ("Transfers", "transfers") for kind in _OTHER_KINDS if kind.startswith("transfer_")},
 }
 
 

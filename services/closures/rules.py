@@ -31,6 +31,8 @@ class ClosureFacts:
     decider_is_manager: bool = False  # team manager, safeguarding lead or admin
     not_brought: int = 0  # missed appointments recorded as was_not_brought within the window
     not_brought_window_days: int = 90
+    member_is_lead_social_worker: bool = False
+    live_transfer_id: int | None = None  # a transfer between local authorities not yet completed
 
 
 def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
@@ -63,6 +65,11 @@ def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
             "were recorded as was not brought: non-engagement is not the young person's choice when they "
             "were not brought; find out why with the care team and address it, rather than close for "
             "non-engagement"
+        )
+    if facts.member_is_lead_social_worker and facts.live_transfer_id is not None:
+        found.append(
+            f"transfer {facts.live_transfer_id} between local authorities is in progress: the lead social "
+            "worker stays on the care team until the handover is completed"
         )
     if ClosureStance.object in facts.responses.values() and not facts.decider_is_manager:
         found.append("a care-team member objected: a team manager or safeguarding lead must decide")

@@ -34,6 +34,8 @@ from services.notifications import service as notifications
 from services.people.access import Principal
 from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import User
+from services.transfers.models import Transfer
+from services.transfers.rules import TransferStatus
 
 MANAGERS = frozenset({Role.team_manager, Role.safeguarding_lead, Role.admin})
 KEY_ROLES = (CareTeamRole.lead_social_worker, CareTeamRole.care_coordinator)
@@ -214,6 +216,12 @@ def facts(
             Assessment.completed_at >= closure.proposed_at,
         )
     )
+    live_transfer = session.scalar(
+        select(Transfer.id).where(
+            Transfer.young_person_id == closure.young_person_id,
+            Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+        )
+    )
     return ClosureFacts(
         reason=ClosureReason(closure.reason),
         consultation_ends=closure.consultation_ends,
@@ -227,6 +235,8 @@ def facts(
             session, young_person_id=closure.young_person_id, now=now, window_days=missed_window_days
         ),
         not_brought_window_days=missed_window_days,
+        member_is_lead_social_worker=closure.member_role == CareTeamRole.lead_social_worker,
+        live_transfer_id=live_transfer,
     )
 
 

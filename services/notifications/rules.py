@@ -30,10 +30,14 @@ def select_recipients(
     responsible_la: str,
     residence_la: str | None,
     duty_users_by_la: Mapping[str, Sequence[int]],
+    transfers: Sequence[tuple[str, str]] = (),
 ) -> list[Recipient]:
     """Everyone on the care team; and the duty team of the responsible local authority when nobody is
     the lead social worker (an attendance must never reach no-one); and the duty team where the young
-    person lives when that is another local authority (moves across a border broke the plan for Jez).
+    person lives when that is another local authority (moves across a border broke the plan for Jez);
+    and for each transfer between local authorities still in progress, given as (from, to): the
+    receiving one's duty team, which has nobody on the care team yet, and the sending one's when nobody
+    is the lead social worker (it keeps responsibility until the receiving one accepts).
     Each person is told once, in their care-team role if they have one.
     """
     chosen: dict[int, Recipient] = {}
@@ -45,6 +49,12 @@ def select_recipients(
     if residence_la and residence_la != responsible_la:
         for user_id in duty_users_by_la.get(residence_la, ()):
             chosen.setdefault(user_id, Recipient(user_id, CareTeamRole.duty, "cross_border"))
+    has_lead = any(m.role == CareTeamRole.lead_social_worker for m in members)
+    for from_la, to_la in transfers:
+        for user_id in duty_users_by_la.get(to_la, ()):
+            chosen.setdefault(user_id, Recipient(user_id, CareTeamRole.duty, "transfer"))
+        for user_id in () if has_lead else duty_users_by_la.get(from_la, ()):
+            chosen.setdefault(user_id, Recipient(user_id, CareTeamRole.duty, "no_lead_social_worker"))
     return list(chosen.values())
 
 

@@ -29,6 +29,14 @@ from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
 from services.staff.models import User
+from services.transfers.models import Transfer
+from services.transfers.rules import TransferStatus
+
+
+def duty_users(session: Session, *, la_code: str) -> list[User]:
+    """The active members of the local authority's duty team(s) (teams marked `--duty`)."""
+    ids = directory.duty_user_ids(session, la_codes=[la_code]).get(la_code, [])
+    return [session.get_one(User, user_id) for user_id in ids]
 
 
 def create_for_attendance(
@@ -39,14 +47,28 @@ def create_for_attendance(
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
     members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
-    la_codes = {young_person.responsible_la} | (
-        {young_person.residence_la} if young_person.residence_la else set()
+    transfers = [
+        (from_la, to_la)
+        for from_la, to_la in session.execute(
+            select(Transfer.from_la, Transfer.to_la)
+            .where(
+                Transfer.young_person_id == young_person.id,
+                Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+            )
+            .order_by(Transfer.id)
+        )
+    ]
+    la_codes = (
+        {young_person.responsible_la}
+        | ({young_person.residence_la} if young_person.residence_la else set())
+        | {la for pair in transfers for la in pair}
     )
     recipients = rules.select_recipients(
         members=members,
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         duty_users_by_la=directory.duty_user_ids(session, la_codes=la_codes),
+        transfers=transfers,
     )
     return create(
         session,

@@ -2,8 +2,10 @@
 
 Access follows a legitimate relationship, as with NHS national RBAC: role + activity + relationship.
 - admin: everyone;
-- safeguarding_lead: young people whose responsible or residence local authority is their team's;
-- team_manager: young people whose care team includes a member of their team;
+- safeguarding_lead: young people whose responsible or residence local authority is their team's, or
+  who are being transferred from or to it (a transfer open or accepted, not yet completed);
+- team_manager: young people whose care team includes a member of their team, or who are being
+  transferred from or to their team's local authority;
 - everyone else (liaison, social_worker, clinician): young people whose care team includes them, or
   whom the service has alerted them about (a duty team told of an attendance must be able to act);
 - integration: registers young people and care teams and sends attendances, but reads no record.
@@ -38,10 +40,17 @@ class CaseFacts:
     member_user_ids: frozenset[int]
     member_team_ids: frozenset[int]
     alerted_user_ids: frozenset[int] = frozenset()
+    # Both local authorities of every transfer still in progress (open or accepted, not completed): the
+    # receiving one must see the young person before it accepts, the sending one until the handover is done.
+    transfer_las: frozenset[str] = frozenset()
 
 
 def _in_la(principal: Principal, case: CaseFacts) -> bool:
     return principal.la_code is not None and principal.la_code in {case.responsible_la, case.residence_la}
+
+
+def _in_transfer(principal: Principal, case: CaseFacts) -> bool:
+    return principal.la_code is not None and principal.la_code in case.transfer_las
 
 
 def may_view(principal: Principal, case: CaseFacts) -> bool:
@@ -52,9 +61,13 @@ def may_view(principal: Principal, case: CaseFacts) -> bool:
         case Role.integration:
             return False
         case Role.safeguarding_lead:
-            return _in_la(principal, case)
+            return _in_la(principal, case) or _in_transfer(principal, case)
         case Role.team_manager:
-            return principal.team_id in case.member_team_ids or principal.user_id in case.member_user_ids
+            return (
+                principal.team_id in case.member_team_ids
+                or principal.user_id in case.member_user_ids
+                or _in_transfer(principal, case)
+            )
         case _:
             return principal.user_id in case.member_user_ids or principal.user_id in case.alerted_user_ids
 
@@ -71,7 +84,7 @@ def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
     if principal.role in (Role.admin, Role.integration):
         return True
     if principal.role == Role.safeguarding_lead:
-        return _in_la(principal, case)
+        return _in_la(principal, case) or _in_transfer(principal, case)
     return principal.role == Role.team_manager and may_view(principal, case)
 
 
@@ -95,3 +108,20 @@ def may_assess(principal: Principal, case: CaseFacts) -> bool:
     """May start, answer, complete and amend needs assessments, keep the unmet-needs register, escalate
     to Gateway or Resolution and record THRIVE groupings: an assessing role that may see the record."""
     return principal.role in ASSESSORS and may_view(principal, case)
+
+
+def _manages_for_la(principal: Principal, la_code: str) -> bool:
+    """A safeguarding lead or team manager of a team in this local authority. Not an admin: a decision
+    of a local authority is recorded by someone of that local authority."""
+    return principal.role in (Role.safeguarding_lead, Role.team_manager) and principal.la_code == la_code
+
+
+def may_accept_transfer(principal: Principal, *, to_la: str) -> bool:
+    """May accept or decline a transfer into `to_la`, confirm it is complete: the receiving local
+    authority's safeguarding lead or a team manager of one of its teams."""
+    return _manages_for_la(principal, to_la)
+
+
+def may_withdraw_transfer(principal: Principal, *, from_la: str) -> bool:
+    """May withdraw a transfer out of `from_la`: the sending local authority's lead or a team manager."""
+    return _manages_for_la(principal, from_la)

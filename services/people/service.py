@@ -25,6 +25,9 @@ from services.people.schemas import (
     YoungPersonUpdate,
 )
 from services.staff.models import User
+from services.transfers import service as transfers
+from services.transfers.models import Transfer
+from services.transfers.rules import LaState, TransferStatus
 
 REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -56,12 +59,19 @@ def facts(session: Session, *, young_person: YoungPerson) -> CaseFacts:
     alerted = session.scalars(
         select(Notification.recipient_id).where(Notification.young_person_id == young_person.id)
     )
+    live = session.execute(
+        select(Transfer.from_la, Transfer.to_la).where(
+            Transfer.young_person_id == young_person.id,
+            Transfer.status.in_([TransferStatus.open, TransferStatus.accepted]),
+        )
+    )
     return CaseFacts(
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         member_user_ids=frozenset(m.user_id for m in young_person.care_team),
         member_team_ids=frozenset(m.user.team_id for m in young_person.care_team),
         alerted_user_ids=frozenset(alerted),
+        transfer_las=frozenset(la for pair in live for la in pair),
     )
 
 
@@ -126,12 +136,14 @@ def update(
     delivery_ids: list[int] | None = None,
 ) -> YoungPerson:
     """Apply a change. A new residence or responsible local authority is a move and enters the chronology;
-    a new residence also prompts a re-score of the needs assessment, whose deliveries are added to
+    a new residence also prompts a re-score of the needs assessment, and a move into another local
+    authority opens a transfer that tells both (services/transfers); their deliveries are added to
     `delivery_ids` for the caller to send after commit."""
     changes = data.model_dump(exclude_unset=True)
     if changes.get("responsible_la", "") is None:
         raise Conflict("responsible_la cannot be removed")
     now = utcnow()
+    was = LaState(young_person.responsible_la, young_person.residence_la)
     for field in ("residence_la", "responsible_la"):
         if field in changes and changes[field] != getattr(young_person, field):
             before = getattr(young_person, field)
@@ -176,6 +188,11 @@ def update(
         ref=young_person.ref,
         detail={"fields": sorted(changes)},
     )
+    opened = transfers.open_for_change(
+        session, young_person=young_person, before=was, actor=actor, via=via, now=now
+    )
+    if delivery_ids is not None:
+        delivery_ids.extend(opened)
     return young_person
 
 

@@ -1,0 +1,1 @@
+"""Cross-border transfers: a move between local authorities, both told, a handover checklist."""
