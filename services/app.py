@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from services.assessments.fhir_routes import router as fhir_router
 from services.assessments.routes import router as assessments_router
@@ -29,6 +29,13 @@ liaison joins up the professionals around a young person in crisis. Hospitals se
 the young person's care team is alerted within seconds and acknowledges; everyone works from one
 chronology. Alerts and chat carry only the opaque case `ref`.
 """
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The driver's own words for a refused value (PostgreSQL's primary message: no values, no SQL)."""
+    diag = getattr(error, "diag", None)
+    text = getattr(diag, "message_primary", None) or str(error)
+    return text.splitlines()[0] if text else "invalid value"
 
 
 def create_app() -> FastAPI:
@@ -58,6 +65,37 @@ def create_app() -> FastAPI:
             status_code=status.HTTP_409_CONFLICT,
             content={"detail": "a conflicting change was made at the same moment; try again"},
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through: a number beyond its integer column (an id
+        # of 2**31 on PostgreSQL), a NUL byte in text. Bad input, so a 422 that says which kind.
+        reason = _first_line(exc.orig)
+        log.info("value refused by the database: %s", reason)
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            content={"detail": f"a value in the request cannot be stored: {reason}"},
+        )
+
+    def out_of_range(error: OverflowError) -> JSONResponse:
+        log.info("value out of range: %s", error)
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            content={"detail": f"a date or number in the request is out of range: {error}"},
+        )
+
+    @app.exception_handler(OverflowError)
+    async def overflow_error(_request: Request, exc: OverflowError) -> JSONResponse:
+        # SQLite's driver cannot bind an integer past 64 bits (an id of 2**63 in a path).
+        return out_of_range(exc)
+
+    @app.exception_handler(StatementError)
+    async def statement_error(_request: Request, exc: StatementError) -> JSONResponse:
+        # A value that cannot even be sent to the database: a date whose offset takes it past year 9999
+        # or before year 1 in UTC. Anything else is ours, and stays a 500.
+        if isinstance(exc.orig, OverflowError):
+            return out_of_range(exc.orig)
+        raise exc
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
