@@ -117,9 +117,11 @@ def parse(raw: bytes | str) -> hl7.Message:
         raise MessageProblem(
             AckCode.reject, "not an HL7 v2 message: it must begin with an MSH segment", error_code="100"
         )
+    if "\x00" in text:
+        raise MessageProblem(AckCode.reject, "the message contains NUL (0x00) characters", error_code="102")
     try:
         message = hl7.parse(text)
-    except (ParseException, IndexError, ValueError) as exc:
+    except (ParseException, IndexError, ValueError, AssertionError) as exc:  # the parser asserts on MSH-2
         raise MessageProblem(
             AckCode.reject, f"not a well-formed HL7 v2 message ({type(exc).__name__})", error_code="102"
         ) from exc

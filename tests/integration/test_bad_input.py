@@ -76,3 +76,73 @@ def test_an_arrival_time_that_falls_off_the_calendar_in_utc_is_a_422(
         "/api/v1/attendances", json=attendance(arrived_at=arrived_at), headers=case.hospital.headers
     )
     assert "out of range" in assert_refused(answer)
+
+
+def test_an_nhs_number_in_other_digits_is_refused_not_registered_as_a_second_identity(
+    client: TestClient, case: Case
+) -> None:
+    fullwidth = "９９９０００００１８"  # Alex's number in full-width digits
+    again = client.post(
+        "/api/v1/young-people", json={**YOUNG_PERSON, "nhs_number": fullwidth}, headers=case.lead.headers
+    )
+    assert "10 digits" in assert_refused(again)
+    recorded = client.post(
+        "/api/v1/attendances", json=attendance(nhs_number=fullwidth), headers=case.hospital.headers
+    )
+    assert "10 digits" in assert_refused(recorded)
+
+
+def _hl7(client: TestClient, case: Case, body: bytes) -> tuple[int, str]:
+    answer = client.post(
+        "/api/v1/hl7/v2",
+        content=body,
+        headers={**case.hospital.headers, "content-type": "x-application/hl7-v2+er7"},
+    )
+    return answer.status_code, answer.text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(b"^~\\&", b"^^^^"), (b"MSG0001", b"MSG\x000001"), (b"V0001^", b"V\x00001^")],
+    ids=["repeated-encoding-characters", "nul-in-control-id", "nul-in-visit-number"],
+)
+def test_a_malformed_hl7_message_gets_an_ar_ack_over_http_and_mllp(
+    client: TestClient, case: Case, old: bytes, new: bytes
+) -> None:
+    from tests.integration.intake_helpers import MllpClient, hl7_fixture, mllp_listener
+
+    body = hl7_fixture("a04-ed-attendance.hl7").replace(old, new)
+    status, ack = _hl7(client, case, body)
+    assert status in (200, 400) and "MSA|AR|" in ack, (status, ack)
+    with mllp_listener() as listener:
+        sender = MllpClient(listener.port)
+        sender.send_raw(b"\x0b" + body + b"\x1c\x0d")
+        assert str(sender.read_ack()["MSA.F1"]) == "AR"
+        sender.send_raw(b"\x0b" + hl7_fixture("a04-ed-attendance.hl7") + b"\x1c\x0d")
+        assert str(sender.read_ack()["MSA.F1"]) == "AA"  # the same connection keeps serving
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"period": {"start": "0001-01-01T00:00:00+14:00"}},
+        {"period": {"start": "9999-12-31T23:59:59-14:00"}},
+        {"identifier": [{"system": "https://example.nhs.uk/Id/encounter", "value": "V\x000"}]},
+    ],
+    ids=["before-year-1-in-utc", "after-year-9999-in-utc", "nul-in-identifier"],
+)
+def test_fhir_errors_from_storage_are_operation_outcomes(
+    client: TestClient, case: Case, fixture_text: Any, change: dict[str, Any]
+) -> None:
+    import json
+
+    encounter = {**json.loads(fixture_text("fhir/encounter-ed.json")), **change}
+    answer = client.post(
+        "/api/v1/fhir/Encounter",
+        json=encounter,
+        headers={**case.hospital.headers, "content-type": "application/fhir+json"},
+    )
+    assert answer.status_code in (201, 422), answer.text  # SQLite keeps a NUL; PostgreSQL cannot
+    assert answer.json()["resourceType"] == "OperationOutcome"
+    if answer.status_code == 422:
+        assert answer.headers["content-type"].startswith("application/fhir+json")
