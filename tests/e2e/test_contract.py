@@ -115,6 +115,9 @@ def test_the_stack_serves_api_and_mllp_on_the_ports_given_and_health_needs_no_to
     assert listening(stack.port) and listening(stack.mllp_port)
     assert f"HL7 v2 MLLP      127.0.0.1:{stack.mllp_port}" in stack.lines
     assert any(f"http://127.0.0.1:{stack.port}" in line for line in stack.lines)
+    if "DATABASE_URL" not in stack.env:  # embedded defaults: a SQLite file here and a Redis it started
+        assert (stack.folder / "liaison.db").exists()
+        assert any(line.startswith("redis") and "embedded" in line for line in stack.lines)
     with world.http() as http:
         assert http.get("/healthz").status_code == 200
         ready = http.get("/readyz")
