@@ -428,3 +428,5 @@ def test_production_refuses_unsafe_defaults(world: World) -> None:
     for setting in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL", "TELEGRAM_API_BASE_URL"):
         assert setting in refused.stderr + refused.stdout, setting
     assert re.search(r"unsafe settings", refused.stderr + refused.stdout)
+    assert BOT_TOKEN not in refused.stderr + refused.stdout  # names settings, never their values
+    assert "Traceback" not in refused.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.settings import Settings
+from schemas.settings import Settings, SettingsRefused, get_settings
 
 CONTRACT_VARIABLES = (
     "DATABASE_URL",
@@ -44,3 +44,24 @@ def test_port_and_hl7_mllp_port_say_otherwise(monkeypatch: pytest.MonkeyPatch) -
     settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert (settings.port, settings.hl7_mllp_port) == (18080, 12575)
     assert (settings.smtp_host, settings.smtp_port) == ("mail.example.org", 2525)
+
+
+def test_production_refuses_unsafe_defaults_naming_settings_never_their_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in CONTRACT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LIAISON_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-short-but-secret-value")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:a-real-looking-bot-token")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SettingsRefused) as refused:
+            get_settings()
+    finally:
+        get_settings.cache_clear()
+    message = str(refused.value)
+    for named in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "BOT_API_KEY", "PUBLIC_BASE_URL", "SMTP_HOST"):
+        assert named in message
+    assert "a-short-but-secret-value" not in message and "a-real-looking-bot-token" not in message
+    assert refused.value.__cause__ is None and refused.value.__suppress_context__
