@@ -191,8 +191,11 @@ def nhs_number_of(message: hl7.Message) -> str:
         raise MessageProblem(
             AckCode.error, "no PID segment: the patient cannot be identified", error_code="100"
         )
-    field = message.segment("PID")(3)
-    repetitions = len(field) if isinstance(field, hl7.Field) else 1
+    try:
+        field = message.segment("PID")(3)
+    except IndexError:  # a PID segment that ends before PID-3
+        field = None
+    repetitions = len(field) if isinstance(field, hl7.Field) else int(field is not None)
     for n in range(1, repetitions + 1):
         authority = value(message, f"PID.F3.R{n}.C4.S1").upper()
         kind = value(message, f"PID.F3.R{n}.C5").upper()
@@ -301,10 +304,12 @@ def ack(
 ) -> str:
     """An original-mode ACK: MSH (sender and receiver swapped), MSA (code, the original MSH-10, the text)
     and, unless accepted, an ERR segment with the HL7 error code and the reason."""
-    base = source if source is not None else hl7.parse(_TEMPLATE)
+    # Always the standard separators, whatever the sender used: an ACK built with the sender's could carry
+    # 0x1C (the MLLP end block) or a separator its own MSH-1 does not declare. Copied values are escaped.
+    base = hl7.parse(_TEMPLATE)
 
     def get(key: str) -> str:
-        return value(source, key) if source is not None else ""
+        return escape(base, value(source, key)) if source is not None else ""
 
     msh = base.create_segment([base.create_field(["MSH"])])
     msh.assign_field("|", 1)

@@ -146,3 +146,31 @@ def test_fhir_errors_from_storage_are_operation_outcomes(
     assert answer.json()["resourceType"] == "OperationOutcome"
     if answer.status_code == 422:
         assert answer.headers["content-type"].startswith("application/fhir+json")
+
+
+def test_a_pid_segment_ending_before_pid_3_is_ae_no_nhs_number_not_a_fault_of_ours(
+    client: TestClient, case: Case
+) -> None:
+    from tests.integration.intake_helpers import hl7_fixture
+
+    segments = hl7_fixture("a04-ed-attendance.hl7").split(b"\r")
+    body = b"\r".join(b"PID|1" if s.startswith(b"PID|") else s for s in segments)
+    status, ack = _hl7(client, case, body)
+    assert status == 200 and "MSA|AE|MSG0001|PID-3 has no NHS number" in ack, ack  # not "send it again"
+
+
+def test_an_ack_uses_the_standard_separators_whatever_the_sender_used(client: TestClient, case: Case) -> None:
+    import hl7
+
+    from tests.integration.intake_helpers import MllpClient, hl7_fixture, mllp_listener
+
+    standard = hl7_fixture("a04-ed-attendance.hl7")
+    for separator in (b"#", b"\x1c"):  # 0x1C is also MLLP's end block
+        body = standard.replace(b"MSH|", b"MSH" + separator, 1).replace(b"|", separator)
+        _, ack = _hl7(client, case, body)
+        assert "\x1c" not in ack and ack.startswith("MSH|^~\\&|")
+        assert str(hl7.parse(ack)["MSA.F1"]) in ("AA", "AE", "AR")
+    with mllp_listener() as listener:
+        sender = MllpClient(listener.port)
+        sender.send_raw(b"\x0b" + standard.replace(b"|", b"#") + b"\x1c\x0d")
+        assert str(sender.read_ack()["MSA.F1"]) in ("AA", "AE", "AR")
