@@ -169,7 +169,7 @@ def hl7_time(text: str) -> datetime | None:
         return None
     try:
         parsed = parse_datetime(text)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: an offset of +99999999999
         raise ValueError(f"{text!r} is not an HL7 time stamp") from exc
     if not isinstance(parsed, datetime):
         return None

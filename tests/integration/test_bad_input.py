@@ -174,3 +174,13 @@ def test_an_ack_uses_the_standard_separators_whatever_the_sender_used(client: Te
         sender = MllpClient(listener.port)
         sender.send_raw(b"\x0b" + standard.replace(b"|", b"#") + b"\x1c\x0d")
         assert str(sender.read_ack()["MSA.F1"]) in ("AA", "AE", "AR")
+
+
+def test_an_hl7_time_with_seconds_too_long_to_count_is_ae_not_a_fault_of_ours(
+    client: TestClient, case: Case
+) -> None:
+    from tests.integration.intake_helpers import hl7_fixture
+
+    body = hl7_fixture("a04-ed-attendance.hl7").replace(b"20221208092500", b"20221208092500" + b"9" * 30)
+    status, ack = _hl7(client, case, body)
+    assert status == 200 and "MSA|AE|MSG0001|" in ack and "not an HL7 time stamp" in ack, ack
