@@ -9,6 +9,7 @@ UK conventions (NHS Digital HL7 v2 ADT guidance):
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import hl7
+from hl7 import util as hl7_util
 from hl7.datatypes import parse_datetime
 from hl7.exceptions import ParseException
 from hl7.util import escape
@@ -24,6 +26,10 @@ from hl7.util import escape
 from schemas.enums import AttendanceReason, CareSetting
 from schemas.nhs import InvalidNhsNumber, check_nhs_number
 from services.intake.rules import reasons_from
+
+# python-hl7 logs the text of a field it cannot unescape, and whole segments it cannot place: names, NHS
+# numbers and addresses would reach the logs. Our ACKs say what is wrong instead; its logger stays quiet.
+logging.getLogger(hl7_util.__file__).disabled = True
 
 LONDON = ZoneInfo("Europe/London")
 MEDIA_TYPE = "x-application/hl7-v2+er7"

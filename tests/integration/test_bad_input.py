@@ -184,3 +184,19 @@ def test_an_hl7_time_with_seconds_too_long_to_count_is_ae_not_a_fault_of_ours(
     body = hl7_fixture("a04-ed-attendance.hl7").replace(b"20221208092500", b"20221208092500" + b"9" * 30)
     status, ack = _hl7(client, case, body)
     assert status == 200 and "MSA|AE|MSG0001|" in ack and "not an HL7 time stamp" in ack, ack
+
+
+def test_a_field_the_parser_cannot_unescape_is_not_logged(
+    client: TestClient, case: Case, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.integration.intake_helpers import hl7_fixture
+
+    caplog.set_level("DEBUG")
+    body = (
+        hl7_fixture("a04-ed-attendance.hl7")
+        .replace(b"M0001234^", b"M0001234\\Zz\\^")  # PID-3, beside the NHS number
+        .replace(b"^Overdose of", b"^Overdose \\Zz\\ of")  # PV2-3: clinical free text
+    )
+    status, ack = _hl7(client, case, body)
+    assert status == 200 and "MSA|" in ack
+    assert "9990000018" not in caplog.text and "Overdose" not in caplog.text, caplog.text
