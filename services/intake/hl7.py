@@ -29,7 +29,8 @@ from services.intake.rules import reasons_from
 
 # python-hl7 logs the text of a field it cannot unescape, and whole segments it cannot place: names, NHS
 # numbers and addresses would reach the logs. Our ACKs say what is wrong instead; its logger stays quiet.
-logging.getLogger(hl7_util.__file__).disabled = True
+# A filter, not `disabled`: logging.config.dictConfig (uvicorn's, say) re-enables loggers it was not told of.
+logging.getLogger(hl7_util.__file__).addFilter(lambda _record: False)
 
 LONDON = ZoneInfo("Europe/London")
 MEDIA_TYPE = "x-application/hl7-v2+er7"
