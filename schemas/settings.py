@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
@@ -289,7 +289,22 @@ class Settings(BaseSettings):
         return f"http://{host}:{self.port}"
 
 
+class SettingsRefused(ValueError):
+    """The environment does not make a usable configuration. The message names the settings and what is
+    wrong with them, never their values (pydantic's own message repeats every input, secrets included)."""
+
+
+def _describe(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{str(error['loc'][0]).upper() if error['loc'] else 'settings'}: {error['msg']}"
+        for error in exc.errors()
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read once."""
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsRefused(_describe(exc)) from None

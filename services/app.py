@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from services.appointments.routes import router as appointments_router
 from services.assessments.fhir_routes import router as fhir_router
@@ -16,6 +16,7 @@ from services.attendances.routes import router as attendances_router
 from services.closures.routes import router as closures_router
 from services.db import get_engine
 from services.errors import DomainError
+from services.intake import fhir
 from services.intake.routes import router as intake_router
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
@@ -25,12 +26,27 @@ from services.staff.routes import router as staff_router
 from services.transfers.routes import router as transfers_router
 
 log = logging.getLogger(__name__)
+FHIR_PREFIX = "/api/v1/fhir/"
 
 DESCRIPTION = """
 liaison joins up the professionals around a young person in crisis. Hospitals send acute attendances;
 the young person's care team is alerted within seconds and acknowledges; everyone works from one
 chronology. Alerts and chat carry only the opaque case `ref`.
 """
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The driver's own words for a refused value (PostgreSQL's primary message: no values, no SQL)."""
+    diag = getattr(error, "diag", None)
+    text = getattr(diag, "message_primary", None) or str(error)
+    return text.splitlines()[0] if text else "invalid value"
+
+
+def _refusal(request: Request, status_code: int, detail: str) -> JSONResponse:
+    """A 4xx with a JSON `detail`; under /fhir/ an OperationOutcome, as FHIR clients expect of errors."""
+    if request.url.path.startswith(FHIR_PREFIX):
+        return JSONResponse(fhir.operation_outcome("error", detail), status_code, media_type=fhir.MEDIA_TYPE)
+    return JSONResponse(status_code=status_code, content={"detail": detail})
 
 
 def create_app() -> FastAPI:
@@ -51,17 +67,41 @@ def create_app() -> FastAPI:
         app.include_router(router)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return _refusal(request, exc.status_code, exc.detail)
 
     @app.exception_handler(IntegrityError)
-    async def integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         # Two requests raced on a unique key; the loser is told to retry rather than given a 500.
         log.info("integrity conflict: %s", exc.orig)
-        return JSONResponse(
-            status_code=status.HTTP_409_CONFLICT,
-            content={"detail": "a conflicting change was made at the same moment; try again"},
+        return _refusal(
+            request, status.HTTP_409_CONFLICT, "a conflicting change was made at the same moment; try again"
         )
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value the schema let through: a number beyond its integer column (an id
+        # of 2**31 on PostgreSQL), a NUL byte in text. Bad input, so a 422 that says which kind.
+        reason = _first_line(exc.orig)
+        log.info("value refused by the database: %s", reason)
+        return _refusal(request, 422, f"a value in the request cannot be stored: {reason}")
+
+    def out_of_range(request: Request, error: OverflowError) -> JSONResponse:
+        log.info("value out of range: %s", error)
+        return _refusal(request, 422, f"a date or number in the request is out of range: {error}")
+
+    @app.exception_handler(OverflowError)
+    async def overflow_error(request: Request, exc: OverflowError) -> JSONResponse:
+        # SQLite's driver cannot bind an integer past 64 bits (an id of 2**63 in a path).
+        return out_of_range(request, exc)
+
+    @app.exception_handler(StatementError)
+    async def statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        # A value that cannot even be sent to the database: a date whose offset takes it past year 9999
+        # or before year 1 in UTC. Anything else is ours, and stays a 500.
+        if isinstance(exc.orig, OverflowError):
+            return out_of_range(request, exc.orig)
+        raise exc
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:

@@ -10,14 +10,17 @@ import typer
 from pydantic import ValidationError
 
 from schemas.enums import Agency, Role, Via
-from schemas.settings import get_settings
+from schemas.settings import SettingsRefused, get_settings
 from services.db import session_scope
 from services.errors import DomainError
 from services.migrate import ensure_current, upgrade
 from services.staff import service as staff
 from services.staff.schemas import TeamCreate, TeamRead, UserCreate
 
-app = typer.Typer(help="liaison: alerts, needs assessments and discharge plans for young people in crisis.")
+app = typer.Typer(
+    help="liaison: alerts, needs assessments and discharge plans for young people in crisis.",
+    pretty_exceptions_show_locals=False,  # locals hold tokens and secrets; tracebacks reach logs
+)
 team_app = typer.Typer(help="Teams (social care, CAMHS, acute liaison, duty ...).")
 user_app = typer.Typer(help="Staff users and their API tokens.")
 db_app = typer.Typer(help="The database schema.")
@@ -182,7 +185,11 @@ def run() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app()
+    try:
+        app()
+    except SettingsRefused as exc:
+        typer.echo(f"liaison: refusing to start: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

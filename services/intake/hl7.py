@@ -9,6 +9,7 @@ UK conventions (NHS Digital HL7 v2 ADT guidance):
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import hl7
+from hl7 import util as hl7_util
 from hl7.datatypes import parse_datetime
 from hl7.exceptions import ParseException
 from hl7.util import escape
@@ -24,6 +26,11 @@ from hl7.util import escape
 from schemas.enums import AttendanceReason, CareSetting
 from schemas.nhs import InvalidNhsNumber, check_nhs_number
 from services.intake.rules import reasons_from
+
+# python-hl7 logs the text of a field it cannot unescape, and whole segments it cannot place: names, NHS
+# numbers and addresses would reach the logs. Our ACKs say what is wrong instead; its logger stays quiet.
+# A filter, not `disabled`: logging.config.dictConfig (uvicorn's, say) re-enables loggers it was not told of.
+logging.getLogger(hl7_util.__file__).addFilter(lambda _record: False)
 
 LONDON = ZoneInfo("Europe/London")
 MEDIA_TYPE = "x-application/hl7-v2+er7"
@@ -117,9 +124,11 @@ def parse(raw: bytes | str) -> hl7.Message:
         raise MessageProblem(
             AckCode.reject, "not an HL7 v2 message: it must begin with an MSH segment", error_code="100"
         )
+    if "\x00" in text:
+        raise MessageProblem(AckCode.reject, "the message contains NUL (0x00) characters", error_code="102")
     try:
         message = hl7.parse(text)
-    except (ParseException, IndexError, ValueError) as exc:
+    except (ParseException, IndexError, ValueError, AssertionError) as exc:  # the parser asserts on MSH-2
         raise MessageProblem(
             AckCode.reject, f"not a well-formed HL7 v2 message ({type(exc).__name__})", error_code="102"
         ) from exc
@@ -167,7 +176,7 @@ def hl7_time(text: str) -> datetime | None:
         return None
     try:
         parsed = parse_datetime(text)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # OverflowError: an offset of +99999999999
         raise ValueError(f"{text!r} is not an HL7 time stamp") from exc
     if not isinstance(parsed, datetime):
         return None
@@ -189,8 +198,11 @@ def nhs_number_of(message: hl7.Message) -> str:
         raise MessageProblem(
             AckCode.error, "no PID segment: the patient cannot be identified", error_code="100"
         )
-    field = message.segment("PID")(3)
-    repetitions = len(field) if isinstance(field, hl7.Field) else 1
+    try:
+        field = message.segment("PID")(3)
+    except IndexError:  # a PID segment that ends before PID-3
+        field = None
+    repetitions = len(field) if isinstance(field, hl7.Field) else int(field is not None)
     for n in range(1, repetitions + 1):
         authority = value(message, f"PID.F3.R{n}.C4.S1").upper()
         kind = value(message, f"PID.F3.R{n}.C5").upper()
@@ -299,10 +311,12 @@ def ack(
 ) -> str:
     """An original-mode ACK: MSH (sender and receiver swapped), MSA (code, the original MSH-10, the text)
     and, unless accepted, an ERR segment with the HL7 error code and the reason."""
-    base = source if source is not None else hl7.parse(_TEMPLATE)
+    # Always the standard separators, whatever the sender used: an ACK built with the sender's could carry
+    # 0x1C (the MLLP end block) or a separator its own MSH-1 does not declare. Copied values are escaped.
+    base = hl7.parse(_TEMPLATE)
 
     def get(key: str) -> str:
-        return value(source, key) if source is not None else ""
+        return escape(base, value(source, key)) if source is not None else ""
 
     msh = base.create_segment([base.create_field(["MSH"])])
     msh.assign_field("|", 1)

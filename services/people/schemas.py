@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from schemas.enums import CareTeamRole, YoungPersonStatus
 from schemas.nhs import NhsNumber
@@ -41,6 +41,19 @@ class YoungPersonUpdate(BaseModel):
     responsible_la: LaCode | None = None
     residence_la: LaCode | None = None
     statuses: list[YoungPersonStatus] | None = None
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> YoungPersonUpdate:
+        # Leaving a field out keeps it; only residence_la may be removed (null). A null name, responsible
+        # local authority or status list would otherwise be written and break every later read.
+        nulls = sorted(
+            f
+            for f in ("given_name", "family_name", "responsible_la", "statuses")
+            if f in self.model_fields_set and getattr(self, f) is None
+        )
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null (leave a field out to keep it)")
+        return self
 
 
 # Roles the service gives people it tells who are not on the care team; nobody is added with them.

@@ -113,7 +113,18 @@ def test_valid_nhs_numbers_are_accepted_and_normalised(given_number: str, digits
 
 @pytest.mark.parametrize(
     "bad",
-    ["9990000010", "9990000019", "999000001", "99900000180", "999000001X", "", "abcdefghij", "999/000/0018"],
+    [
+        "9990000010",
+        "9990000019",
+        "999000001",
+        "99900000180",
+        "999000001X",
+        "",
+        "abcdefghij",
+        "999/000/0018",
+        "９９９０００００１８",  # full-width digits: a second identity if kept
+        "٩٩٩٠٠٠٠٠١٨",  # Arabic-Indic digits
+    ],
 )
 def test_bad_nhs_numbers_are_refused(bad: str) -> None:
     with pytest.raises(ValidationError):
