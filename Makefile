@@ -1,5 +1,8 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs into .venv on first use.
-PYTHON ?= python3
+# The first Python 3.11 or newer on the path (override with PYTHON=...).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	&& { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,6 +10,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint typecheck check install clean
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "liaison needs Python 3.11 or newer: install it, or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
