@@ -235,6 +235,10 @@ def _time(message: hl7.Message, *keys: str) -> datetime | None:
 
 def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
     """The facts of an understood ADT event, or a problem saying why the message cannot be used."""
+    if not head.message_type:
+        raise MessageProblem(
+            AckCode.reject, "MSH-9 (message type) is empty", error_code="101", location="MSH^1^9"
+        )
     if head.message_type != "ADT":
         raise MessageProblem(
             AckCode.reject,

@@ -103,6 +103,16 @@ def test_an_unhandled_adt_event_is_rejected() -> None:
     assert (problem.code, problem.error_code) == (AckCode.reject, "201")
 
 
+def test_an_empty_message_type_is_named_as_such() -> None:
+    raw = fixture("a04-ed-attendance.hl7").replace(b"ADT^A04^ADT_A01", b"").replace(b"ADT^A04", b"")
+    problem = problem_of(raw)
+    assert (problem.code, problem.error_code, str(problem)) == (
+        AckCode.reject,
+        "101",
+        "MSH-9 (message type) is empty",
+    )
+
+
 def test_an_attendance_without_any_time_is_an_error() -> None:
     raw = "MSH|^~\\&|EDIS|RBT|||||ADT^A04|X1|P|2.4\rPID|1||9990000018^^^NHS^NH\rPV1|1|E|||||||||||||||||V9"
     assert "no arrival time" in problem_of(raw).reason
