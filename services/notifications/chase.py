@@ -255,10 +255,12 @@ def _record(
         case EscalationStep.reminder:
             what = "reminder sent" if reached else "reminder could not be sent: no channel"
         case EscalationStep.team_manager:
-            event = (
-                "has acknowledged the attendance" if kind == NotificationKind.attendance else "told of it has"
+            nobody = (
+                "nobody has acknowledged the attendance"
+                if kind == NotificationKind.attendance
+                else "nobody told of it has acknowledged it"
             )
-            duty = "" if acknowledged else f" (nobody {event}: duty team included)"
+            duty = "" if acknowledged else f" ({nobody}: duty team included)"
             what = f"told {names}{duty}" if told else "no team manager or duty team to tell"
         case EscalationStep.safeguarding_lead:
             what = f"safeguarding lead told: {names}" if told else "no safeguarding lead to tell"
