@@ -194,8 +194,8 @@ class NotificationKind(StrEnum):
     repeat_attendance = "repeat_attendance"
     closure_proposed = "closure_proposed"
     closure = "closure"
-    reminder = "reminder"  # the same attendance alert again, to the same person, unacknowledged
-    escalation = "escalation"  # someone else told that an attendance alert is unacknowledged
+    reminder = "reminder"  # the same notification again, to the same person, unacknowledged
+    escalation = "escalation"  # someone else told that a notification is unacknowledged
     plan_issued = "plan_issued"
     plan_review_due = "plan_review_due"
     attendance_cancelled = "attendance_cancelled"
@@ -242,7 +242,7 @@ _KIND_LABELS = {
 
 
 class EscalationStep(StrEnum):
-    """The chase of an unacknowledged attendance alert, in order (see services/notifications/escalation)."""
+    """The chase of an unacknowledged notification, in order (see services/notifications/escalation)."""
 
     reminder = "reminder"  # the same recipient again
     team_manager = "team_manager"  # their team manager(s), and the duty team if nobody has acknowledged

@@ -42,6 +42,7 @@ def deliver(delivery_id: int) -> str:
         escalates_id=claimed.escalates_id,
         escalates_role=claimed.escalates_role,
         recipient_role=claimed.recipient_role,
+        escalates_kind=claimed.escalates_kind,
     )
     started = time.monotonic()
     try:
@@ -134,9 +135,10 @@ def check_needs_and_scores(now: datetime | None = None) -> int:
 
 
 def escalate(now: datetime | None = None) -> int:
-    """Chase unacknowledged attendance alerts: take every step of `services/notifications/escalation`
-    that is due (a reminder, the team manager and duty team, the safeguarding lead), each once however
-    many times or places this runs. Returns how many steps were taken. `now` is for tests."""
+    """Chase unacknowledged notifications of every chased kind (attendance alerts, Gateway referrals,
+    was-not-brought messages ...): take every step of `services/notifications/escalation` that is due on
+    the kind's ladder (a reminder, the team manager and duty team, the safeguarding lead), each once
+    however many times or places this runs. Returns how many steps were taken. `now` is for tests."""
     settings = get_settings()
     now = now or utcnow()
     with session_scope() as session:
@@ -151,7 +153,7 @@ def escalate(now: datetime | None = None) -> int:
                 break
             taken += 1
             delivery_ids += outcome.delivery_ids
-            log.warning("alert %s not acknowledged: %s step taken", alert_id, outcome.step)
+            log.warning("notification %s not acknowledged: %s step taken", alert_id, outcome.step)
     enqueue_committed(get_redis, delivery_ids)
     return taken
 

@@ -182,10 +182,36 @@ _LINKS = {
 }
 
 
+NOT_YET = (
+    "You were sent this and nobody has acknowledged it yet. Please acknowledge it now; if it is not\n"
+    "acknowledged, your team manager will be told."
+)
+
+
 def reminder(
-    *, notification_id: int, alert_id: int, young_person_ref: str, public_base_url: str
+    *,
+    notification_id: int,
+    alert_id: int,
+    young_person_ref: str,
+    public_base_url: str,
+    kind: str = "attendance",
 ) -> AlertMessage:
-    """The attendance alert again; its Acknowledge acknowledges the alert itself."""
+    """The alert again; its Acknowledge acknowledges the alert itself. For a kind other than an attendance
+    alert: that kind's own text, with a "Reminder" prefix."""
+    if kind in _OTHER_KINDS:
+        original = _kind_message(
+            kind, notification_id=alert_id, young_person_ref=young_person_ref, public_base_url=public_base_url
+        )
+        heading, _, rest = original.text.partition("\n\n")
+        return AlertMessage(
+            notification_id=notification_id,
+            young_person_ref=young_person_ref,
+            subject=original.subject.replace("[liaison] ", "[liaison] Reminder - ", 1),
+            text=f"Reminder - {heading}\n\n{NOT_YET}\n\n{rest}",
+            acknowledge_url=original.acknowledge_url,
+            kind="reminder",
+            acknowledges=alert_id,
+        )
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{alert_id}/acknowledge"
     text = (
@@ -208,6 +234,35 @@ def reminder(
         kind="reminder",
         acknowledges=alert_id,
     )
+
+
+# Roles of people who are told without being on the care team: "the safeguarding lead", not "the
+# safeguarding lead on the care team".
+_NOT_MEMBERS = {"duty team", "gateway chair", "team manager", "safeguarding lead"}
+
+
+def _whom(about_role: str) -> str:
+    return f"the {about_role}" if about_role in _NOT_MEMBERS else f"the {about_role} on the care team"
+
+
+def _other_escalation_ask(recipient_role: str | None, about_role: str) -> str:
+    match recipient_role:
+        case "duty":
+            return (
+                "Nobody told of it has acknowledged it. As the duty team, please make sure someone picks\n"
+                "this up today, then acknowledge this escalation."
+            )
+        case "safeguarding_lead":
+            return (
+                f"It was sent to {_whom(about_role)} and is still not acknowledged after a reminder and\n"
+                "their team manager. Please check the care team is right and can be reached, make sure it\n"
+                "is picked up, then acknowledge this escalation."
+            )
+        case _:
+            return (
+                f"A member of your team ({_whom(about_role)}) has not acknowledged it. Please make sure it\n"
+                "is picked up, then acknowledge this escalation."
+            )
 
 
 def _escalation_ask(recipient_role: str | None, about_role: str) -> str:
@@ -238,11 +293,34 @@ def escalation(
     public_base_url: str,
     recipient_role: str | None,
     about_role: str,
+    about_kind: str = "attendance",
 ) -> AlertMessage:
     """To a team manager, a duty team or a safeguarding lead: acknowledging it says "I have taken it on"
     and stops the chase of the alert."""
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
+    if about_kind in _OTHER_KINDS:
+        title = _OTHER_KINDS[about_kind][0]
+        link_name, link_path = _LINKS.get(about_kind, ("Assessments", "assessments"))
+        text = (
+            f"{title} (not acknowledged): {young_person_ref}\n"
+            "\n"
+            f'A "{title}" notification about a young person ({young_person_ref}) has not been acknowledged.\n'
+            f"{_other_escalation_ask(recipient_role, about_role)}\n"
+            "\n"
+            f"Escalation number: {notification_id} (about notification {alert_id})\n"
+            f"Acknowledge: POST {acknowledge_url} (with your liaison token), "
+            "or press Acknowledge in the bot.\n"
+            f"{link_name}: {base}/api/v1/young-people/{young_person_ref}/{link_path}\n"
+        )
+        return AlertMessage(
+            notification_id=notification_id,
+            young_person_ref=young_person_ref,
+            subject=f"[liaison] Escalation - {title} (not acknowledged): {young_person_ref}",
+            text=text,
+            acknowledge_url=acknowledge_url,
+            kind="escalation",
+        )
     text = (
         f"Unacknowledged attendance alert: {young_person_ref}\n"
         "\n"
@@ -272,14 +350,17 @@ def notification_message(
     escalates_id: int | None = None,
     escalates_role: str | None = None,
     recipient_role: str | None = None,
+    escalates_kind: str | None = None,
 ) -> AlertMessage:
-    """The message for any kind of notification; like every alert it names the young person by ref only."""
+    """The message for any kind of notification; like every alert it names the young person by ref only.
+    A reminder or escalation is worded for the kind of the alert it chases (`escalates_kind`)."""
     if kind == "reminder" and escalates_id is not None:
         return reminder(
             notification_id=notification_id,
             alert_id=escalates_id,
             young_person_ref=young_person_ref,
             public_base_url=public_base_url,
+            kind=escalates_kind or "attendance",
         )
     if kind == "escalation" and escalates_id is not None:
         return escalation(
@@ -289,7 +370,19 @@ def notification_message(
             public_base_url=public_base_url,
             recipient_role=recipient_role,
             about_role=escalates_role or "professional",
+            about_kind=escalates_kind or "attendance",
         )
+    return _kind_message(
+        kind,
+        notification_id=notification_id,
+        young_person_ref=young_person_ref,
+        public_base_url=public_base_url,
+    )
+
+
+def _kind_message(
+    kind: str, *, notification_id: int, young_person_ref: str, public_base_url: str
+) -> AlertMessage:
     if kind not in _OTHER_KINDS:
         return attendance_alert(
             notification_id=notification_id,

@@ -1,5 +1,8 @@
 """Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
 
+"Alert" here is any notification whose kind is chased (`Settings.chased_kinds`): an attendance alert, a
+Gateway referral, a was-not-brought message ... `events.py` finds the other notifications of its event.
+
 Each step is recorded in `escalation_steps` before anything is told, in the same transaction as the
 notifications it makes, its chronology entry and its audit event. The row is unique per alert and step, so
 a job run twice, or two schedulers, take a step once: the second insert fails and that transaction, with
@@ -11,12 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Exists, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import (
-    AttendanceStatus,
     CareTeamRole,
     EscalationStep,
     NotificationKind,
@@ -26,7 +28,7 @@ from schemas.enums import (
 from schemas.settings import Settings
 from services.audit import service as audit
 from services.chronology import service as chronology
-from services.notifications import escalation, rules
+from services.notifications import escalation, events, rules
 from services.notifications import service as notifications
 from services.notifications.models import EscalationStepTaken, Notification
 from services.staff import directory
@@ -36,12 +38,9 @@ UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
 GROUP_KIND = {"recipient": NotificationKind.reminder}
 
 
-def policy(settings: Settings) -> escalation.Policy:
-    return escalation.Policy(
-        reminder_after=timedelta(minutes=settings.escalation_reminder_minutes),
-        manager_after=timedelta(minutes=settings.escalation_manager_minutes),
-        lead_after=timedelta(minutes=settings.escalation_lead_minutes),
-    )
+def policy(settings: Settings) -> escalation.ChasePolicy:
+    """Which kinds are chased, and on which ladder (the defaults and ESCALATION_* settings)."""
+    return escalation.ChasePolicy.from_minutes(settings.chased_kinds())
 
 
 def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
@@ -50,11 +49,9 @@ def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
     return found.where(taken.reached.is_(reached)) if reached is not None else found
 
 
-def candidates(session: Session, *, now: datetime, settings: Settings) -> list[int]:
-    """Attendance alerts that may have a step due: unacknowledged, younger than the maximum age, and, for
-    the step they are at, old enough or not reached. A superset in SQL, so that alerts waiting for their
-    next step are not loaded every run; the rule (`escalation.next_step`) decides."""
-    rule = policy(settings)
+def _due(rule: escalation.Policy, *, now: datetime) -> ColumnElement[bool]:
+    """Notifications on this ladder that may have a step due: for the step they are at, old enough, or
+    not reached."""
     reminder, manager, lead = EscalationStep
     reminded = aliased(Notification)
     unreached = or_(
@@ -65,32 +62,47 @@ def candidates(session: Session, *, now: datetime, settings: Settings) -> list[i
             reminded.status.in_(UNREACHED),
         ),
     )
+    return or_(
+        and_(
+            ~_has(reminder),
+            ~_has(manager),
+            or_(Notification.created_at <= now - rule.reminder_after, unreached),
+        ),
+        and_(
+            _has(reminder),
+            ~_has(manager),
+            or_(
+                Notification.created_at <= now - rule.manager_after,
+                unreached,
+                _has(reminder, reached=False),
+            ),
+        ),
+        and_(
+            _has(manager),
+            ~_has(lead),
+            or_(Notification.created_at <= now - rule.lead_after, _has(manager, reached=False)),
+        ),
+    )
+
+
+def candidates(session: Session, *, now: datetime, settings: Settings) -> list[int]:
+    """Notifications of a chased kind that may have a step due: unacknowledged, younger than the maximum
+    age, and, for the step they are at on their kind's ladder, old enough or not reached. A superset in
+    SQL, so that notifications waiting for their next step are not loaded every run; the rule
+    (`escalation.next_step`) decides."""
+    by_ladder = policy(settings).by_ladder()
+    if not by_ladder:
+        return []
     rows = session.scalars(
         select(Notification.id)
         .where(
-            Notification.kind == NotificationKind.attendance,
             Notification.acknowledged_at.is_(None),
             Notification.created_at >= now - timedelta(hours=settings.escalation_max_age_hours),
             or_(
-                and_(
-                    ~_has(reminder),
-                    ~_has(manager),
-                    or_(Notification.created_at <= now - rule.reminder_after, unreached),
-                ),
-                and_(
-                    _has(reminder),
-                    ~_has(manager),
-                    or_(
-                        Notification.created_at <= now - rule.manager_after,
-                        unreached,
-                        _has(reminder, reached=False),
-                    ),
-                ),
-                and_(
-                    _has(manager),
-                    ~_has(lead),
-                    or_(Notification.created_at <= now - rule.lead_after, _has(manager, reached=False)),
-                ),
+                *(
+                    and_(Notification.kind.in_([str(k) for k in kinds]), _due(rule, now=now))
+                    for rule, kinds in by_ladder.items()
+                )
             ),
         )
         .order_by(Notification.id)
@@ -113,48 +125,33 @@ def state(session: Session, *, alert: Notification) -> escalation.AlertState:
         taken=[
             escalation.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
         ],
-        cancelled=alert.attendance is not None and alert.attendance.status == AttendanceStatus.cancelled,
+        cancelled=events.settled(session, alert),
     )
-
-
-def _attendance_acknowledged(session: Session, alert: Notification) -> bool:
-    if alert.attendance_id is None:
-        return alert.acknowledged_at is not None
-    found = session.scalar(
-        select(Notification.id).where(
-            Notification.attendance_id == alert.attendance_id, Notification.acknowledged_at.is_not(None)
-        )
-    )
-    return found is not None
-
-
-def _ids(session: Session, statement: Select[int]) -> list[int]:
-    return list(session.scalars(statement))
 
 
 def _people(session: Session, alert: Notification) -> dict[str, list[int]]:
     la_code = alert.young_person.responsible_la
-    alerted = select(Notification.recipient_id).where(
-        Notification.attendance_id == alert.attendance_id, Notification.kind == NotificationKind.attendance
-    )
     return {
         "managers": directory.team_manager_ids(session, team_id=alert.recipient.team_id),
         "duty": directory.duty_user_ids(session, la_codes=[la_code]).get(la_code, []),
         "leads": directory.safeguarding_lead_ids(session, la_code=la_code),
-        "alerted": _ids(session, alerted) if alert.attendance_id is not None else [],
+        "alerted": [n.recipient_id for n in events.told(session, alert)],
     }
 
 
 def _key(alert: Notification, group: str) -> str:
     if group == "recipient":
         return f"reminder:{alert.id}"
-    if group == "duty" and alert.attendance_id is not None:
-        return f"escalation:attendance:{alert.attendance_id}:duty"  # the duty team is told once
+    if group == "duty":
+        return events.duty_key(alert)  # the duty team is told once per event
     return f"escalation:{alert.id}:{group}"
 
 
 def _words(delay: timedelta) -> str:
     minutes = int(delay.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
     if minutes % 60 == 0:
         hours = minutes // 60
         return f"{hours} hour{'s' if hours != 1 else ''}"
@@ -170,9 +167,9 @@ class Outcome:
 def take_next(session: Session, *, notification_id: int, now: datetime, settings: Settings) -> Outcome:
     """Take the next due step of one alert's chase, if any, and commit. Returns the deliveries to queue."""
     alert = session.get(Notification, notification_id)
-    if alert is None or alert.kind != NotificationKind.attendance:
+    rule = policy(settings).ladder_for(alert.kind) if alert is not None else None
+    if alert is None or rule is None:
         return Outcome(None, [])
-    rule = policy(settings)
     due = escalation.next_step(state(session, alert=alert), policy=rule, now=now)
     if due is None:
         return Outcome(None, [])
@@ -194,7 +191,7 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         return Outcome(None, [])
 
     people = _people(session, alert)
-    acknowledged = _attendance_acknowledged(session, alert)
+    acknowledged = events.acknowledged(session, alert)
     chosen = escalation.targets(
         step=due.step,
         recipient_id=alert.recipient_id,
@@ -244,7 +241,8 @@ def _record(
     now: datetime,
 ) -> None:
     recipient = alert.recipient
-    whose = f"Attendance alert to {recipient.display_name} ({CareTeamRole(alert.recipient_role).label})"
+    kind = NotificationKind(alert.kind)
+    whose = f"{kind.label} to {recipient.display_name} ({CareTeamRole(alert.recipient_role).label})"
     match due.reason:
         case "unreachable":
             why = f"{whose} could not be delivered"
@@ -257,7 +255,12 @@ def _record(
         case EscalationStep.reminder:
             what = "reminder sent" if reached else "reminder could not be sent: no channel"
         case EscalationStep.team_manager:
-            duty = "" if acknowledged else " (nobody has acknowledged the attendance: duty team included)"
+            nobody = (
+                "nobody has acknowledged the attendance"
+                if kind == NotificationKind.attendance
+                else "nobody told of it has acknowledged it"
+            )
+            duty = "" if acknowledged else f" ({nobody}: duty team included)"
             what = f"told {names}{duty}" if told else "no team manager or duty team to tell"
         case EscalationStep.safeguarding_lead:
             what = f"safeguarding lead told: {names}" if told else "no safeguarding lead to tell"
@@ -271,6 +274,7 @@ def _record(
         summary=f"{why}: {what}",
         detail={
             "notification_id": alert.id,
+            "notification_kind": str(kind),
             "step": str(due.step),
             "level": due.step.level,
             "reason": due.reason,
@@ -285,6 +289,7 @@ def _record(
         ref=alert.young_person.ref,
         detail={
             "notification_id": alert.id,
+            "notification_kind": str(kind),
             "step": str(due.step),
             "level": due.step.level,
             "reason": due.reason,

@@ -38,6 +38,7 @@ class Claimed:
     escalates_id: int | None = None  # a reminder's or escalation's alert
     escalates_role: str | None = None  # that alert's recipient, in plain words ("GP")
     recipient_role: str | None = None
+    escalates_kind: str | None = None  # that alert's kind ("attendance", "was_not_brought")
 
 
 def _address(channel: Channel, notification: Notification) -> str | None:
@@ -92,6 +93,7 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
             CareTeamRole(notification.escalates.recipient_role).label if notification.escalates else None
         ),
         recipient_role=notification.recipient_role,
+        escalates_kind=notification.escalates.kind if notification.escalates else None,
     )
     session.commit()
     return claimed

@@ -1,13 +1,18 @@
-"""Chasing an unacknowledged attendance alert: which step is due, and who each step tells.
+"""Chasing an unacknowledged notification: which kinds are chased, which step is due, who each step tells.
 
 Pure functions over plain data (no I/O), tested without a database; `services/notifications/chase.py`
 applies them. The national system (CP-IS) asks for no acknowledgement and escalates nothing, and in the
-case this product answers hospital attendances reached nobody; so every attendance alert is chased:
+case this product answers hospital attendances, and the messages about them, reached nobody; so every
+notification that asks for an action is chased, on the ladder its kind has (`ChasePolicy`):
 
-1. reminder: the same alert again to the same person (default after 30 minutes);
-2. team manager: their team manager(s); and, when nobody at all has acknowledged the attendance, the duty
-   team of the young person's responsible local authority (default after 2 hours);
-3. safeguarding lead: the responsible local authority's safeguarding lead(s) (default after 4 hours).
+1. reminder: the same notification again to the same person (attendance alerts: after 30 minutes);
+2. team manager: their team manager(s); and, when nobody told of that event (the attendance, the referral,
+   the missed appointment ...) has acknowledged it, the duty team of the young person's responsible local
+   authority (attendance alerts: after 2 hours);
+3. safeguarding lead: the responsible local authority's safeguarding lead(s) (attendance alerts: 4 hours).
+
+Informational kinds (an attendance cancelled, a closure decided, a care plan review due ...) and the
+reminders and escalations themselves are not chased.
 
 The chase is per recipient, not per attendance: each agency on the care team has its own part to play
 (the GP, CAMHS, the school nurse ...), and the review found that agencies other than the local authority
@@ -23,11 +28,12 @@ team, no lead with a way to be sent) makes the next step due at once too: nobody
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from schemas.enums import CareTeamRole, EscalationStep
+from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
+from schemas.settings import UNCHASEABLE, ladder_faults
 
 STEPS = tuple(EscalationStep)
 
@@ -50,6 +56,48 @@ class Policy:
                 return self.lead_after
 
 
+def ladder(minutes: Sequence[int]) -> Policy:
+    """A ladder from minutes per step (reminder, team manager, safeguarding lead), refused out of order."""
+    faults = ladder_faults(list(minutes))
+    if faults:
+        raise ValueError("; ".join(faults))
+    reminder, manager, lead = (timedelta(minutes=m) for m in minutes)
+    return Policy(reminder_after=reminder, manager_after=manager, lead_after=lead)
+
+
+@dataclass(frozen=True)
+class ChasePolicy:
+    """Which kinds of notification are chased, each on its own ladder. A kind not listed is not chased."""
+
+    ladders: Mapping[NotificationKind, Policy] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        chasers = UNCHASEABLE & set(self.ladders)
+        if chasers:
+            raise ValueError(f"reminders and escalations are never chased: {sorted(chasers)}")
+
+    @classmethod
+    def from_minutes(cls, kinds: Mapping[NotificationKind, Sequence[int]]) -> ChasePolicy:
+        return cls({kind: ladder(minutes) for kind, minutes in kinds.items()})
+
+    def ladder_for(self, kind: str) -> Policy | None:
+        """The kind's ladder, or None when notifications of that kind are never chased."""
+        try:
+            return self.ladders.get(NotificationKind(kind))
+        except ValueError:
+            return None
+
+    def chased(self, kind: str) -> bool:
+        return self.ladder_for(kind) is not None
+
+    def by_ladder(self) -> dict[Policy, list[NotificationKind]]:
+        """The chased kinds grouped by ladder, so that one query serves each ladder."""
+        grouped: dict[Policy, list[NotificationKind]] = {}
+        for kind, rule in self.ladders.items():
+            grouped.setdefault(rule, []).append(kind)
+        return grouped
+
+
 @dataclass(frozen=True)
 class Taken:
     """A step already taken: when, and whether it reached anyone with a way to be sent."""
@@ -65,7 +113,7 @@ class AlertState:
     acknowledged: bool  # the alert, its reminder or an escalation about it
     unreachable: bool  # every channel to the recipient failed, or they have none
     taken: Sequence[Taken] = ()
-    cancelled: bool = False  # the attendance was cancelled (entered in error)
+    cancelled: bool = False  # the event is void: the attendance cancelled, the miss withdrawn ...
 
 
 @dataclass(frozen=True)
@@ -121,8 +169,9 @@ def targets(
     already_alerted_ids: Sequence[int] = (),
 ) -> list[Target]:
     """Who a step tells. Never the recipient themselves above the reminder; the duty team only while
-    nobody has acknowledged the attendance, and not its members who had the attendance alert already
-    (their own alerts are chased)."""
+    nobody has acknowledged the attendance (for other kinds: the event, e.g. the Gateway referral, that
+    the notification was one of), and not its members who were told of it already (their own
+    notifications are chased)."""
     chosen: dict[int, Target] = {}
     match step:
         case EscalationStep.reminder:

@@ -32,7 +32,7 @@ class Notification(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     acknowledged_via: Mapped[str | None] = mapped_column(String(16))
-    # A reminder or escalation names the attendance alert it chases.
+    # A reminder or escalation names the notification it chases.
     escalates_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), index=True)
 
     attendance: Mapped[Attendance | None] = relationship(lazy="joined")
@@ -85,7 +85,7 @@ class DeliveryAttempt(Base):
 
 
 class EscalationStepTaken(Base):
-    """One step of the chase of an unacknowledged attendance alert. Unique per alert and step, so two
+    """One step of the chase of an unacknowledged notification. Unique per notification and step, so two
     schedulers, or one job run twice, take each step once: the loser's insert fails and it sends nothing."""
 
     __tablename__ = "escalation_steps"
