@@ -6,6 +6,7 @@ import logging
 
 from rq import Queue, Worker
 from rq.cron import CronScheduler
+from rq.worker_pool import WorkerPool
 from sqlalchemy.orm import configure_mappers
 
 from schemas.settings import get_settings
@@ -19,8 +20,10 @@ from worker import jobs
 log = logging.getLogger(__name__)
 
 
-def run_worker(*, burst: bool = False) -> None:
-    """An rq worker on the notifications queue, with rq's scheduler for delayed retries."""
+def run_worker(*, burst: bool = False, processes: int = 1) -> None:
+    """rq workers on the notifications queue, with rq's scheduler for delayed retries (one of them holds
+    its lock). One worker runs in this process; more are rq's WorkerPool, which forks them from this warmed
+    process and starts a new one if one dies."""
     import services.models  # noqa: F401 - preload before forking, so each job starts fast
 
     # rq forks a work horse per job and the horse's state dies with it: whatever is left lazy here is paid
@@ -29,6 +32,11 @@ def run_worker(*, burst: bool = False) -> None:
     with session_scope() as session:  # also warms the engine: each forked job then only opens a connection
         delivery.warm_up(session, now=utcnow())
     redis = get_redis()
+    if processes > 1:
+        WorkerPool([QUEUE], connection=redis, num_workers=processes, worker_class=Worker).start(
+            burst=burst, logging_level="INFO"
+        )
+        return
     worker = Worker([Queue(QUEUE, connection=redis)], connection=redis)
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 

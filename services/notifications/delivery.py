@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Unpack
+from typing import Any
 
 from sqlalchemy import Row, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -58,7 +58,7 @@ def _address(
             return str(chat_id) if chat_id is not None else None
 
 
-def _claimed_row(session: Session, *, delivery_id: int) -> Row[Unpack[tuple[Any, ...]]] | None:
+def _claimed_row(session: Session, *, delivery_id: int) -> Row[*tuple[Any, ...]] | None:
     alert = aliased(Notification)
     return session.execute(
         select(
