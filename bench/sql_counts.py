@@ -3,11 +3,12 @@
 Runs the API in this process (FastAPI's TestClient) on a fresh SQLite file, or on DATABASE_URL (an empty
 database), with an embedded Redis; counts every statement sent to the database with a SQLAlchemy event
 listener:
-  - per POST /api/v1/attendances: a first attendance (one alert), and a second one that meets the
-    repeat-attendance rule (the alert, and the safeguarding lead is told);
+  - per POST /api/v1/attendances: a first attendance (one alert), a second one that meets the
+    repeat-attendance rule (the alert, and the safeguarding lead is told), and the --visits'th one of a
+    frequent attender (a week apart; the rule looks back at the earlier ones);
   - per delivery, the worker's `deliver` job run here with a recording transport.
 
-    .venv/bin/python bench/sql_counts.py [--people 30]
+    .venv/bin/python bench/sql_counts.py [--people 30] [--visits 15]
 
 Prints the counts, the statements of the last of each, and the median time of each here.
 """
@@ -21,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from stack import synthetic_nhs_numbers  # noqa: E402
 def main() -> int:  # noqa: PLR0915 - one straight script
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=30)
+    parser.add_argument("--visits", type=int, default=15)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="liaison-sql-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
@@ -130,32 +133,36 @@ def main() -> int:  # noqa: PLR0915 - one straight script
             return len(statements), elapsed * 1000, list(statements)
 
         results: dict[str, list[tuple[int, float, list[str]]]] = collections.defaultdict(list)
-        for visit, label in (
-            (1, "attendance (first: one alert)"),
-            (2, "attendance (repeat: rule met, lead told)"),
-        ):
+        labels = {
+            1: "attendance (first: one alert)",
+            2: "attendance (second: rule met, lead told)",
+            args.visits: f"attendance (visit {args.visits} of a frequent attender, a week apart)",
+        }
+        for visit in range(1, args.visits + 1):
+            label = labels.get(visit, "")
             for i, number in enumerate(numbers):
                 body = {
                     "nhs_number": number,
-                    "arrived_at": f"2026-11-{visit:02d}T09:25:00+00:00",
+                    "arrived_at": (
+                        datetime(2026, 1, 1, 9, 25, tzinfo=UTC) + timedelta(weeks=visit)
+                    ).isoformat(),
                     "site_code": "RBT",
                     "setting": "emergency_department",
                     "reasons": ["self_harm"],
                     "source": "bench",
                     "source_id": f"V{visit}-{i}",
                 }
-                results[label].append(
-                    measured(
-                        lambda body=body: client.post(
-                            "/api/v1/attendances", headers=hospital, json=body
-                        ).raise_for_status()
-                    )
+                result = measured(
+                    lambda body=body: client.post(
+                        "/api/v1/attendances", headers=hospital, json=body
+                    ).raise_for_status()
                 )
-
+                if label:
+                    results[label].append(result)
         registry.overrides[Channel.email] = RecordingTransport()
         with session_scope() as session:
             delivery_ids = list(session.scalars(select(Delivery.id).order_by(Delivery.id)))
-        for delivery_id in delivery_ids:
+        for delivery_id in delivery_ids[:100]:
             results["delivery (worker job, in this process)"].append(
                 measured(lambda delivery_id=delivery_id: jobs.deliver(delivery_id))
             )
