@@ -124,6 +124,15 @@ class Settings(BaseSettings):
 
     webhook_timeout_seconds: float = 10.0
 
+    worker_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "rq workers `liaison worker` runs (each forks a work horse per job, so a crash stays in one "
+            "job). One drains about 20 alerts a second on two shared cores; see docs/performance.md."
+        ),
+    )
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
     delivery_retry_base_seconds: int = Field(default=10, ge=1)
     delivery_retry_max_seconds: int = Field(default=900, ge=1)

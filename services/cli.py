@@ -125,11 +125,12 @@ def api() -> None:
 
 @app.command()
 def worker(burst: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False) -> None:
-    """Run the rq worker that delivers alerts (with rq's scheduler for retries)."""
+    """Run the rq workers that deliver alerts (WORKER_PROCESSES of them; with rq's scheduler for retries)."""
     from worker.main import run_worker
 
-    ensure_current(get_settings().database_url)
-    run_worker(burst=burst)
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    run_worker(burst=burst, processes=settings.worker_processes)
 
 
 @app.command()

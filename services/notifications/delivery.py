@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, and_, delete, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.notifications import rules
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
+from services.people.models import YoungPerson
+from services.staff.models import User
 
 CLAIMABLE = (DeliveryStatus.pending, DeliveryStatus.retrying)
 LOST = "worker lost during attempt"
@@ -24,15 +27,18 @@ LOST = "worker lost during attempt"
 
 @dataclass(frozen=True)
 class Claimed:
-    """Everything a channel needs to send one alert, read while the claim is held."""
+    """Everything a channel needs to send one alert, and the outcome needs to record it, read while the
+    claim is held."""
 
     delivery_id: int
     attempt: int
     channel: Channel
     notification_id: int
     attendance_id: int | None
+    young_person_id: int
     young_person_ref: str
     recipient_username: str
+    recipient_name: str
     address: str
     kind: NotificationKind = NotificationKind.attendance
     escalates_id: int | None = None  # a reminder's or escalation's alert
@@ -41,19 +47,54 @@ class Claimed:
     escalates_kind: str | None = None  # that alert's kind ("attendance", "was_not_brought")
 
 
-def _address(channel: Channel, notification: Notification) -> str | None:
-    user = notification.recipient
+def _address(
+    channel: Channel, *, email: str | None, webhook_url: str | None, chat_id: int | None
+) -> str | None:
     match channel:
         case Channel.email:
-            return user.email
+            return email
         case Channel.webhook:
-            return user.webhook_url
+            return webhook_url
         case Channel.telegram:
-            return str(user.telegram_chat_id) if user.telegram_chat_id is not None else None
+            return str(chat_id) if chat_id is not None else None
+
+
+def _claimed_row(session: Session, *, delivery_id: int) -> Row[*tuple[Any, ...]] | None:
+    alert = aliased(Notification)
+    return session.execute(
+        select(
+            Delivery.attempts,
+            Delivery.channel,
+            Notification.id,
+            Notification.attendance_id,
+            Notification.young_person_id,
+            Notification.kind,
+            Notification.escalates_id,
+            Notification.recipient_role,
+            Notification.acknowledged_at,
+            YoungPerson.ref,
+            User.username,
+            User.display_name,
+            User.email,
+            User.webhook_url,
+            User.telegram_chat_id,
+            alert.recipient_role.label("escalates_role"),
+            alert.kind.label("escalates_kind"),
+        )
+        .join(Notification, Notification.id == Delivery.notification_id)
+        .join(YoungPerson, YoungPerson.id == Notification.young_person_id)
+        .join(User, User.id == Notification.recipient_id)
+        .outerjoin(alert, alert.id == Notification.escalates_id)
+        .where(Delivery.id == delivery_id)
+    ).one_or_none()
 
 
 def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | None:
-    """Take a delivery for one attempt, or None if it is not due, already taken, finished or cancelled."""
+    """Take a delivery for one attempt, or None if it is not due, already taken, finished or cancelled.
+
+    Column reads and Core statements only: each job runs in a freshly forked work horse whose SQL compile
+    cache starts cold, and loading the ORM objects (with their eager-loaded relationships) cost more to
+    compile than everything else the job does (docs/performance.md)."""
     result = session.execute(
         update(Delivery)
         .where(
@@ -67,33 +108,43 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         return None
-    delivery = session.get_one(Delivery, delivery_id, populate_existing=True)
-    notification = delivery.notification
-    channel = Channel(delivery.channel)
-    address = _address(channel, notification)
-    if address is None or notification.acknowledged_at is not None:
+    row = _claimed_row(session, delivery_id=delivery_id)
+    if row is None:  # pragma: no cover - the UPDATE above just matched it
+        session.rollback()
+        return None
+    channel = Channel(row.channel)
+    address = _address(channel, email=row.email, webhook_url=row.webhook_url, chat_id=row.telegram_chat_id)
+    if address is None or row.acknowledged_at is not None:
         # The person unlinked or removed this channel, or someone acknowledged meanwhile.
-        delivery.status = DeliveryStatus.cancelled
-        delivery.attempts -= 1
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.cancelled, attempts=Delivery.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
         session.commit()
         return None
-    session.add(DeliveryAttempt(delivery_id=delivery.id, attempt=delivery.attempts, started_at=now))
+    session.execute(
+        insert(DeliveryAttempt).values(
+            delivery_id=delivery_id, attempt=row.attempts, started_at=now, outcome="sending"
+        )
+    )
     claimed = Claimed(
-        delivery_id=delivery.id,
-        attempt=delivery.attempts,
+        delivery_id=delivery_id,
+        attempt=row.attempts,
         channel=channel,
-        notification_id=notification.id,
-        attendance_id=notification.attendance_id,
-        young_person_ref=notification.young_person.ref,
-        recipient_username=notification.recipient.username,
+        notification_id=row.id,
+        attendance_id=row.attendance_id,
+        young_person_id=row.young_person_id,
+        young_person_ref=row.ref,
+        recipient_username=row.username,
+        recipient_name=row.display_name,
         address=address,
-        kind=NotificationKind(notification.kind),
-        escalates_id=notification.escalates_id,
-        escalates_role=(
-            CareTeamRole(notification.escalates.recipient_role).label if notification.escalates else None
-        ),
-        recipient_role=notification.recipient_role,
-        escalates_kind=notification.escalates.kind if notification.escalates else None,
+        kind=NotificationKind(row.kind),
+        escalates_id=row.escalates_id,
+        escalates_role=CareTeamRole(row.escalates_role).label if row.escalates_role else None,
+        recipient_role=row.recipient_role,
+        escalates_kind=row.escalates_kind,
     )
     session.commit()
     return claimed
@@ -102,43 +153,64 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
 def _finish_attempt(
     session: Session, *, claimed: Claimed, outcome: str, error: str | None, now: datetime, duration_ms: int
 ) -> None:
-    attempt = session.scalar(
-        select(DeliveryAttempt).where(
-            DeliveryAttempt.delivery_id == claimed.delivery_id, DeliveryAttempt.attempt == claimed.attempt
-        )
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.delivery_id == claimed.delivery_id, DeliveryAttempt.attempt == claimed.attempt)
+        .values(outcome=outcome, error=error, finished_at=now, duration_ms=duration_ms)
+        .execution_options(synchronize_session=False)
     )
-    if attempt is not None:
-        attempt.outcome = outcome
-        attempt.error = error
-        attempt.finished_at = now
-        attempt.duration_ms = duration_ms
+
+
+def _close_claim(session: Session, *, claimed: Claimed, now: datetime) -> bool:
+    finished = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == claimed.delivery_id,
+            Delivery.status == DeliveryStatus.sending,
+            Delivery.attempts == claimed.attempt,
+        )
+        .values(status=DeliveryStatus.delivered, delivered_at=now, last_error=None, next_attempt_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(finished.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _mark_notification_delivered(session: Session, *, notification_id: int, now: datetime) -> bool:
+    """The notification reads delivered (unless acknowledged meanwhile); True the first time any of its
+    channels got through."""
+    session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status.in_((NotificationStatus.pending, NotificationStatus.failed)),
+        )
+        .values(status=NotificationStatus.delivered)
+        .execution_options(synchronize_session=False)
+    )
+    first = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.delivered_at.is_(None))
+        .values(delivered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(first.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def record_success(session: Session, *, claimed: Claimed, now: datetime, duration_ms: int) -> None:
-    delivery = session.get_one(Delivery, claimed.delivery_id)
-    if delivery.status != DeliveryStatus.sending or delivery.attempts != claimed.attempt:
+    """Record a sent attempt with conditional UPDATEs (no ORM loads, see `claim`)."""
+    if not _close_claim(session, claimed=claimed, now=now):
         return  # the sweeper re-drove it meanwhile; the newer attempt will record itself
-    delivery.status = DeliveryStatus.delivered
-    delivery.delivered_at = now
-    delivery.last_error = None
-    delivery.next_attempt_at = None
     _finish_attempt(
         session, claimed=claimed, outcome="delivered", error=None, now=now, duration_ms=duration_ms
     )
-    notification = delivery.notification
-    first = notification.delivered_at is None
-    if notification.status in (NotificationStatus.pending, NotificationStatus.failed):
-        notification.status = NotificationStatus.delivered
-    if first:
-        notification.delivered_at = now
-        recipient = notification.recipient
+    if _mark_notification_delivered(session, notification_id=claimed.notification_id, now=now):
         chronology.add(
             session,
-            young_person_id=notification.young_person_id,
+            young_person_id=claimed.young_person_id,
             at=now,
             kind="notification_delivered",
-            summary=f"{claimed.kind.label} delivered to {recipient.display_name} by {claimed.channel}",
-            detail={"notification_id": notification.id, "channel": str(claimed.channel)},
+            summary=f"{claimed.kind.label} delivered to {claimed.recipient_name} by {claimed.channel}",
+            detail={"notification_id": claimed.notification_id, "channel": str(claimed.channel)},
         )
     audit.record(
         session,
@@ -147,11 +219,36 @@ def record_success(session: Session, *, claimed: Claimed, now: datetime, duratio
         via=Via.worker,
         ref=claimed.young_person_ref,
         detail={
-            "notification_id": notification.id,
+            "notification_id": claimed.notification_id,
             "channel": str(claimed.channel),
             "attempt": claimed.attempt,
         },
     )
+
+
+def warm_up(session: Session, *, now: datetime) -> None:
+    """Run the claim's and the success path's statements once against delivery 0, which cannot exist, and
+    roll back: nothing changes, but this process has compiled them. The worker calls this before it starts
+    forking, so each job's work horse inherits the compiled SQL instead of compiling it again (about 10 ms
+    of every delivery; docs/performance.md)."""
+    ghost = Claimed(
+        delivery_id=0,
+        attempt=0,
+        channel=Channel.email,
+        notification_id=0,
+        attendance_id=None,
+        young_person_id=0,
+        young_person_ref="",
+        recipient_username="",
+        recipient_name="",
+        address="",
+    )
+    claim(session, delivery_id=0, now=now)
+    _claimed_row(session, delivery_id=0)
+    _close_claim(session, claimed=ghost, now=now)
+    _finish_attempt(session, claimed=ghost, outcome="delivered", error=None, now=now, duration_ms=0)
+    _mark_notification_delivered(session, notification_id=0, now=now)
+    session.rollback()
 
 
 def record_failure(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 from email.message import EmailMessage
+from email.policy import default as default_policy  # imported here, not lazily inside each forked job
 from email.utils import formatdate
 
 from worker.channels.base import TransportError
@@ -31,7 +32,7 @@ class SmtpTransport:
         self.timeout = timeout
 
     def build(self, *, address: str, message: AlertMessage) -> EmailMessage:
-        mail = EmailMessage()
+        mail = EmailMessage(policy=default_policy)
         mail["From"] = self.sender
         mail["To"] = address
         mail["Subject"] = message.subject
