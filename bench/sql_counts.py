@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from stack import synthetic_nhs_numbers  # noqa: E402
+from stack import synthetic_nhs_numbers, young_person  # noqa: E402
 
 
 def main() -> int:  # noqa: PLR0915 - one straight script
@@ -101,13 +101,7 @@ def main() -> int:  # noqa: PLR0915 - one straight script
             ref = client.post(
                 "/api/v1/young-people",
                 headers=lead,
-                json={
-                    "nhs_number": number,
-                    "given_name": "Bench",
-                    "family_name": "Person",
-                    "date_of_birth": "2009-01-01",
-                    "responsible_la": "B",
-                },
+                json=young_person(number),
             ).json()["ref"]
             client.post(
                 f"/api/v1/young-people/{ref}/care-team",

@@ -47,6 +47,17 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+def young_person(number: str) -> dict[str, str]:
+    """A synthetic young person in local authority B."""
+    return {
+        "nhs_number": number,
+        "given_name": "Bench",
+        "family_name": "Person",
+        "date_of_birth": "2009-01-01",
+        "responsible_la": "B",
+    }
+
+
 @dataclass
 class Stack:
     env: dict[str, str]
@@ -82,13 +93,7 @@ class Stack:
             created = self.http.post(
                 "/api/v1/young-people",
                 headers=auth,
-                json={
-                    "nhs_number": number,
-                    "given_name": "Bench",
-                    "family_name": "Person",
-                    "date_of_birth": "2009-01-01",
-                    "responsible_la": "B",
-                },
+                json=young_person(number),
             )
             created.raise_for_status()
             ref = created.json()["ref"]
