@@ -66,14 +66,21 @@ def parse_encounter(body: Any) -> Encounter:
         raise EncounterProblem(400, _validation_detail(exc)) from exc
 
 
+WITHDRAWN = frozenset({"cancelled", "entered-in-error"})
+
+
+def is_withdrawn(body: Any) -> bool:
+    """An Encounter that says the visit did not happen (or was recorded in error): like an HL7 A11."""
+    return parse_encounter(body).status in WITHDRAWN
+
+
 def attendance_from_encounter(body: Any) -> AttendanceCreate:
-    """The attendance an Encounter describes, or the problem that stops it being recorded."""
+    """The attendance an Encounter describes, or the problem that stops it being recorded. A withdrawn
+    Encounter (`is_withdrawn`) maps the same way, so its attendance can be found and cancelled."""
     encounter = parse_encounter(body)
     code = (encounter.class_fhir.code or "").upper()
     if code not in CLASS_SETTINGS:
         raise EncounterProblem(422, f"Encounter.class {code or '(none)'} is not handled: EMER or IMP")
-    if encounter.status in ("cancelled", "entered-in-error"):
-        raise EncounterProblem(422, f"Encounter.status {encounter.status}: only current encounters are taken")
     subject = encounter.subject.identifier if encounter.subject else None
     if subject is None or subject.system != NHS_NUMBER_SYSTEM or not subject.value:
         raise EncounterProblem(422, f"Encounter.subject.identifier must have system {NHS_NUMBER_SYSTEM}")
@@ -122,6 +129,29 @@ def operation_outcome(severity: str, diagnostics: str, *, code: str = "invalid")
         {
             "resourceType": "OperationOutcome",
             "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}],
+        }
+    )
+    return dict(json.loads(resource.model_dump_json(exclude_none=True)))
+
+
+def cancellation_outcome(attendance_id: int | None, outcome: str) -> dict[str, Any]:
+    """The answer to a withdrawn Encounter: `cancelled`, `unchanged` (already cancelled) or `not_found`."""
+    words = {
+        "cancelled": f"attendance {attendance_id} cancelled; everyone alerted of it is told",
+        "unchanged": f"attendance {attendance_id} was already cancelled",
+        "not_found": "no attendance was recorded for this Encounter: nothing to cancel",
+    }
+    resource = OperationOutcome.model_validate(
+        {
+            "resourceType": "OperationOutcome",
+            "issue": [
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "details": {"coding": [{"system": OUTCOME_SYSTEM, "code": outcome}], "text": outcome},
+                    "diagnostics": words[outcome],
+                }
+            ],
         }
     )
     return dict(json.loads(resource.model_dump_json(exclude_none=True)))

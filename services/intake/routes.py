@@ -130,7 +130,9 @@ def _encounter(
         _deny(session, principal, "fhir.encounter")
         return _outcome(status.HTTP_403_FORBIDDEN, "your role may not record attendances")
     try:
-        data = fhir.attendance_from_encounter(fhir.json_body(raw))
+        body = fhir.json_body(raw)
+        data = fhir.attendance_from_encounter(body)
+        withdrawn = fhir.is_withdrawn(body)
     except fhir.EncounterProblem as problem:
         audit.record(
             session,
@@ -142,6 +144,12 @@ def _encounter(
         )
         session.commit()
         return _outcome(problem.status_code, problem.detail)
+    if withdrawn:
+        attendance_id, outcome = intake.cancel_encounter(
+            session, data=data, actor=principal, get_redis=get_redis
+        )
+        answer = fhir.cancellation_outcome(attendance_id, outcome)
+        return JSONResponse(answer, status.HTTP_200_OK, media_type=fhir.MEDIA_TYPE)
     recorded = intake.record_encounter(session, data=data, actor=principal, get_redis=get_redis)
     code = status.HTTP_201_CREATED if recorded.outcome == "recorded" else status.HTTP_200_OK
     return JSONResponse(fhir.accepted_outcome(recorded), code, media_type=fhir.MEDIA_TYPE)

@@ -263,6 +263,23 @@ def failure(raw: bytes | str) -> Reply:
     return Reply(hl7.ack(message, AckCode.error, text=text, error_code="207"), AckCode.error, "failed")
 
 
+def cancel_encounter(
+    session: Session, *, data: AttendanceCreate, actor: Principal, get_redis: Callable[[], Redis]
+) -> tuple[int | None, str]:
+    """A withdrawn FHIR Encounter cancels the attendance it recorded, exactly as an HL7 A11 does; committed,
+    then the cancellation notices queued. Returns the attendance id and `cancelled`, `unchanged` or
+    `not_found` (nothing is kept for an Encounter never recorded)."""
+    existing = attendances.find(session, source=data.source, source_id=data.source_id)
+    if existing is None:
+        audit.record(session, actor=actor, action="fhir.cancel_unmatched", via=actor.via)
+        session.commit()
+        return None, "not_found"
+    told = attendances.cancel(session, attendance=existing, at=utcnow(), actor=actor, via=actor.via)
+    session.commit()
+    enqueue_committed(get_redis, told or [])
+    return existing.id, "unchanged" if told is None else "cancelled"
+
+
 def record_encounter(
     session: Session, *, data: AttendanceCreate, actor: Principal, get_redis: Callable[[], Redis]
 ) -> attendances.Recorded:

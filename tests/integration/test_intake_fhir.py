@@ -60,6 +60,35 @@ def test_an_ed_encounter_is_one_attendance_and_a_resend_alerts_nobody_again(
     assert attendance["at"].startswith("2022-12-08T09:25")
 
 
+def test_a_cancelled_encounter_cancels_its_attendance_and_tells_those_alerted(
+    client: TestClient, case: Case, edsys: Person, mailbox: Mailbox
+) -> None:
+    assert post(client, ENCOUNTER, edsys).status_code == 201
+    run_worker()
+    mailbox.wait_for(1)
+    cancelled = ENCOUNTER | {"status": "entered-in-error"}
+    answer = post(client, cancelled, edsys)
+    assert answer.status_code == 200, answer.text
+    assert outcome(answer).issue[0].details.coding[0].code == "cancelled"
+    again = post(client, cancelled, edsys)
+    assert outcome(again).issue[0].details.coding[0].code == "unchanged"
+    run_worker()
+    mails = mailbox.wait_for(2)
+    [notice] = [m for m in mails if "Attendance cancelled" in m["Subject"]]  # once, though sent twice
+    assert notice["To"] == "jo.smith@example.org" and case.ref in notice["Subject"]
+    events = client.get(f"/api/v1/young-people/{case.ref}/chronology", headers=case.lead.headers).json()
+    assert [e["kind"] for e in events["events"]].count("attendance_cancelled") == 1
+
+
+def test_a_cancelled_encounter_never_recorded_changes_nothing(
+    client: TestClient, case: Case, edsys: Person
+) -> None:
+    answer = post(client, ENCOUNTER | {"status": "cancelled"}, edsys)
+    assert answer.status_code == 200, answer.text
+    assert outcome(answer).issue[0].details.coding[0].code == "not_found"
+    assert count("attendances") == 0
+
+
 def test_an_unregistered_nhs_number_is_answered_and_nothing_identifying_is_kept(
     client: TestClient, case: Case, edsys: Person
 ) -> None:
