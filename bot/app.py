@@ -87,6 +87,11 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # On shutdown PTB cancels the long poll and calls getUpdates once more to confirm what it took. With
+        # one pooled connection that call can wait on the cancelled one and fail with a pool timeout under
+        # load (seen in CI); a second connection lets it go straight out.
+        .get_updates_connection_pool_size(2)
+        .get_updates_pool_timeout(5.0)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
