@@ -32,14 +32,14 @@ LIAISON_CATEGORY = f"{BASE}/CodeSystem/flag-category"
 HL7_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 FLAG_SYSTEM = "https://liaison.example/Id/flag"
 STATUTORY = {"cp_plan": "Child protection plan", "cin": "Child in need", "lac": "Looked after child"}
-DISPLAY = {
-    "repeat-attendance": "Repeat attendance pattern",
-    "no-care-coordinator": "No care coordinator",
+DISPLAY = {  # in the order a reader meets them
     "cp-plan": STATUTORY["cp_plan"],
     "cin": STATUTORY["cin"],
     "lac": STATUTORY["lac"],
-    "transfer-in-progress": "Transfer between local authorities in progress",
+    "no-care-coordinator": "No care coordinator",
+    "repeat-attendance": "Repeat attendance pattern",
     "was-not-brought": "Was not brought to appointments",
+    "transfer-in-progress": "Transfer between local authorities in progress",
 }
 ADMINISTRATIVE = frozenset({"no-care-coordinator", "transfer-in-progress"})
 
