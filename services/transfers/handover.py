@@ -11,11 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, ClosureStatus
+from schemas.enums import AssessmentStatus, CareTeamRole, ClosureStatus
 from schemas.settings import Settings
 from services.appointments.models import MissedAppointment
 from services.assessments import fhir as assessment_fhir
 from services.assessments import service as assessments
+from services.assessments.models import Assessment
 from services.chronology import flags
 from services.chronology.models import ChronologyEntry
 from services.closures.models import Closure
@@ -89,9 +90,17 @@ def care_team_facts(session: Session, *, young_person: YoungPerson) -> people_fh
 
 
 def flag_facts(session: Session, *, young_person: YoungPerson, settings: Settings) -> flags.FlagFacts:
-    entries = _entries(session, young_person.id, "status_changed", "repeat_attendance", "no_care_coordinator")
-    coordinators = [
-        m.added_at
+    kinds = ("status_changed", "repeat_attendance", "no_care_coordinator", "care_team_changed")
+    entries = _entries(session, young_person.id, *kinds)
+    coordinators = [  # since they took the role: their latest care-team change, else when they joined
+        max(
+            (
+                e.at
+                for e in entries
+                if e.kind == "care_team_changed" and e.detail.get("username") == m.user.username
+            ),
+            default=m.added_at,
+        )
         for m in young_person.care_team
         if m.role == CareTeamRole.care_coordinator and m.user.active
     ]
@@ -140,6 +149,21 @@ def flag_resources(
     return [flags.flag(s, ref=young_person.ref) for s in states if s.active or not active_only]
 
 
+def latest_assessment(session: Session, *, young_person_id: int) -> Assessment | None:
+    """The newest completed needs assessment; while an amendment is in progress, the version it amends
+    (status `amended`), which is still the latest completed content."""
+    return session.scalar(
+        select(Assessment)
+        .where(
+            Assessment.young_person_id == young_person_id,
+            Assessment.status.in_([AssessmentStatus.completed, AssessmentStatus.amended]),
+            Assessment.completed_at.is_not(None),
+        )
+        .order_by(Assessment.completed_at.desc(), Assessment.id.desc())
+        .limit(1)
+    )
+
+
 def latest_discharge_plan(session: Session, *, young_person_id: int) -> DischargePlan | None:
     """The newest issued (or reviewed) plan; a draft only when none was ever issued."""
     found = discharge.list_for(session, young_person_id=young_person_id)
@@ -174,7 +198,7 @@ def handover(session: Session, *, young_person: YoungPerson, settings: Settings,
     if plan is not None:
         resources.append(discharge_plan(views.discharge_read(session, plan, now=now)))
         summary["discharge_plan_id"] = plan.id
-    assessment = discharge.latest_completed_assessment(session, young_person_id=young_person.id)
+    assessment = latest_assessment(session, young_person_id=young_person.id)
     if assessment is not None:
         resources.append(
             assessment_fhir.questionnaire_response(

@@ -247,3 +247,22 @@ def test_the_receiving_authority_reads_the_handover_bundle_and_an_unrelated_one_
     assert client.get(f"{base}/fhir/$handover", headers=unrelated.headers).status_code == 403
     denied = audit_events(action="young_person.export_fhir_handover", outcome="denied")
     assert [e.actor_username for e in denied] == ["man.lead", "liv.lead"]
+
+
+def test_while_an_assessment_is_being_amended_the_handover_carries_the_version_it_amends(
+    client: TestClient, world: World, case: Case
+) -> None:
+    nurse = add_care_coordinator(client, world, case)
+    base = f"/api/v1/young-people/{case.ref}"
+    empty = _get(client, case.lead, f"{base}/fhir/$handover")
+    assert [e["resource"]["resourceType"] for e in empty["entry"]] == [
+        "CareTeam",
+        "Flag",
+    ]  # CP plan flag only
+    first = complete_assessment(client, nurse, case.ref)
+    assert post(client, nurse, f"/api/v1/assessments/{first}/amend").status_code == 201
+    bundle = _get(client, case.lead, f"{base}/fhir/$handover")
+    [response] = [
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse"
+    ]
+    assert (response["id"], response["status"]) == (f"assessment-{first}", "amended")
