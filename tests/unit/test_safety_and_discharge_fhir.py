@@ -79,6 +79,7 @@ def test_a_safety_plan_is_a_versioned_careplan_told_apart_from_the_care_plan_by_
     parsed = FhirCarePlan.model_validate(resource)
     assert (parsed.meta.versionId, parsed.status, parsed.intent) == ("2", "active", "plan")
     assert _codes(resource) == ["safety-plan"] and _codes(care_plan(care_plan_row())) == ["care-plan"]
+    assert care_plan(care_plan_row(version=3))["meta"] == {"versionId": "3"}
     assert parsed.subject.identifier.value == REF
     assert parsed.replaces[0].identifier.value == f"{REF}/v1"
     steps = [(a.detail.code.coding[0].code, a.detail.description) for a in parsed.activity]
