@@ -60,6 +60,7 @@ def test_the_safety_plan_exports_versioned_and_told_apart_from_the_care_plan(
 ) -> None:
     nurse = add_care_coordinator(client, world, case)
     base = f"/api/v1/young-people/{case.ref}"
+    assert client.get(f"{base}/safety-plan/fhir", headers=nurse.headers).status_code == 404
     assert post(client, nurse, f"{base}/care-plan", CARE_PLAN).status_code == 201
     assert post(client, nurse, f"{base}/safety-plan", SAFETY_PLAN).status_code == 201
     changed = SAFETY_PLAN | {"reasons_for_living": ["My dog", "My sister"]}
