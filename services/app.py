@@ -23,6 +23,7 @@ from services.people.routes import router as people_router
 from services.plans.routes import router as plans_router
 from services.redis_conn import get_redis
 from services.staff.routes import router as staff_router
+from services.transfers.handover_routes import router as handover_router
 from services.transfers.routes import router as transfers_router
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
         plans_router,
         appointments_router,
         transfers_router,
+        handover_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import JSONResponse
 
 from schemas.settings import get_settings
 from services.appointments import service as missed
@@ -20,6 +21,8 @@ from services.people import access
 from services.people.access import CaseFacts, Principal
 from services.people.models import YoungPerson
 from services.plans import discharge, issuing, views
+from services.plans.fhir import MEDIA_TYPE
+from services.plans.fhir_discharge import discharge_plan
 from services.plans.models import DischargePlan
 from services.plans.schemas import (
     DischargePlanCreate,
@@ -40,6 +43,7 @@ FollowUpId = Annotated[int, Path(ge=1)]
 NOT_READY: dict[int | str, dict[str, Any]] = {
     422: {"description": "Not ready to issue: `detail` names everything that is missing"}
 }
+FHIR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {MEDIA_TYPE: {}}}}
 
 
 def allowed(rule: Rule, action: str) -> Any:
@@ -111,6 +115,23 @@ def read(
     _audit(session, principal, "discharge_plan.read", young_person.ref, plan.id)
     session.commit()
     return _read(session, plan)
+
+
+@router.get("/discharge-plans/{plan_id}/fhir", response_class=JSONResponse, responses=FHIR_JSON)
+def read_fhir(
+    plan_id: PlanId,
+    young_person: Annotated[YoungPerson, allowed(access.may_view, "discharge_plan.export_fhir")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """The plan as a FHIR R4 CarePlan (category `discharge-plan`): follow-up appointments as activities,
+    the care coordinator, readiness (drafts), review date and distribution as extensions, the CNEST level
+    only as the likelihood of Tier 4 admission, placement breakdown or custody."""
+    plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
+    resource = discharge_plan(_read(session, plan))
+    _audit(session, principal, "discharge_plan.export_fhir", young_person.ref, plan.id)
+    session.commit()
+    return JSONResponse(content=resource, media_type=MEDIA_TYPE)
 
 
 @router.patch("/discharge-plans/{plan_id}", response_model=DischargePlanRead)

@@ -1,9 +1,13 @@
-"""FHIR R4 export of a care plan version as a `CarePlan`, checked with the `fhir.resources` R4B model.
+"""FHIR R4 export of a care plan version and of a safety plan version, each as a `CarePlan` checked with
+the `fhir.resources` R4B model. The discharge plan is in `fhir_discharge.py`.
 
 Pure: no I/O. The young person is the subject by opaque `ref` only (never the NHS number, name or birth
-date). Aims and long-term goals are contained `Goal` resources; each intervention is an activity whose
-performer is its owner or owning team. What FHIR has no element for (made jointly with the young person,
-consent to share, the review date) travels in liaison extensions.
+date). `category` says which plan it is (a liaison code: `care-plan`, `safety-plan`, `discharge-plan`) and
+`meta.versionId` which version. Care plan: aims and long-term goals are contained `Goal` resources; each
+intervention is an activity whose performer is its owner or owning team. Safety plan: each item of each
+Stanley-Brown step is an activity whose `detail.code` names the step, in the young person's own words.
+What FHIR has no element for (made jointly with the young person, consent to share, the review date)
+travels in liaison extensions.
 """
 
 from __future__ import annotations
@@ -14,16 +18,39 @@ from typing import Any
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
 from services.assessments.fhir import BASE, MEDIA_TYPE, YOUNG_PERSON_SYSTEM
-from services.plans.models import CarePlan
+from services.plans.models import CarePlan, SafetyPlan
 from services.plans.schemas import InterventionStatus, VersionStatus
 
-__all__ = ["MEDIA_TYPE", "care_plan"]
+__all__ = ["MEDIA_TYPE", "care_plan", "safety_plan"]
 
 CARE_PLAN_SYSTEM = "https://liaison.example/Id/care-plan-version"
+SAFETY_PLAN_SYSTEM = "https://liaison.example/Id/safety-plan-version"
+PLAN_KIND = f"{BASE}/CodeSystem/plan-kind"
+SAFETY_PLAN_STEP = f"{BASE}/CodeSystem/safety-plan-step"
 MADE_JOINTLY = f"{BASE}/StructureDefinition/made-jointly-with-young-person"
 CONSENT_TO_SHARE = f"{BASE}/StructureDefinition/consent-to-share"
 LAWFUL_BASIS = f"{BASE}/StructureDefinition/lawful-basis"
 REVIEW_DATE = f"{BASE}/StructureDefinition/review-date"
+IN_OWN_WORDS = f"{BASE}/StructureDefinition/in-young-persons-own-words"
+AGREED = f"{BASE}/StructureDefinition/agreed-with-young-person"
+AVAILABLE_24_7 = f"{BASE}/StructureDefinition/available-24-7"
+
+PLAN_KINDS = {
+    "care-plan": "Care plan (NICE NG225)",
+    "safety-plan": "Safety plan (Stanley-Brown)",
+    "discharge-plan": "Multi-agency discharge plan",
+}
+# The Stanley-Brown steps in the order the young person works through them, then the UK key contact.
+SAFETY_STEPS = (
+    ("warning_signs", "warning-signs", "Warning signs"),
+    ("internal_coping_strategies", "internal-coping-strategies", "Internal coping strategies"),
+    ("people_and_places_for_distraction", "distraction", "People and places for distraction"),
+    ("people_who_can_help", "people-who-can-help", "People who can help"),
+    ("professionals_and_agencies", "professionals-and-agencies", "Professionals and agencies"),
+    ("making_the_environment_safe", "making-the-environment-safe", "Making the environment safe"),
+    ("reasons_for_living", "reasons-for-living", "Reasons for living"),
+    ("key_contact", "key-contact", "Key contact"),
+)
 
 STATUS = {VersionStatus.current: "active", VersionStatus.superseded: "revoked"}
 ACTIVITY_STATUS = {
@@ -39,8 +66,21 @@ def _subject(ref: str) -> dict[str, Any]:
     return {"type": "Patient", "identifier": {"system": YOUNG_PERSON_SYSTEM, "value": ref}}
 
 
-def _identifier(ref: str, version: int) -> dict[str, str]:
-    return {"system": CARE_PLAN_SYSTEM, "value": f"{ref}/v{version}"}
+def _identifier(ref: str, version: int, system: str = CARE_PLAN_SYSTEM) -> dict[str, str]:
+    return {"system": system, "value": f"{ref}/v{version}"}
+
+
+def plan_identifier(kind: str, ref: str, version: int) -> dict[str, str]:
+    """The business identifier of a care plan or safety plan version (`kind` as in PLAN_KINDS)."""
+    return _identifier(ref, version, SAFETY_PLAN_SYSTEM if kind == "safety-plan" else CARE_PLAN_SYSTEM)
+
+
+def category(kind: str) -> dict[str, Any]:
+    """Which plan this is, as a liaison code (no SNOMED CT concept for a safety plan is verified)."""
+    return {
+        "coding": [{"system": PLAN_KIND, "code": kind, "display": PLAN_KINDS[kind]}],
+        "text": PLAN_KINDS[kind],
+    }
 
 
 def _activity(intervention: dict[str, Any]) -> dict[str, Any]:
@@ -93,9 +133,10 @@ def care_plan(plan: CarePlan, *, previous_version: int | None = None) -> dict[st
         "resourceType": "CarePlan",
         "id": f"care-plan-{plan.id}",
         "identifier": [_identifier(ref, plan.version)],
+        "meta": {"versionId": str(plan.version)},
         "status": STATUS[VersionStatus(plan.status)],
         "intent": "plan",
-        "category": [{"text": "Care plan (NICE NG225)"}],
+        "category": [category("care-plan")],
         "title": f"Care plan version {plan.version}",
         "subject": _subject(ref),
         "created": _instant(recorded),
@@ -112,6 +153,65 @@ def care_plan(plan: CarePlan, *, previous_version: int | None = None) -> dict[st
         resource["note"] = notes
     if previous_version is not None:
         resource["replaces"] = [{"identifier": _identifier(ref, previous_version)}]
+    FhirCarePlan.model_validate(resource)
+    return resource
+
+
+def _contact(contact: dict[str, Any]) -> str:
+    words = contact["name"]
+    if contact.get("relationship"):
+        words += f" ({contact['relationship']})"
+    if contact.get("phone"):
+        words += f": {contact['phone']}"
+    return str(words)
+
+
+def _step_activities(content: dict[str, Any]) -> list[dict[str, Any]]:
+    activities = []
+    for field, code, display in SAFETY_STEPS:
+        items = content.get(field) or []
+        for item in items if isinstance(items, list) else [items]:
+            detail: dict[str, Any] = {
+                "code": {"coding": [{"system": SAFETY_PLAN_STEP, "code": code, "display": display}]},
+                "status": "not-started",
+                "description": _contact(item) if isinstance(item, dict) else item,
+            }
+            if isinstance(item, dict) and item.get("available_24_7"):
+                detail["extension"] = [{"url": AVAILABLE_24_7, "valueBoolean": True}]
+            activities.append({"detail": detail})
+    return activities
+
+
+def safety_plan(plan: SafetyPlan, *, previous_version: int | None = None) -> dict[str, Any]:
+    """One safety plan version as an R4 CarePlan: every item of every step is an activity (`detail.code` the
+    step, `detail.description` the young person's words, `status` `not-started`: the plan says what to do
+    when the warning signs come, nothing is scheduled). `replaces` names the version it superseded."""
+    content = plan.content
+    ref = plan.young_person.ref
+    recorded = plan.recorded_at.astimezone(UTC) if plan.recorded_at.tzinfo else plan.recorded_at
+    resource: dict[str, Any] = {
+        "resourceType": "CarePlan",
+        "id": f"safety-plan-{plan.id}",
+        "meta": {"versionId": str(plan.version)},
+        "identifier": [plan_identifier("safety-plan", ref, plan.version)],
+        "status": STATUS[VersionStatus(plan.status)],
+        "intent": "plan",
+        "category": [category("safety-plan")],
+        "title": f"Safety plan version {plan.version}",
+        "subject": _subject(ref),
+        "created": _instant(recorded),
+        "author": {"display": plan.recorded_by.username},
+        "extension": [
+            {"url": IN_OWN_WORDS, "valueBoolean": bool(content.get("in_own_words", True))},
+            {"url": AGREED, "valueBoolean": bool(content.get("agreed_with_young_person"))},
+            {"url": REVIEW_DATE, "valueDate": plan.review_date.isoformat()},
+        ],
+    }
+    activities = _step_activities(content)
+    if activities:
+        resource["activity"] = activities
+    if previous_version is not None:
+        resource["replaces"] = [{"identifier": plan_identifier("safety-plan", ref, previous_version)}]
     FhirCarePlan.model_validate(resource)
     return resource
 

@@ -256,17 +256,35 @@ def safety_plan_version(
 FHIR_JSON: dict[int | str, dict[str, Any]] = {200: {"content": {fhir.MEDIA_TYPE: {}}}}
 
 
+def _load(
+    session: SessionDep, model: type[plans.Plan], young_person: YoungPerson, number: int | None
+) -> plans.Plan:
+    if number is not None:
+        return plans.version(session, model, young_person_id=young_person.id, number=number)
+    plan = plans.current(session, model, young_person_id=young_person.id)
+    if plan is None:
+        raise NotFound(f"{young_person.ref} has no {'care plan' if model is CarePlan else 'safety plan'}")
+    return plan
+
+
 def _fhir(
-    session: SessionDep, principal: Principal, young_person: YoungPerson, number: int | None
+    session: SessionDep,
+    principal: Principal,
+    young_person: YoungPerson,
+    number: int | None,
+    safety: bool = False,
 ) -> JSONResponse:
-    if number is None:
-        plan = plans.current(session, CarePlan, young_person_id=young_person.id)
-        if plan is None:
-            raise NotFound(f"{young_person.ref} has no care plan")
+    """The care plan (or with `safety` the safety plan) version as a FHIR CarePlan; `replaces` the one
+    before."""
+    plan: CarePlan | SafetyPlan
+    if safety:
+        plan = _load(session, SafetyPlan, young_person, number)
+        resource = fhir.safety_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
     else:
-        plan = plans.version(session, CarePlan, young_person_id=young_person.id, number=number)
-    resource = fhir.care_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
-    _audit(session, principal, "care_plan.export_fhir", young_person.ref, version=plan.version)
+        plan = _load(session, CarePlan, young_person, number)
+        resource = fhir.care_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
+    action = "safety_plan.export_fhir" if safety else "care_plan.export_fhir"
+    _audit(session, principal, action, young_person.ref, version=plan.version)
     session.commit()
     return JSONResponse(content=resource, media_type=fhir.MEDIA_TYPE)
 
@@ -291,3 +309,25 @@ def care_plan_version_fhir(
 ) -> JSONResponse:
     """One version as a FHIR R4 CarePlan; a superseded version has status `revoked`."""
     return _fhir(session, principal, young_person, number)
+
+
+@router.get("/safety-plan/fhir", response_class=JSONResponse, responses=FHIR_JSON)
+def safety_plan_fhir(
+    young_person: Annotated[YoungPerson, allowed(access.may_view, "safety_plan.export_fhir")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """The current safety plan as a FHIR R4 CarePlan with category `safety-plan` and `meta.versionId`:
+    each item of each Stanley-Brown step is an activity in the young person's own words."""
+    return _fhir(session, principal, young_person, None, safety=True)
+
+
+@router.get("/safety-plan/versions/{number}/fhir", response_class=JSONResponse, responses=FHIR_JSON)
+def safety_plan_version_fhir(
+    number: VersionNumber,
+    young_person: Annotated[YoungPerson, allowed(access.may_view, "safety_plan.export_fhir")],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> JSONResponse:
+    """One safety plan version as a FHIR R4 CarePlan; a superseded version has status `revoked`."""
+    return _fhir(session, principal, young_person, number, safety=True)
