@@ -305,6 +305,19 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
     )
 
 
+def oversize_ack(head: bytes, limit: int) -> str | None:
+    """The AR for a message larger than `limit` bytes, from `head` (its first bytes): answered to its MSH
+    (MSA-2 its control ID) when the first segment is a readable MSH with MSH-4 and MSH-10; None otherwise,
+    as there is then nothing a sender could match the answer to."""
+    first = re.split(rb"[\r\n]", head, maxsplit=1)[0]
+    try:
+        message = parse(first)
+        header(message)
+    except MessageProblem:
+        return None
+    return ack(message, AckCode.reject, text=f"message larger than {limit} bytes", error_code="207")
+
+
 def ack(
     source: hl7.Message | None,
     code: AckCode,
