@@ -108,7 +108,6 @@ class Listener:
         self.connections: set[asyncio.Task[None]] = set()
         self.waiting: set[asyncio.Task[None]] = set()  # between messages: nothing in flight
         self.stopping = False
-
         self.port = 0  # the port bound (config.port may be 0: any free one)
 
     async def start(self) -> None:
