@@ -77,7 +77,31 @@ class Settings(BaseSettings):
         ),
     )
     hl7_mllp_idle_timeout_seconds: float = Field(
-        default=60.0, gt=0, description="An MLLP connection silent for this long is closed."
+        default=60.0,
+        gt=0,
+        description="An MLLP connection silent for this long (between messages) is closed.",
+    )
+    hl7_mllp_read_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "A message begun (0x0B received) must arrive whole within this, and its ACK be taken by the "
+            "sender within it again; else the connection is closed (a slow sender holds nothing for long)."
+        ),
+    )
+    hl7_mllp_max_connections: int = Field(
+        default=64,
+        ge=1,
+        description="MLLP connections served at once; one more is closed at once (and logged), others go on.",
+    )
+    hl7_mllp_shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "On SIGTERM the MLLP listener stops accepting and gives messages already begun this long to be "
+            "received, handled and acknowledged; then it closes every connection and exits. Keep it under "
+            "the 15 s `liaison run` waits for its children."
+        ),
     )
     hl7_max_message_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest HL7 v2 message taken over MLLP or HTTP."

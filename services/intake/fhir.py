@@ -11,6 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from fhir.resources.R4B.codeableconcept import CodeableConcept
+from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import ValidationError
@@ -19,6 +21,7 @@ from schemas.enums import CareSetting
 from schemas.nhs import InvalidNhsNumber, check_nhs_number
 from services.attendances.schemas import AttendanceCreate
 from services.attendances.service import Recorded
+from services.intake import snomed
 from services.intake.rules import reasons_from
 
 MEDIA_TYPE = "application/fhir+json"
@@ -74,6 +77,24 @@ def is_withdrawn(body: Any) -> bool:
     return parse_encounter(body).status in WITHDRAWN
 
 
+def reason_concepts(encounter: Encounter) -> list[CodeableConcept]:
+    """Why the patient came: Encounter.reasonCode, and the code of each Condition the Encounter names as a
+    diagnosis or reasonReference when that Condition is contained in it (`#id`). A Condition held
+    elsewhere is not fetched: its words and codes are not seen."""
+    contained = {
+        item.id: item.code
+        for item in encounter.contained or []
+        if isinstance(item, Condition) and item.id and item.code is not None
+    }
+    references = [d.condition for d in encounter.diagnosis or []] + list(encounter.reasonReference or [])
+    local = [
+        contained.get(ref.reference[1:])
+        for ref in references
+        if ref is not None and ref.reference and ref.reference.startswith("#")
+    ]
+    return [*(encounter.reasonCode or []), *(concept for concept in local if concept is not None)]
+
+
 def attendance_from_encounter(body: Any) -> AttendanceCreate:
     """The attendance an Encounter describes, or the problem that stops it being recorded. A withdrawn
     Encounter (`is_withdrawn`) maps the same way, so its attendance can be found and cancelled."""
@@ -103,19 +124,22 @@ def attendance_from_encounter(body: Any) -> AttendanceCreate:
         raise EncounterProblem(422, "the Encounter needs an identifier (or an id) to be recognised if resent")
     texts: list[str] = []
     codes: list[str] = []
-    for concept in encounter.reasonCode or []:
+    concepts: list[str] = []
+    for concept in reason_concepts(encounter):
         texts.append(concept.text or "")
         for coding in concept.coding or []:
             texts.append(coding.display or "")
             if coding.system in ICD10_SYSTEMS and coding.code:
                 codes.append(coding.code)
+            elif snomed.is_snomed(coding.system) and coding.code:
+                concepts.append(coding.code)
     try:
         return AttendanceCreate(
             nhs_number=nhs_number,
             arrived_at=start,
             site_code=provider.value,
             setting=CLASS_SETTINGS[code],
-            reasons=list(reasons_from([t for t in texts if t], codes)),
+            reasons=list(reasons_from([t for t in texts if t], codes, concepts)),
             source=f"fhir:{provider.value.upper()}",
             source_id=source_id[:200],
         )

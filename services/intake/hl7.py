@@ -25,6 +25,7 @@ from hl7.util import escape
 
 from schemas.enums import AttendanceReason, CareSetting
 from schemas.nhs import InvalidNhsNumber, check_nhs_number
+from services.intake import snomed
 from services.intake.rules import reasons_from
 
 # python-hl7 logs the text of a field it cannot unescape, and whole segments it cannot place: names, NHS
@@ -221,6 +222,17 @@ def nhs_number_of(message: hl7.Message) -> str:
     )
 
 
+def coded(message: hl7.Message, key: str) -> list[tuple[str, str, str]]:
+    """A CE/CWE field's (identifier, text, coding system) triplets, the primary (components 1-3) and the
+    alternate (4-6), the system upper-cased; a triplet with neither identifier nor text is left out."""
+    triplets = []
+    for first in (1, 4):
+        code, text, system = (value(message, f"{key}.R1.C{first + i}") for i in range(3))
+        if code or text:
+            triplets.append((code, text, system.upper()))
+    return triplets
+
+
 def _time(message: hl7.Message, *keys: str) -> datetime | None:
     for key in keys:
         text = value(message, key)
@@ -272,18 +284,22 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
             error_code="102",
             location="PV1^1^3",
         )
-    texts = [value(message, "PV2.F3.R1.C2"), value(message, "PV2.F3.R1.C1")]
+    texts = [value(message, "PV2.F3.R1.C1")]  # some senders put the admit reason's words in PV2-3.1
     codes: list[str] = []
+    concepts: list[str] = []
     try:
-        diagnoses = list(message.segments("DG1"))
+        diagnoses = len(list(message.segments("DG1")))
     except KeyError:
-        diagnoses = []
-    for number in range(1, len(diagnoses) + 1):
-        segment = f"DG1{number}"  # python-hl7's accessor: the segment name, then which one
-        texts += [value(message, f"{segment}.F3.R1.C2"), value(message, f"{segment}.F4")]
-        system = value(message, f"{segment}.F3.R1.C3").upper()
-        if system.startswith("I10") or system.startswith("ICD"):
-            codes.append(value(message, f"{segment}.F3.R1.C1"))
+        diagnoses = 0
+    # python-hl7's accessor for the nth DG1 is the segment name, then which one: DG11, DG12 ...
+    for key in ["PV2.F3", *(f"DG1{n}.F3" for n in range(1, diagnoses + 1))]:
+        for code, text, system in coded(message, key):
+            texts.append(text)
+            if system.startswith("I10") or system.startswith("ICD"):
+                codes.append(code)
+            elif snomed.is_snomed(system):
+                concepts.append(code)
+    texts += [value(message, f"DG1{n}.F4") for n in range(1, diagnoses + 1)]
     arrived_at = _time(message, "PV1.F44", "EVN.F2", "MSH.F7")
     if arrived_at is None and head.event in ATTENDS:
         raise MessageProblem(
@@ -301,8 +317,21 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
         setting=setting_for(head.event, value(message, "PV1.F2")),
         arrived_at=arrived_at,
         ended_at=_time(message, "PV1.F45", "EVN.F2", "MSH.F7") if head.event == "A03" else None,
-        reasons=reasons_from([t for t in texts if t], codes),
+        reasons=reasons_from([t for t in texts if t], codes, concepts),
     )
+
+
+def oversize_ack(head: bytes, limit: int) -> str | None:
+    """The AR for a message larger than `limit` bytes, from `head` (its first bytes): answered to its MSH
+    (MSA-2 its control ID) when the first segment is a readable MSH with MSH-4 and MSH-10; None otherwise,
+    as there is then nothing a sender could match the answer to."""
+    first = re.split(rb"[\r\n]", head, maxsplit=1)[0]
+    try:
+        message = parse(first)
+        header(message)
+    except MessageProblem:
+        return None
+    return ack(message, AckCode.reject, text=f"message larger than {limit} bytes", error_code="207")
 
 
 def ack(

@@ -64,7 +64,9 @@ async def receive_hl7(request: Request, session: SessionDep, principal: CurrentP
     raw = await request.body()
     if len(raw) > limit:
         text = f"message larger than {limit} bytes"
-        ack = hl7.ack(None, hl7.AckCode.reject, text=text, error_code="207")
+        ack = hl7.oversize_ack(raw[:4096], limit) or hl7.ack(
+            None, hl7.AckCode.reject, text=text, error_code="207"
+        )
         return Response(ack, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, media_type=hl7.MEDIA_TYPE)
     reply = await run_in_threadpool(
         intake.receive, session, raw=raw, actor=principal, via=principal.via, get_redis=get_redis

@@ -1,5 +1,6 @@
 """What a hospital's coded reasons say about an attendance: pure rules shared by the HL7 v2 and FHIR
-intakes, tested without I/O. A reason nothing here recognises is `other`."""
+intakes, tested without I/O. Evidence adds up: SNOMED CT concepts (services/intake/snomed.py), ICD-10
+chapters and words in the coded text each contribute; a reason nothing here recognises is `other`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from schemas.enums import AttendanceReason
+from services.intake.snomed import snomed_reasons
 
 # Words in a coded reason's text (PV2-3, DG1-3/4) and the reason they are evidence of.
 REASON_WORDS: tuple[tuple[re.Pattern[str], AttendanceReason], ...] = (
@@ -32,9 +34,13 @@ ICD10_PREFIXES: tuple[tuple[re.Pattern[str], AttendanceReason], ...] = (
 )
 
 
-def reasons_from(texts: Iterable[str], codes: Iterable[str] = ()) -> tuple[AttendanceReason, ...]:
-    """The attendance reasons a set of coded reasons' texts and ICD-10 codes show; `other` when none."""
-    found: set[AttendanceReason] = set()
+def reasons_from(
+    texts: Iterable[str], codes: Iterable[str] = (), snomed: Iterable[str] = ()
+) -> tuple[AttendanceReason, ...]:
+    """The attendance reasons shown by coded reasons' texts, ICD-10 codes (`codes`) and SNOMED CT concept
+    IDs (`snomed`); `other` when none. A SNOMED CT code not in the table adds nothing, so the text and any
+    ICD-10 code of the same reason still count."""
+    found: set[AttendanceReason] = snomed_reasons(tuple(snomed))
     for text in texts:
         found.update(reason for pattern, reason in REASON_WORDS if pattern.search(text))
     for code in codes:

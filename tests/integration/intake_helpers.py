@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,8 +50,16 @@ class RunningListener:
     def port(self) -> int:
         return self.listener.port
 
+    def begin_stop(self) -> Future[None]:
+        """Start the listener's graceful stop (as SIGTERM does) without waiting for it to finish."""
+        return asyncio.run_coroutine_threadsafe(self.listener.stop(), self.loop)
+
+    def waiting(self) -> int:
+        """How many connections are between messages (the rest have a message in flight)."""
+        return len(self.listener.waiting)
+
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.listener.stop(), self.loop).result(10)
+        self.begin_stop().result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
@@ -57,9 +67,24 @@ class RunningListener:
 
 @contextmanager
 def mllp_listener(
-    *, max_message_bytes: int = 65536, idle_timeout: float = 30.0, allowed: frozenset[str] = frozenset()
+    *,
+    max_message_bytes: int = 65536,
+    idle_timeout: float = 30.0,
+    read_timeout: float = 30.0,
+    max_connections: int = 64,
+    shutdown_grace: float = 5.0,
+    allowed: frozenset[str] = frozenset(),
 ) -> Iterator[RunningListener]:
-    config = ListenerConfig("127.0.0.1", 0, max_message_bytes, idle_timeout, allowed)
+    config = ListenerConfig(
+        "127.0.0.1",
+        0,
+        max_message_bytes=max_message_bytes,
+        idle_timeout=idle_timeout,
+        allowed_facilities=allowed,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
+        shutdown_grace=shutdown_grace,
+    )
     running = RunningListener(config)
     try:
         yield running
@@ -77,6 +102,13 @@ class MllpClient:
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
 
+    def try_send(self, data: bytes) -> None:
+        """Send, as a sender would, to a listener that may already have closed the connection."""
+        try:
+            self.sock.sendall(data)
+        except ConnectionError:
+            pass
+
     def read_ack(self) -> hl7.Message:
         while FS_CR not in self.buffer:
             chunk = self.sock.recv(65536)
@@ -91,6 +123,13 @@ class MllpClient:
         self.send_raw(frame(message))
         return self.read_ack()
 
+    def read_ack_or_close(self) -> hl7.Message | None:
+        """The next ACK, or None when the listener closes the connection instead."""
+        try:
+            return self.read_ack()
+        except ConnectionError:  # not a timeout: that fails the test
+            return None
+
     def closed_by_peer(self) -> bool:
         try:
             return self.sock.recv(1) == b""
@@ -99,6 +138,15 @@ class MllpClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    """Wait (briefly polling) for a state another thread reaches; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
 
 
 def msa(ack: hl7.Message) -> tuple[str, str, str]:

@@ -16,6 +16,7 @@ from schemas.enums import Role
 from services.attendances.models import Attendance
 from services.db import session_scope
 from services.intake.models import InboundMessage
+from tests.conftest import _reset_settings
 from tests.integration.conftest import Case, Mailbox, Person, World, audit_events, run_worker
 from tests.integration.intake_helpers import (
     MllpClient,
@@ -262,3 +263,19 @@ def test_the_http_endpoint_needs_a_token_and_a_role_that_records_attendances(
     [denied] = audit_events(action="hl7.receive")
     assert denied.outcome == "denied" and denied.actor_username == "jsmith"
     assert attendances() == [] and count("inbound_messages") == 0
+
+
+def test_an_oversize_message_over_http_gets_413_and_an_ar_naming_its_control_id(
+    client: TestClient, edsys: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HL7_MAX_MESSAGE_BYTES", "2048")
+    _reset_settings()
+    headers = {**edsys.headers, "content-type": "x-application/hl7-v2+er7"}
+    big = hl7_fixture("a04-ed-attendance.hl7") + b"NTE|1||" + b"X" * 5000
+    answer = client.post("/api/v1/hl7/v2", content=big, headers=headers)
+    assert answer.status_code == 413
+    code, control_id, text = msa(hl7.parse(answer.text))
+    assert (code, control_id) == ("AR", "MSG0001") and "larger than 2048 bytes" in text
+    shapeless = client.post("/api/v1/hl7/v2", content=b"X" * 5000, headers=headers)
+    assert shapeless.status_code == 413 and msa(hl7.parse(shapeless.text))[:2] == ("AR", "")
+    assert count("attendances") == 0

@@ -57,11 +57,16 @@ def test_bad_framing_and_oversize_messages_close_only_their_own_connection(case:
         assert code == "AR" and "framing" in text
         assert unframed.closed_by_peer()
 
-        oversize = MllpClient(listener.port)
-        oversize.send_raw(b"\x0bMSH|^~\\&|EDIS|RBT|" + b"X" * 5000 + b"\x1c\x0d")
-        code, _, text = msa(oversize.read_ack())
-        assert code == "AR" and "larger than 2048 bytes" in text
+        oversize = MllpClient(listener.port)  # its MSH is readable: answered AR to its control ID
+        code, control_id, text = msa(
+            oversize.send(hl7_fixture("a04-ed-attendance.hl7") + b"NTE|1||" + b"X" * 5000)
+        )
+        assert (code, control_id) == ("AR", "MSG0001") and "larger than 2048 bytes" in text
         assert oversize.closed_by_peer()
+
+        shapeless = MllpClient(listener.port)  # no readable MSH: nothing to answer to, so only closed
+        shapeless.send_raw(b"\x0bMSH|^~\\&|EDIS|RBT|" + b"X" * 5000 + b"\x1c\x0d")
+        assert shapeless.read_ack_or_close() is None
 
         half = MllpClient(listener.port)
         half.send_raw(b"\x0bMSH|^~\\&|EDIS|RBT")  # then hangs up mid-message
@@ -70,7 +75,7 @@ def test_bad_framing_and_oversize_messages_close_only_their_own_connection(case:
         assert msa(bystander.send(hl7_fixture("a04-ed-attendance.hl7")))[0] == "AA"
         newcomer = MllpClient(listener.port)
         assert msa(newcomer.send(hl7_fixture("a01-admission.hl7")))[0] == "AA"
-        for sender in (bystander, newcomer, unframed, oversize):
+        for sender in (bystander, newcomer, unframed, oversize, shapeless):
             sender.close()
     assert count("attendances") == 2
     assert tables_containing("XXXXXXXX") == []

@@ -222,3 +222,14 @@ def test_an_operation_outcome_is_a_valid_fhir_resource() -> None:
     resource = fhir.operation_outcome("error", "bad")
     assert resource["resourceType"] == "OperationOutcome"
     assert resource["issue"] == [{"severity": "error", "code": "invalid", "diagnostics": "bad"}]
+
+
+def test_an_oversize_message_is_answered_to_its_msh_only_when_that_is_readable() -> None:
+    answer = hl7.oversize_ack(fixture("a04-ed-attendance.hl7")[:200], 2048)
+    assert answer is not None
+    parsed = python_hl7.parse(answer)
+    assert (str(parsed["MSA.F1"]), str(parsed["MSA.F2"])) == ("AR", "MSG0001")
+    assert "larger than 2048 bytes" in str(parsed["MSA.F3"]) and str(parsed["MSH.F5"]) == "EDIS"
+    assert hl7.oversize_ack(b"MSH|^~\\&|EDIS|RBT|" + b"X" * 300, 2048) is None  # no MSH-10 in sight
+    assert hl7.oversize_ack(b"GET / HTTP/1.1\r\n", 2048) is None
+    assert hl7.oversize_ack(b"", 2048) is None
