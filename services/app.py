@@ -18,6 +18,7 @@ from services.db import get_engine
 from services.errors import DomainError
 from services.intake import fhir
 from services.intake.routes import router as intake_router
+from services.logsafe import db_error_summary
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
 from services.plans.routes import router as plans_router
@@ -75,7 +76,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
         # Two requests raced on a unique key; the loser is told to retry rather than given a 500.
-        log.info("integrity conflict: %s", exc.orig)
+        log.info("integrity conflict: %s", db_error_summary(exc))
         return _refusal(
             request, status.HTTP_409_CONFLICT, "a conflicting change was made at the same moment; try again"
         )
@@ -85,7 +86,7 @@ def create_app() -> FastAPI:
         # The database refused a value the schema let through: a number beyond its integer column (an id
         # of 2**31 on PostgreSQL), a NUL byte in text. Bad input, so a 422 that says which kind.
         reason = _first_line(exc.orig)
-        log.info("value refused by the database: %s", reason)
+        log.info("value refused by the database: %s", db_error_summary(exc))
         return _refusal(request, 422, f"a value in the request cannot be stored: {reason}")
 
     def out_of_range(request: Request, error: OverflowError) -> JSONResponse:

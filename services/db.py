@@ -49,9 +49,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine tuned for the dialect: SQLite gets foreign keys, WAL and a busy timeout."""
+    """An engine tuned for the dialect: SQLite gets foreign keys, WAL and a busy timeout.
+
+    Statement parameters are hidden from logs and from database errors' text: they are the young people's
+    data (NHS numbers, names, clinical notes), and an error logged anywhere must not carry them."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -62,7 +67,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
+    )
 
 
 _engines: dict[str, Engine] = {}

@@ -45,6 +45,7 @@ from schemas.settings import Settings
 from services.db import session_factory
 from services.intake import hl7
 from services.intake import service as intake
+from services.logsafe import log_failure
 from services.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def _process(raw: bytes, allowed: frozenset[str], redis: Callable[[], Redis]) ->
             session, raw=raw, actor=None, via=Via.mllp, get_redis=redis, allowed_facilities=allowed
         )
     except Exception:
-        log.exception("MLLP message failed")
+        log_failure(log, "MLLP message failed")
         return intake.failure(raw).ack
     finally:
         session.close()
@@ -180,7 +181,7 @@ class Listener:
         except TimeoutError:  # only `_send` lets one out
             log.warning("MLLP %s: the ACK was not taken within %s s; closing", peer, self.config.read_timeout)
         except Exception:
-            log.exception("MLLP %s: connection failed", peer)
+            log_failure(log, "MLLP %s: connection failed", peer)
         finally:
             self.connections.discard(task)
             self.waiting.discard(task)

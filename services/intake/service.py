@@ -31,6 +31,7 @@ from services.clock import utcnow
 from services.intake import hl7
 from services.intake.hl7 import AckCode, MessageProblem, VisitEvent
 from services.intake.models import InboundMessage
+from services.logsafe import log_failure
 from services.notifications.dispatch import enqueue_committed
 from services.people.access import Principal
 
@@ -246,7 +247,7 @@ def receive(
             continue
         except Exception:
             session.rollback()
-            log.exception("an HL7 v2 message could not be processed")
+            log_failure(log, "an HL7 v2 message could not be processed")
             break
         enqueue_committed(get_redis, reply.delivery_ids)
         return reply
