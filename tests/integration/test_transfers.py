@@ -17,7 +17,7 @@ from schemas.enums import Role
 from services.db import session_scope
 from services.notifications.models import Notification
 from services.staff.models import User
-from services.transfers.rules import add_working_days
+from services.worktime.rules import DEFAULT_CALENDAR
 from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
 from tests.integration.test_plans import CARE_PLAN
 from worker import jobs
@@ -210,7 +210,7 @@ def test_a_transfer_nobody_accepts_is_chased_once_to_both_las_safeguarding_leads
     mailbox.wait_for(6)
     mailbox.messages.clear()
     opened = datetime.fromisoformat(transfer["opened_at"])
-    due = add_working_days(opened, 5)
+    due = DEFAULT_CALENDAR.add_working_days(opened, 5)
 
     assert jobs.chase_transfers(now=due - timedelta(minutes=1)) == 0
     assert jobs.chase_transfers(now=due) == 2  # a delivery for each safeguarding lead with a channel
@@ -233,7 +233,9 @@ def test_a_transfer_nobody_accepts_is_chased_once_to_both_las_safeguarding_leads
     assert len(overdue) == 1 and "not accepted after 5 working days" in overdue[0]["summary"]
 
     assert _post(client, las.man_lead, f"{transfer['id']}/accept").status_code == 200
-    assert jobs.chase_transfers(now=add_working_days(opened, 10)) == 0  # accepted: nothing more to chase
+    assert (
+        jobs.chase_transfers(now=DEFAULT_CALENDAR.add_working_days(opened, 10)) == 0
+    )  # accepted: nothing more to chase
     run_worker()
     assert not [m for m in mailbox.messages if "not accepted" in m["Subject"]][2:]
 
