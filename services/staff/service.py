@@ -52,7 +52,12 @@ def create_team(session: Session, *, data: TeamCreate, actor: Principal | None, 
     if session.scalar(select(Team).where(Team.code == data.code)) is not None:
         raise Conflict(f"team {data.code!r} already exists")
     team = Team(
-        code=data.code, name=data.name, agency=data.agency, la_code=data.la_code, is_duty=data.is_duty
+        code=data.code,
+        name=data.name,
+        agency=data.agency,
+        la_code=data.la_code,
+        is_duty=data.is_duty,
+        is_out_of_hours=data.is_out_of_hours,
     )
     session.add(team)
     session.flush()
