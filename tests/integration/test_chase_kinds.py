@@ -302,3 +302,34 @@ def test_an_attendance_cancellation_is_never_chased(
     assert len(mailbox.wait_for(3, timeout=0.3)) == 2
     assert _mine(client, case.social_worker, "attendance_cancelled")[0]["escalation_level"] == 0
     assert _escalations(client, case) == []
+
+
+def test_a_gateway_chase_due_over_the_easter_weekend_waits_for_the_next_working_day(
+    client: TestClient, case: Case, nurse: Person, chair: Person, ladder: Ladder, mailbox: Mailbox
+) -> None:
+    maundy_thursday = datetime(2026, 4, 2, 14, 0, tzinfo=UTC)  # 15:00 BST
+    _gateway_referral(client, case, nurse, at=maundy_thursday)
+    mailbox.wait_for(3)
+    mailbox.messages.clear()
+
+    for at in (
+        datetime(2026, 4, 3, 14, 1, tzinfo=UTC),  # Good Friday: a day on the wall clock, not a working day
+        datetime(2026, 4, 6, 14, 1, tzinfo=UTC),  # Easter Monday
+        datetime(2026, 4, 7, 13, 59, tzinfo=UTC),  # Tuesday, just before a working day has passed
+    ):
+        assert _candidates(at) == []  # not even loaded
+        assert _escalate(at) == 0
+    assert _escalate(datetime(2026, 4, 7, 14, 1, tzinfo=UTC)) == 3  # each recipient reminded
+    assert _to(mailbox.wait_for(3)) == [
+        "gateway.chair@example.org",
+        "jo.smith@example.org",
+        "nurse@example.org",
+    ]
+    assert _escalate(datetime(2026, 4, 8, 13, 59, tzinfo=UTC)) == 0
+    assert _escalate(datetime(2026, 4, 8, 14, 1, tzinfo=UTC)) >= 1  # the team-manager step, a working day on
+    summaries = _escalations(client, case)
+    assert "Gateway referral to Jsmith (lead social worker) not acknowledged after 1 working day" in " ".join(
+        summaries
+    )
+    assert any("after 2 working days: told Mgr" in s for s in summaries)
+    assert not any("out-of-hours" in s for s in summaries)  # only attendance alerts go to the EDT

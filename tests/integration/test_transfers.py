@@ -6,17 +6,18 @@ authority is refused and audited."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from schemas.enums import Role
 from services.db import session_scope
 from services.notifications.models import Notification
 from services.staff.models import User
+from services.transfers.models import Transfer
 from services.worktime.rules import DEFAULT_CALENDAR
 from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
 from tests.integration.test_plans import CARE_PLAN
@@ -308,3 +309,30 @@ def test_attendance_alerts_reach_the_receiving_las_duty_team_while_responsibilit
         )
     # The sending LA's lead social worker is still on the care team; the receiving LA has nobody on it yet.
     assert told == [("jsmith", "lead_social_worker"), ("man.duty", "duty")]
+
+
+def test_a_transfer_opened_on_the_thursday_before_easter_is_chased_after_five_working_days(
+    client: TestClient, case: Case, las: Las, mailbox: Mailbox
+) -> None:
+    transfer = _move(client, case, residence_la="MAN")
+    run_worker()
+    mailbox.wait_for(6)
+    mailbox.messages.clear()
+    maundy_thursday = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)  # 11:00 BST
+    with session_scope() as session:  # time travel: opened before the Easter bank holidays
+        session.execute(
+            update(Transfer).where(Transfer.id == transfer["id"]).values(opened_at=maundy_thursday)
+        )
+
+    # Monday to Friday alone would chase on Thursday 9th; Good Friday and Easter Monday are not working days
+    assert jobs.chase_transfers(now=datetime(2026, 4, 9, 10, 0, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 10, 16, 0, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 13, 9, 59, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 13, 10, 0, tzinfo=UTC)) == 2  # Monday 13th, 11:00 BST
+    run_worker()
+    assert sorted(m["To"] for m in mailbox.wait_for(2)) == ["cec.lead@example.org", "man.lead@example.org"]
+    overdue = [e for e in _chronology(client, case, case.lead) if e["kind"] == "transfer_overdue"]
+    assert len(overdue) == 1 and "not accepted after 5 working days" in overdue[0]["summary"]
+    # the next period counts from the opening too: ten working days is Monday 20th
+    assert jobs.chase_transfers(now=datetime(2026, 4, 20, 9, 59, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 20, 10, 0, tzinfo=UTC)) == 2
