@@ -72,6 +72,28 @@ def team_add(
         raise _fail(exc.detail) from exc
 
 
+@team_app.command("set")
+def team_set(
+    code: str,
+    duty: Annotated[bool | None, typer.Option("--duty/--no-duty", help="The LA's duty team")] = None,
+    out_of_hours: Annotated[
+        bool | None,
+        typer.Option("--out-of-hours/--no-out-of-hours", help="The LA's out-of-hours (emergency duty) team"),
+    ] = None,
+) -> None:
+    """Mark an existing team as its local authority's duty or out-of-hours team, or not; prints JSON."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    try:
+        with session_scope() as session:
+            team = staff.set_team_roles(
+                session, code=code, is_duty=duty, is_out_of_hours=out_of_hours, actor=None, via=Via.cli
+            )
+            typer.echo(TeamRead.model_validate(team).model_dump_json())
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
 @user_app.command("add")
 def user_add(
     username: str,
