@@ -44,6 +44,7 @@ class CareTeamRole(StrEnum):
     youth_justice = "youth_justice"
     other = "other"
     duty = "duty"  # not a member: a duty team told because nobody else would be, or across a border
+    out_of_hours = "out_of_hours"  # not a member: the LA's emergency duty team, told of escalations at night
     gateway_chair = "gateway_chair"  # not a member: chairs the local Gateway meeting a referral goes to
     team_manager = "team_manager"  # not a member: manages a recipient who has not acknowledged an alert
     safeguarding_lead = "safeguarding_lead"  # not a member: the LA's lead, told of patterns and escalations
@@ -58,6 +59,7 @@ _CARE_TEAM_LABELS = {
     "camhs": "CAMHS",
     "gp": "GP",
     "duty": "duty team",
+    "out_of_hours": "out-of-hours duty team",
 }
 
 

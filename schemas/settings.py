@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +46,17 @@ DEFAULT_ESCALATION_KINDS: dict[NotificationKind, str] = {
     NotificationKind.rescore: "daily",
     NotificationKind.plan_issued: "daily",  # NICE QS159: everyone named in the plan has it
 }
+# Which clock each chased kind's ladder counts (docs/escalation.md says why): `wall` is 24/7, `working`
+# counts only working time (WORKING_HOURS_START/END on WORKING_DAYS, not bank holidays), each day of the
+# ladder a working day. A kind not listed counts working time; ESCALATION_CLOCKS overrides any of these.
+WALL_CLOCK = "wall"
+WORKING_CLOCK = "working"
+DEFAULT_ESCALATION_CLOCKS: dict[NotificationKind, str] = {
+    NotificationKind.attendance: WALL_CLOCK,  # in an acute setting now: discharge does not wait for Monday
+    NotificationKind.plan_issued: WALL_CLOCK,  # the 72 h (or 48 h) first contact after discharge runs 24/7
+}
+BANK_HOLIDAY_SUBDIVISIONS = ("ENG", "WLS", "SCT", "NIR")
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Kinds that are never chased whatever is configured: the chasers themselves.
 UNCHASEABLE = frozenset({NotificationKind.reminder, NotificationKind.escalation})
 
@@ -197,6 +210,27 @@ class Settings(BaseSettings):
         'ladder name, three minutes, or "never": {"gateway": "urgent", "rescore": "never", '
         '"did_not_attend": [720, 2880, 4320]}.',
     )
+    escalation_clocks: dict[NotificationKind, Literal["wall", "working"]] = Field(
+        default_factory=dict,
+        description="Which clock each chased kind's ladder counts, over the defaults (attendance and "
+        'plan_issued "wall", 24/7; every other kind "working"), as JSON: {"was_not_brought": "wall"}. '
+        "On the working clock each whole day of the ladder is a working day and the rest working hours.",
+    )
+    working_timezone: str = Field(
+        default="Europe/London",
+        description="The IANA time zone working hours are read in (clock changes included).",
+    )
+    working_hours_start: time = Field(default=time(9, 0), description="When working hours start (09:00).")
+    working_hours_end: time = Field(default=time(17, 0), description="When working hours end (17:00).")
+    working_days: str = Field(
+        default="mon,tue,wed,thu,fri",
+        description="The working days of the week, comma-separated (mon ... sun); bank holidays never are.",
+    )
+    bank_holidays_subdivision: Literal["ENG", "WLS", "SCT", "NIR"] = Field(
+        default="ENG",
+        description="Whose UK bank holidays are not working days: England, Wales, Scotland or Northern "
+        "Ireland (from the `holidays` library, substitute days included).",
+    )
     escalation_check_interval_seconds: int = Field(
         default=60, ge=5, description="How often the scheduler looks for alerts to chase."
     )
@@ -251,8 +285,9 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=60,
-        description="A transfer between local authorities not accepted within this many working days (Monday "
-        "to Friday) is chased: both local authorities' safeguarding leads are told, once each such period.",
+        description="A transfer between local authorities not accepted within this many working days "
+        "(WORKING_DAYS, not bank holidays) is chased: both local authorities' safeguarding leads are told, "
+        "once each such period.",
     )
     transfer_check_interval_seconds: int = Field(
         default=3600, ge=60, description="How often the scheduler looks for transfers not accepted in time."
@@ -285,6 +320,39 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @field_validator("working_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not a known IANA time zone (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _known_days(cls, value: str) -> str:
+        names = [part.strip().lower() for part in value.split(",") if part.strip()]
+        if not names or any(n not in DAY_NAMES for n in names):
+            raise ValueError("a comma-separated list of mon, tue, wed, thu, fri, sat, sun is required")
+        return ",".join(names)
+
+    @model_validator(mode="after")
+    def _working_hours_in_order(self) -> Settings:
+        if not self.working_hours_start < self.working_hours_end:
+            raise ValueError("WORKING_HOURS_START must be before WORKING_HOURS_END")
+        return self
+
+    @property
+    def working_weekdays(self) -> frozenset[int]:
+        """WORKING_DAYS as weekday numbers (Monday 0)."""
+        return frozenset(DAY_NAMES.index(n) for n in self.working_days.split(","))
+
+    def escalation_clock(self, kind: NotificationKind) -> str:
+        """`wall` or `working`: the clock the kind's chase counts (the defaults, ESCALATION_CLOCKS)."""
+        chosen = {**DEFAULT_ESCALATION_CLOCKS, **self.escalation_clocks}
+        return chosen.get(kind, WORKING_CLOCK)
 
     @model_validator(mode="after")
     def _escalation_in_order(self) -> Settings:

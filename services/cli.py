@@ -44,18 +44,52 @@ def team_add(
     name: Annotated[str, typer.Option("--name", help="The team's name")],
     agency: Annotated[Agency, typer.Option("--agency")],
     la: Annotated[str | None, typer.Option("--la", help="Local authority code")] = None,
-    duty: Annotated[bool, typer.Option("--duty", help="Takes out-of-hours and cross-border alerts")] = False,
+    duty: Annotated[
+        bool, typer.Option("--duty", help="The LA's duty team: alerts nobody else would get, cross-border")
+    ] = False,
+    out_of_hours: Annotated[
+        bool,
+        typer.Option(
+            "--out-of-hours",
+            help="The LA's out-of-hours (emergency duty) team: told of attendance escalations outside "
+            "working hours",
+        ),
+    ] = False,
 ) -> None:
     """Register a team; prints it as JSON."""
     settings = get_settings()
     ensure_current(settings.database_url)
     try:
-        data = TeamCreate(code=code, name=name, agency=agency, la_code=la, is_duty=duty)
+        data = TeamCreate(
+            code=code, name=name, agency=agency, la_code=la, is_duty=duty, is_out_of_hours=out_of_hours
+        )
         with session_scope() as session:
             team = staff.create_team(session, data=data, actor=None, via=Via.cli)
             typer.echo(TeamRead.model_validate(team).model_dump_json())
     except ValidationError as exc:
         raise _fail(_validation_message(exc)) from exc
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+@team_app.command("set")
+def team_set(
+    code: str,
+    duty: Annotated[bool | None, typer.Option("--duty/--no-duty", help="The LA's duty team")] = None,
+    out_of_hours: Annotated[
+        bool | None,
+        typer.Option("--out-of-hours/--no-out-of-hours", help="The LA's out-of-hours (emergency duty) team"),
+    ] = None,
+) -> None:
+    """Mark an existing team as its local authority's duty or out-of-hours team, or not; prints JSON."""
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    try:
+        with session_scope() as session:
+            team = staff.set_team_roles(
+                session, code=code, is_duty=duty, is_out_of_hours=out_of_hours, actor=None, via=Via.cli
+            )
+            typer.echo(TeamRead.model_validate(team).model_dump_json())
     except DomainError as exc:
         raise _fail(exc.detail) from exc
 

@@ -17,6 +17,7 @@ from services.plans import issuing
 from services.plans import service as plans
 from services.redis_conn import get_redis
 from services.transfers import service as transfers
+from services.worktime.rules import calendar_for
 from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
 from worker.messages import notification_message
@@ -177,6 +178,9 @@ def chase_transfers(now: datetime | None = None) -> int:
     now = now or utcnow()
     with session_scope() as session:
         delivery_ids = transfers.chase_overdue(
-            session, now=now, every_working_days=settings.transfer_accept_working_days
+            session,
+            now=now,
+            every_working_days=settings.transfer_accept_working_days,
+            calendar=calendar_for(settings),
         )
     return enqueue_committed(get_redis, delivery_ids)

@@ -238,7 +238,11 @@ def reminder(
 
 # Roles of people who are told without being on the care team: "the safeguarding lead", not "the
 # safeguarding lead on the care team".
-_NOT_MEMBERS = {"duty team", "gateway chair", "team manager", "safeguarding lead"}
+_NOT_MEMBERS = {"duty team", "out-of-hours duty team", "gateway chair", "team manager", "safeguarding lead"}
+_OUT_OF_HOURS_ASK = (
+    "It is outside working hours and nobody has acknowledged it. As the out-of-hours (emergency duty)\n"
+    "team, please decide whether it needs action before the morning, then acknowledge this escalation."
+)
 
 
 def _whom(about_role: str) -> str:
@@ -247,6 +251,8 @@ def _whom(about_role: str) -> str:
 
 def _other_escalation_ask(recipient_role: str | None, about_role: str) -> str:
     match recipient_role:
+        case "out_of_hours":
+            return _OUT_OF_HOURS_ASK
         case "duty":
             return (
                 "Nobody told of it has acknowledged it. As the duty team, please make sure someone picks\n"
@@ -267,6 +273,8 @@ def _other_escalation_ask(recipient_role: str | None, about_role: str) -> str:
 
 def _escalation_ask(recipient_role: str | None, about_role: str) -> str:
     match recipient_role:
+        case "out_of_hours":
+            return _OUT_OF_HOURS_ASK
         case "duty":
             return (
                 "Nobody has acknowledged the attendance alerts sent to the care team. As the duty team,\n"

@@ -33,14 +33,17 @@ from services.notifications import service as notifications
 from services.notifications.models import EscalationStepTaken, Notification
 from services.staff import directory
 from services.staff.models import User
+from services.worktime.rules import WorkingCalendar, calendar_for
 
 UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
 GROUP_KIND = {"recipient": NotificationKind.reminder}
 
 
 def policy(settings: Settings) -> escalation.ChasePolicy:
-    """Which kinds are chased, and on which ladder (the defaults and ESCALATION_* settings)."""
-    return escalation.ChasePolicy.from_minutes(settings.chased_kinds())
+    """Which kinds are chased, on which ladder and clock (the defaults and ESCALATION_* settings)."""
+    kinds = settings.chased_kinds()
+    clocks = {kind: escalation.Clock(settings.escalation_clock(kind)) for kind in kinds}
+    return escalation.ChasePolicy.from_minutes(kinds, clocks)
 
 
 def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
@@ -49,10 +52,14 @@ def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
     return found.where(taken.reached.is_(reached)) if reached is not None else found
 
 
-def _due(rule: escalation.Policy, *, now: datetime) -> ColumnElement[bool]:
-    """Notifications on this ladder that may have a step due: for the step they are at, old enough, or
-    not reached."""
+def _due(rule: escalation.Policy, *, now: datetime, calendar: WorkingCalendar) -> ColumnElement[bool]:
+    """Notifications on this ladder that may have a step due: for the step they are at, old enough (on the
+    ladder's clock), or not reached."""
     reminder, manager, lead = EscalationStep
+
+    def made_by(step: EscalationStep) -> datetime:
+        return rule.made_by(now, rule.delay(step), calendar)
+
     reminded = aliased(Notification)
     unreached = or_(
         Notification.status.in_(UNREACHED),
@@ -66,13 +73,13 @@ def _due(rule: escalation.Policy, *, now: datetime) -> ColumnElement[bool]:
         and_(
             ~_has(reminder),
             ~_has(manager),
-            or_(Notification.created_at <= now - rule.reminder_after, unreached),
+            or_(Notification.created_at <= made_by(reminder), unreached),
         ),
         and_(
             _has(reminder),
             ~_has(manager),
             or_(
-                Notification.created_at <= now - rule.manager_after,
+                Notification.created_at <= made_by(manager),
                 unreached,
                 _has(reminder, reached=False),
             ),
@@ -80,27 +87,33 @@ def _due(rule: escalation.Policy, *, now: datetime) -> ColumnElement[bool]:
         and_(
             _has(manager),
             ~_has(lead),
-            or_(Notification.created_at <= now - rule.lead_after, _has(manager, reached=False)),
+            or_(Notification.created_at <= made_by(lead), _has(manager, reached=False)),
         ),
     )
 
 
 def candidates(session: Session, *, now: datetime, settings: Settings) -> list[int]:
     """Notifications of a chased kind that may have a step due: unacknowledged, younger than the maximum
-    age, and, for the step they are at on their kind's ladder, old enough or not reached. A superset in
+    age, and, for the step they are at on their kind's ladder, old enough or not reached (both on the
+    ladder's clock: a working-time ladder measures the maximum age in working time too). A superset in
     SQL, so that notifications waiting for their next step are not loaded every run; the rule
     (`escalation.next_step`) decides."""
     by_ladder = policy(settings).by_ladder()
     if not by_ladder:
         return []
+    calendar = calendar_for(settings)
+    max_age = timedelta(hours=settings.escalation_max_age_hours)
     rows = session.scalars(
         select(Notification.id)
         .where(
             Notification.acknowledged_at.is_(None),
-            Notification.created_at >= now - timedelta(hours=settings.escalation_max_age_hours),
             or_(
                 *(
-                    and_(Notification.kind.in_([str(k) for k in kinds]), _due(rule, now=now))
+                    and_(
+                        Notification.kind.in_([str(k) for k in kinds]),
+                        Notification.created_at >= rule.made_by(now, max_age, calendar),
+                        _due(rule, now=now, calendar=calendar),
+                    )
                     for rule, kinds in by_ladder.items()
                 )
             ),
@@ -129,14 +142,28 @@ def state(session: Session, *, alert: Notification) -> escalation.AlertState:
     )
 
 
-def _people(session: Session, alert: Notification) -> dict[str, list[int]]:
+def _people(session: Session, alert: Notification, *, out_of_hours: bool) -> dict[str, list[int]]:
     la_code = alert.young_person.responsible_la
-    return {
+    people = {
         "managers": directory.team_manager_ids(session, team_id=alert.recipient.team_id),
         "duty": directory.duty_user_ids(session, la_codes=[la_code]).get(la_code, []),
         "leads": directory.safeguarding_lead_ids(session, la_code=la_code),
         "alerted": [n.recipient_id for n in events.told(session, alert)],
+        "out_of_hours_team": [],
+        "out_of_hours": [],
     }
+    if out_of_hours:  # once per event: not again at the next step, nor for the next recipient's alert
+        key = f"{events.out_of_hours_key(alert)}:"
+        told = set(
+            session.scalars(
+                select(Notification.recipient_id).where(
+                    Notification.dedup_key.startswith(key, autoescape=True)
+                )
+            )
+        )
+        people["out_of_hours_team"] = directory.out_of_hours_user_ids(session, la_code=la_code)
+        people["out_of_hours"] = [i for i in people["out_of_hours_team"] if i not in told]
+    return people
 
 
 def _key(alert: Notification, group: str) -> str:
@@ -144,18 +171,21 @@ def _key(alert: Notification, group: str) -> str:
         return f"reminder:{alert.id}"
     if group == "duty":
         return events.duty_key(alert)  # the duty team is told once per event
+    if group == "out_of_hours":
+        return events.out_of_hours_key(alert)  # so is the out-of-hours team
     return f"escalation:{alert.id}:{group}"
 
 
-def _words(delay: timedelta) -> str:
+def _words(delay: timedelta, clock: escalation.Clock) -> str:
     minutes = int(delay.total_seconds() // 60)
+    working = "working " if clock == escalation.Clock.working else ""
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
+        return f"{days} {working}day{'s' if days != 1 else ''}"
     if minutes % 60 == 0:
         hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return f"{hours} {working}hour{'s' if hours != 1 else ''}"
+    return f"{minutes} {working}minute{'s' if minutes != 1 else ''}"
 
 
 @dataclass(frozen=True)
@@ -170,7 +200,8 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
     rule = policy(settings).ladder_for(alert.kind) if alert is not None else None
     if alert is None or rule is None:
         return Outcome(None, [])
-    due = escalation.next_step(state(session, alert=alert), policy=rule, now=now)
+    calendar = calendar_for(settings)
+    due = escalation.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
     if due is None:
         return Outcome(None, [])
     taken = EscalationStepTaken(
@@ -190,7 +221,10 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         session.rollback()  # another run took this step: it tells them, not us
         return Outcome(None, [])
 
-    people = _people(session, alert)
+    out_of_hours = escalation.tells_out_of_hours_team(
+        kind=alert.kind, step=due.step, now=now, calendar=calendar
+    )
+    people = _people(session, alert, out_of_hours=out_of_hours)
     acknowledged = events.acknowledged(session, alert)
     chosen = escalation.targets(
         step=due.step,
@@ -201,10 +235,11 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         lead_ids=people["leads"],
         attendance_acknowledged=acknowledged,
         already_alerted_ids=people["alerted"],
+        out_of_hours_ids=people["out_of_hours"],
     )
     delivery_ids: list[int] = []
     told: list[User] = []
-    for group in ("recipient", "manager", "duty", "lead"):
+    for group in ("recipient", "manager", "out_of_hours", "duty", "lead"):
         members = [(session.get_one(User, t.user_id), t.role) for t in chosen if t.group == group]
         if not members:
             continue
@@ -224,10 +259,42 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         for u in told
     )
     _record(
-        session, alert=alert, due=due, told=told, reached=taken.reached, acknowledged=acknowledged, now=now
+        session,
+        alert=alert,
+        due=due,
+        told=told,
+        reached=taken.reached,
+        acknowledged=acknowledged,
+        now=now,
+        rule=rule,
+        out_of_hours=_out_of_hours_note(
+            alert, people, chosen, out_of_hours=out_of_hours, acknowledged=acknowledged, told=told
+        ),
     )
     session.commit()
     return Outcome(due.step, delivery_ids)
+
+
+def _out_of_hours_note(
+    alert: Notification,
+    people: dict[str, list[int]],
+    chosen: list[escalation.Target],
+    *,
+    out_of_hours: bool,
+    acknowledged: bool,
+    told: list[User],
+) -> str | None:
+    """What the chronology says of the out-of-hours team, when the step was one to tell it."""
+    if not out_of_hours or acknowledged:
+        return None
+    la_code = alert.young_person.responsible_la
+    if not people["out_of_hours_team"]:
+        return f"outside working hours, and {la_code} has no out-of-hours team to tell"
+    ids = {t.user_id for t in chosen if t.group == "out_of_hours"}
+    names = ", ".join(u.display_name for u in told if u.id in ids)
+    if not names:
+        return f"outside working hours: {la_code}'s out-of-hours team was told already"
+    return f"outside working hours: {la_code}'s out-of-hours team told ({names})"
 
 
 def _record(
@@ -239,7 +306,11 @@ def _record(
     reached: bool,
     acknowledged: bool,
     now: datetime,
+    rule: escalation.Policy,
+    out_of_hours: str | None,
 ) -> None:
+    """The chronology entry and audit event of a step. `out_of_hours`: what became of the out-of-hours
+    team, for a step that was to tell it (outside working time, nobody has acknowledged the event)."""
     recipient = alert.recipient
     kind = NotificationKind(alert.kind)
     whose = f"{kind.label} to {recipient.display_name} ({CareTeamRole(alert.recipient_role).label})"
@@ -249,7 +320,7 @@ def _record(
         case "nobody_reached":
             why = f"{whose} still not acknowledged, and the last step reached nobody"
         case _:
-            why = f"{whose} not acknowledged after {_words(due.due_at - alert.created_at)}"
+            why = f"{whose} not acknowledged after {_words(rule.delay(due.step), rule.clock)}"
     names = ", ".join(u.display_name for u in told)
     match due.step:
         case EscalationStep.reminder:
@@ -264,6 +335,8 @@ def _record(
             what = f"told {names}{duty}" if told else "no team manager or duty team to tell"
         case EscalationStep.safeguarding_lead:
             what = f"safeguarding lead told: {names}" if told else "no safeguarding lead to tell"
+    if out_of_hours is not None:
+        what += f"; {out_of_hours}"
     if told and not reached:
         what += "; none of them has a way to be sent"
     chronology.add(
@@ -279,6 +352,7 @@ def _record(
             "level": due.step.level,
             "reason": due.reason,
             "told": [u.username for u in told],
+            "out_of_hours": out_of_hours,
         },
     )
     audit.record(

@@ -74,6 +74,13 @@ def duty_key(alert: Notification) -> str:
     return f"escalation:{event_key(alert.dedup_key)}:duty"
 
 
+def out_of_hours_key(alert: Notification) -> str:
+    """The out-of-hours team, like the duty team, is told once per event."""
+    if _is_attendance(alert):
+        return f"escalation:attendance:{alert.attendance_id}:out_of_hours"
+    return f"escalation:{event_key(alert.dedup_key)}:out_of_hours"
+
+
 def _number(part: str) -> int | None:
     return int(part) if part.isdigit() else None
 

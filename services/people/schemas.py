@@ -59,6 +59,7 @@ class YoungPersonUpdate(BaseModel):
 # Roles the service gives people it tells who are not on the care team; nobody is added with them.
 NOT_MEMBER_ROLES = (
     CareTeamRole.duty,
+    CareTeamRole.out_of_hours,
     CareTeamRole.gateway_chair,
     CareTeamRole.team_manager,
     CareTeamRole.safeguarding_lead,

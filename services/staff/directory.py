@@ -29,6 +29,18 @@ def duty_user_ids(session: Session, *, la_codes: Collection[str]) -> dict[str, l
     return found
 
 
+def out_of_hours_user_ids(session: Session, *, la_code: str) -> list[int]:
+    """The members of the local authority's out-of-hours (emergency duty) team(s) (`--out-of-hours`)."""
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(Team, User.team_id == Team.id)
+            .where(Team.is_out_of_hours.is_(True), Team.la_code == la_code, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 def safeguarding_lead_ids(session: Session, *, la_code: str) -> list[int]:
     """The local authority's safeguarding leads."""
     return list(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.clock import utcnow
@@ -20,6 +20,8 @@ class Team(Base):
     agency: Mapped[str] = mapped_column(String(32))
     la_code: Mapped[str | None] = mapped_column(String(16), index=True)
     is_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The local authority's out-of-hours (emergency duty) team: told of attendance escalations at night.
+    is_out_of_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="team")

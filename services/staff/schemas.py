@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 
 from schemas.enums import Agency, Role
 
@@ -15,6 +15,17 @@ class TeamCreate(BaseModel):
     agency: Agency
     la_code: str | None = Field(default=None, min_length=1, max_length=16)
     is_duty: bool = False
+    is_out_of_hours: bool = Field(
+        default=False,
+        description="The local authority's out-of-hours (emergency duty) team: told when an attendance "
+        "alert escalates outside working hours.",
+    )
+
+    @model_validator(mode="after")
+    def _out_of_hours_needs_la(self) -> TeamCreate:
+        if self.is_out_of_hours and self.la_code is None:
+            raise ValueError("an out-of-hours team covers a local authority: give its la_code")
+        return self
 
 
 class TeamRead(BaseModel):
@@ -25,6 +36,7 @@ class TeamRead(BaseModel):
     agency: Agency
     la_code: str | None
     is_duty: bool
+    is_out_of_hours: bool
 
 
 class UserCreate(BaseModel):

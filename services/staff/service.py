@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from schemas.enums import Role, Via
 from services.audit import service as audit
 from services.clock import utcnow
-from services.errors import Conflict, DomainError, NotFound
+from services.errors import Conflict, DomainError, Invalid, NotFound
 from services.people.access import Principal
 from services.security import digest, new_api_token, new_link_code, normalise_link_code
 from services.staff.models import ApiToken, Team, User
@@ -52,11 +52,39 @@ def create_team(session: Session, *, data: TeamCreate, actor: Principal | None, 
     if session.scalar(select(Team).where(Team.code == data.code)) is not None:
         raise Conflict(f"team {data.code!r} already exists")
     team = Team(
-        code=data.code, name=data.name, agency=data.agency, la_code=data.la_code, is_duty=data.is_duty
+        code=data.code,
+        name=data.name,
+        agency=data.agency,
+        la_code=data.la_code,
+        is_duty=data.is_duty,
+        is_out_of_hours=data.is_out_of_hours,
     )
     session.add(team)
     session.flush()
     audit.record(session, actor=actor, action="team.created", via=via, detail={"team": data.code})
+    return team
+
+
+def set_team_roles(
+    session: Session,
+    *,
+    code: str,
+    is_duty: bool | None,
+    is_out_of_hours: bool | None,
+    actor: Principal | None,
+    via: Via,
+) -> Team:
+    """Mark an existing team as (or no longer as) its local authority's duty or out-of-hours team."""
+    team = get_team(session, code=code)
+    if is_out_of_hours and team.la_code is None:
+        raise Invalid("an out-of-hours team covers a local authority: the team has no la_code")
+    changed: dict[str, bool] = {}
+    if is_duty is not None and is_duty != team.is_duty:
+        team.is_duty = changed["is_duty"] = is_duty
+    if is_out_of_hours is not None and is_out_of_hours != team.is_out_of_hours:
+        team.is_out_of_hours = changed["is_out_of_hours"] = is_out_of_hours
+    if changed:
+        audit.record(session, actor=actor, action="team.updated", via=via, detail={"team": code, **changed})
     return team
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
+
+from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 
 class TransferChange(StrEnum):
@@ -294,37 +296,39 @@ def tick_refusal(
 # Chasing a transfer nobody has accepted
 
 
-def add_working_days(start: datetime, days: int) -> datetime:
-    """`days` working days (Monday to Friday) after `start`, at the same time of day. Bank holidays are not
-    known to the service: a deployment that needs them counts them in the setting."""
-    at = start
-    left = days
-    while left > 0:
-        at += timedelta(days=1)
-        if at.weekday() < 5:
-            left -= 1
-    return at
-
-
 def thresholds_passed(
-    *, opened_at: datetime, now: datetime, every_working_days: int, limit: int = 520
+    *,
+    opened_at: datetime,
+    now: datetime,
+    every_working_days: int,
+    calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    limit: int = 520,
 ) -> int:
-    """How many whole periods of `every_working_days` working days have passed since the transfer opened:
-    0 before the first, 1 from the first until the second, and so on."""
+    """How many whole periods of `every_working_days` working days (the calendar's: weekends and bank
+    holidays are not) have passed since the transfer opened: 0 before the first, 1 from the first until
+    the second, and so on."""
     count = 0
-    while count < limit and add_working_days(opened_at, (count + 1) * every_working_days) <= now:
+    while count < limit and calendar.add_working_days(opened_at, (count + 1) * every_working_days) <= now:
         count += 1
     return count
 
 
 def chase_due(
-    *, status: TransferStatus, opened_at: datetime, chased: int, now: datetime, every_working_days: int
+    *,
+    status: TransferStatus,
+    opened_at: datetime,
+    chased: int,
+    now: datetime,
+    every_working_days: int,
+    calendar: WorkingCalendar = DEFAULT_CALENDAR,
 ) -> int | None:
     """The threshold to chase now (both LAs' safeguarding leads are told once per threshold), or None.
     A late run chases the latest threshold only, never a backlog of them."""
     if status != TransferStatus.open:
         return None
-    passed = thresholds_passed(opened_at=opened_at, now=now, every_working_days=every_working_days)
+    passed = thresholds_passed(
+        opened_at=opened_at, now=now, every_working_days=every_working_days, calendar=calendar
+    )
     return passed if passed > chased else None
 
 

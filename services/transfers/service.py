@@ -33,6 +33,7 @@ from services.transfers.rules import (
     TransferStatus,
 )
 from services.transfers.views import lead_social_workers
+from services.worktime.rules import WorkingCalendar
 
 LIVE = (TransferStatus.open, TransferStatus.accepted)
 _ERRORS = {RefusalKind.conflict: Conflict, RefusalKind.forbidden: Forbidden, RefusalKind.invalid: Invalid}
@@ -353,10 +354,13 @@ def complete(
     return _end(session, transfer, TransferStatus.completed, actor=actor, via=via, now=now, note=note or "")
 
 
-def chase_overdue(session: Session, *, now: datetime, every_working_days: int) -> list[int]:
+def chase_overdue(
+    session: Session, *, now: datetime, every_working_days: int, calendar: WorkingCalendar
+) -> list[int]:
     """Tell both local authorities' safeguarding leads about each transfer not accepted within another
-    `every_working_days` working days: once per threshold (a conditional UPDATE claims it, so a second run
-    or a second scheduler tells nobody again). Returns the delivery ids to queue after commit."""
+    `every_working_days` working days (of `calendar`: no weekends, no bank holidays): once per threshold
+    (a conditional UPDATE claims it, so a second run or a second scheduler tells nobody again). Returns
+    the delivery ids to queue after commit."""
     delivery_ids: list[int] = []
     for transfer in session.scalars(select(Transfer).where(Transfer.status == TransferStatus.open)):
         due = rules.chase_due(
@@ -365,6 +369,7 @@ def chase_overdue(session: Session, *, now: datetime, every_working_days: int) -
             chased=transfer.chased,
             now=now,
             every_working_days=every_working_days,
+            calendar=calendar,
         )
         if due is None:
             continue

@@ -146,13 +146,18 @@ def test_cli_sets_up_teams_and_users_printing_one_json_object_each(world: World)
     for code, agency, extra in (
         ("CEC-CSC", "social_care", ["--la", "CEC"]),
         ("CEC-SG", "social_care", ["--la", "CEC"]),
-        ("CEC-EDT", "emergency_duty", ["--la", "CEC", "--duty"]),
+        ("CEC-EDT", "emergency_duty", ["--la", "CEC", "--duty", "--out-of-hours"]),
         ("GP-P81", "gp", []),
         ("RBT-ED", "acute_liaison", []),
         ("OTH-CSC", "social_care", ["--la", "OTH"]),
     ):
         team = stack.cli_json("team", "add", code, "--name", f"Team {code}", "--agency", agency, *extra)
         assert team["code"] == code
+        assert team["is_out_of_hours"] is (code == "CEC-EDT")
+    nowhere = stack.cli(
+        "team", "add", "EDT-X", "--name", "X", "--agency", "emergency_duty", "--out-of-hours", check=False
+    )
+    assert nowhere.returncode != 0 and "la_code" in nowhere.stderr and "Traceback" not in nowhere.stderr
     for name, role, team, extra in (
         ("lead", "safeguarding_lead", "CEC-SG", []),
         ("jsmith", "social_worker", "CEC-CSC", ["--email", "jo.smith@example.org"]),

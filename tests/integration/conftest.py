@@ -6,6 +6,7 @@ import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -15,7 +16,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from redis import Redis
 from rq import Queue, SimpleWorker
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from schemas.enums import Agency, Role, Via
 from schemas.settings import get_settings
@@ -23,6 +24,7 @@ from services.app import create_app
 from services.audit.models import AuditEvent
 from services.db import session_scope
 from services.notifications.dispatch import QUEUE
+from services.notifications.models import Notification
 from services.redis_conn import get_redis
 from services.staff import service as staff
 from services.staff.schemas import TeamCreate, UserCreate
@@ -114,12 +116,25 @@ class World:
     """Builds teams and users through the same service functions the CLI uses."""
 
     def team(
-        self, code: str, *, agency: Agency = Agency.social_care, la: str | None = "CEC", duty: bool = False
+        self,
+        code: str,
+        *,
+        agency: Agency = Agency.social_care,
+        la: str | None = "CEC",
+        duty: bool = False,
+        out_of_hours: bool = False,
     ) -> str:
         with session_scope() as session:
             staff.create_team(
                 session,
-                data=TeamCreate(code=code, name=f"Team {code}", agency=agency, la_code=la, is_duty=duty),
+                data=TeamCreate(
+                    code=code,
+                    name=f"Team {code}",
+                    agency=agency,
+                    la_code=la,
+                    is_duty=duty,
+                    is_out_of_hours=out_of_hours,
+                ),
                 actor=None,
                 via=Via.cli,
             )
@@ -173,6 +188,14 @@ def attendance(source_id: str = "V0001", nhs_number: str = "9990000018", **extra
     }
     body.update(extra)
     return body
+
+
+def made_at(at: datetime, *, since: datetime) -> datetime:
+    """Time travel for timers that count working time: the notifications made since `since` are recorded
+    as made at `at` (a chosen weekday, or the night before a bank holiday). Returns `at`."""
+    with session_scope() as session:
+        session.execute(update(Notification).where(Notification.created_at >= since).values(created_at=at))
+    return at
 
 
 def audit_events(**where: Any) -> list[AuditEvent]:

@@ -4,7 +4,7 @@ workers, and a real SMTP server."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import Any
 
@@ -24,6 +24,7 @@ from tests.integration.conftest import (
     add_care_coordinator,
     audit_events,
     default_answers,
+    made_at,
     run_worker,
     start_and_answer,
 )
@@ -32,6 +33,8 @@ from tests.integration.test_assessments import HIGH_ANSWERS
 from tests.integration.test_missed_appointments import WNB, outcome, plan_with_missable_follow_ups
 from worker import jobs
 
+# A Tuesday morning (GMT): the working-time ladders count the same as the wall clock from here to Friday.
+TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 IDENTIFIERS = ("alex", "testperson", "9990000018", "2005-03-14", "car broke down", "transport", "rbt")
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -102,7 +105,7 @@ def _ref_only(mail: Message, ref: str) -> None:
 def _was_not_brought(client: TestClient, case: Case, nurse: Person, mailbox: Mailbox) -> datetime:
     """A follow-up missed, recorded as was not brought by the care coordinator; its messages delivered
     (to the lead social worker and the care coordinator) and the mailbox emptied. Returns a time just
-    before the messages were made."""
+    before the messages were made, on a Tuesday morning."""
     plan = plan_with_missable_follow_ups(client, case, nurse, [1])
     start = utcnow()
     recorded = outcome(client, nurse, case, plan, 0, WNB)
@@ -110,7 +113,7 @@ def _was_not_brought(client: TestClient, case: Case, nurse: Person, mailbox: Mai
     run_worker()
     assert _to(mailbox.wait_for(2)) == ["jo.smith@example.org", "nurse@example.org"]
     mailbox.messages.clear()
-    return start
+    return made_at(TUESDAY, since=start)
 
 
 def test_an_unacknowledged_was_not_brought_message_climbs_its_ladder_once(
@@ -164,10 +167,10 @@ def test_an_unacknowledged_was_not_brought_message_climbs_its_ladder_once(
     summaries = _escalations(client, case)
     assert len(summaries) == 3
     assert summaries[0].startswith(
-        "Was not brought to Jsmith (lead social worker) not acknowledged after 4 hours"
+        "Was not brought to Jsmith (lead social worker) not acknowledged after 4 working hours"
     )
-    assert "after 1 day: told Mgr" in summaries[1] and "duty team" not in summaries[1]
-    assert "after 2 days: safeguarding lead told: " in summaries[2]
+    assert "after 1 working day: told Mgr" in summaries[1] and "duty team" not in summaries[1]
+    assert "after 2 working days: safeguarding lead told: " in summaries[2]
     escalated = audit_events(action="notification.escalated")
     assert [
         (e.via, e.young_person_ref, e.detail["notification_kind"], e.detail["step"]) for e in escalated
@@ -220,7 +223,8 @@ def chair(world: World, case: Case, monkeypatch: pytest.MonkeyPatch) -> Person:
     return world.user("chair", role=Role.team_manager, team="CEC-GW", email="gateway.chair@example.org")
 
 
-def _gateway_referral(client: TestClient, case: Case, nurse: Person) -> datetime:
+def _gateway_referral(client: TestClient, case: Case, nurse: Person, at: datetime = TUESDAY) -> datetime:
+    """A HIGH needs assessment completed: the Gateway referral made (recorded as made `at`)."""
     assessment_id = start_and_answer(client, nurse, case.ref, default_answers(HIGH_ANSWERS))
     need = client.post(
         f"/api/v1/assessments/{assessment_id}/needs",
@@ -242,7 +246,7 @@ def _gateway_referral(client: TestClient, case: Case, nurse: Person) -> datetime
     assert done.status_code == 200, done.text
     assert [e["level"] for e in done.json()["escalations"]] == ["gateway"]
     run_worker()
-    return start
+    return made_at(at, since=start)
 
 
 def test_an_acknowledged_gateway_referral_is_not_chased(
@@ -298,3 +302,34 @@ def test_an_attendance_cancellation_is_never_chased(
     assert len(mailbox.wait_for(3, timeout=0.3)) == 2
     assert _mine(client, case.social_worker, "attendance_cancelled")[0]["escalation_level"] == 0
     assert _escalations(client, case) == []
+
+
+def test_a_gateway_chase_due_over_the_easter_weekend_waits_for_the_next_working_day(
+    client: TestClient, case: Case, nurse: Person, chair: Person, ladder: Ladder, mailbox: Mailbox
+) -> None:
+    maundy_thursday = datetime(2026, 4, 2, 14, 0, tzinfo=UTC)  # 15:00 BST
+    _gateway_referral(client, case, nurse, at=maundy_thursday)
+    mailbox.wait_for(3)
+    mailbox.messages.clear()
+
+    for at in (
+        datetime(2026, 4, 3, 14, 1, tzinfo=UTC),  # Good Friday: a day on the wall clock, not a working day
+        datetime(2026, 4, 6, 14, 1, tzinfo=UTC),  # Easter Monday
+        datetime(2026, 4, 7, 13, 59, tzinfo=UTC),  # Tuesday, just before a working day has passed
+    ):
+        assert _candidates(at) == []  # not even loaded
+        assert _escalate(at) == 0
+    assert _escalate(datetime(2026, 4, 7, 14, 1, tzinfo=UTC)) == 3  # each recipient reminded
+    assert _to(mailbox.wait_for(3)) == [
+        "gateway.chair@example.org",
+        "jo.smith@example.org",
+        "nurse@example.org",
+    ]
+    assert _escalate(datetime(2026, 4, 8, 13, 59, tzinfo=UTC)) == 0
+    assert _escalate(datetime(2026, 4, 8, 14, 1, tzinfo=UTC)) >= 1  # the team-manager step, a working day on
+    summaries = _escalations(client, case)
+    assert "Gateway referral to Jsmith (lead social worker) not acknowledged after 1 working day" in " ".join(
+        summaries
+    )
+    assert any("after 2 working days: told Mgr" in s for s in summaries)
+    assert not any("out-of-hours" in s for s in summaries)  # only attendance alerts go to the EDT

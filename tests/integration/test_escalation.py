@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import Any
 
@@ -16,7 +16,16 @@ from schemas.settings import get_settings
 from services.clock import utcnow
 from services.db import session_scope
 from services.notifications import chase
-from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
+from tests.integration.conftest import (
+    Case,
+    Mailbox,
+    Person,
+    World,
+    attendance,
+    audit_events,
+    made_at,
+    run_worker,
+)
 from worker import jobs
 
 IDENTIFIERS = ("Alex", "Testperson", "9990000018", "999 000 0018", "2005-03-14", "RBT", "overdose")
@@ -274,3 +283,78 @@ def test_two_schedulers_at_once_take_each_step_once(
         ["jo.smith@example.org", "jo.smith@example.org", "mgr@example.org", "duty@example.org"]
     )
     assert len(audit_events(action="notification.escalated")) == 2
+
+
+# Saturday 21 November 2026, 23:00 GMT: nobody in the local authority's day teams is at work.
+SATURDAY_NIGHT = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def _addressed(mails: list[Message]) -> list[str]:
+    return [str(m["To"]) for m in mails]
+
+
+def _emergency_duty_team(world: World) -> Person:
+    world.team("CEC-EDT", agency=Agency.emergency_duty, out_of_hours=True)
+    return world.user("edt1", role=Role.social_worker, team="CEC-EDT", email="edt@example.org")
+
+
+def test_an_attendance_at_23_00_on_a_saturday_escalates_at_2_hours_to_the_emergency_duty_team_as_well(
+    client: TestClient, case: Case, ladder: Ladder, world: World, mailbox: Mailbox
+) -> None:
+    edt = _emergency_duty_team(world)
+    t0 = made_at(SATURDAY_NIGHT, since=_attend(client, case))
+    mailbox.messages.clear()
+
+    assert _escalate(t0 + timedelta(minutes=31)) == 1  # the reminder: to the social worker only
+    assert _addressed(mailbox.wait_for(1)) == ["jo.smith@example.org"]
+    assert _escalate(t0 + timedelta(minutes=119)) == 0
+    assert _escalate(t0 + timedelta(minutes=121)) == 1  # 01:01 on Sunday, on the wall clock
+    assert sorted(_addressed(mailbox.wait_for(4))[1:]) == [
+        "duty@example.org",
+        "edt@example.org",
+        "mgr@example.org",
+    ]
+    assert _escalate(t0 + timedelta(minutes=122)) == 0  # once
+    [to_edt] = _mine(client, edt)
+    assert (to_edt["kind"], to_edt["recipient_role"]) == ("escalation", "out_of_hours")
+    [mail] = [m for m in mailbox.messages if m["To"] == "edt@example.org"]
+    assert "As the out-of-hours (emergency duty)" in " ".join(mail.get_payload(decode=True).decode().split())
+    _assert_ref_only(mail, case.ref)
+    summaries = _escalations(client, case)
+    assert "told Mgr, Edt1, Duty1" in summaries[1]
+    assert "outside working hours: CEC's out-of-hours team told (Edt1)" in summaries[1]
+
+    assert _escalate(t0 + timedelta(minutes=241)) == 1  # the safeguarding lead; the EDT is not told twice
+    assert _addressed(mailbox.wait_for(5))[4:] == ["sg@example.org"]
+    assert len(mailbox.wait_for(6, timeout=0.3)) == 5
+    assert "CEC's out-of-hours team was told already" in _escalations(client, case)[2]
+    assert len(_mine(client, edt)) == 1
+    escalated = audit_events(action="notification.escalated")
+    assert [e.detail["told"] for e in escalated] == [1, 3, 2]  # two safeguarding leads, not the EDT again
+
+
+def test_in_working_hours_the_emergency_duty_team_is_not_told(
+    client: TestClient, case: Case, ladder: Ladder, world: World, mailbox: Mailbox
+) -> None:
+    edt = _emergency_duty_team(world)
+    t0 = made_at(TUESDAY_MORNING, since=_attend(client, case, "V0001"))
+    assert _escalate(t0 + timedelta(minutes=121)) == 2  # 12:01 on a Tuesday: reminder, then managers
+    assert _mine(client, edt) == []
+    assert not any("out-of-hours" in s for s in _escalations(client, case))
+
+
+def test_an_la_without_an_out_of_hours_team_escalates_as_before_and_the_chronology_says_so(
+    client: TestClient, case: Case, ladder: Ladder, mailbox: Mailbox
+) -> None:
+    t0 = made_at(SATURDAY_NIGHT, since=_attend(client, case))
+    mailbox.messages.clear()
+    assert _escalate(t0 + timedelta(minutes=121)) == 2
+    assert sorted(_addressed(mailbox.wait_for(3))) == [
+        "duty@example.org",
+        "jo.smith@example.org",
+        "mgr@example.org",
+    ]
+    summaries = _escalations(client, case)
+    assert "told Mgr, Duty1" in summaries[1]
+    assert "outside working hours, and CEC has no out-of-hours team to tell" in summaries[1]

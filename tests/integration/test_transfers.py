@@ -6,18 +6,19 @@ authority is refused and audited."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from schemas.enums import Role
 from services.db import session_scope
 from services.notifications.models import Notification
 from services.staff.models import User
-from services.transfers.rules import add_working_days
+from services.transfers.models import Transfer
+from services.worktime.rules import DEFAULT_CALENDAR
 from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
 from tests.integration.test_plans import CARE_PLAN
 from worker import jobs
@@ -210,7 +211,7 @@ def test_a_transfer_nobody_accepts_is_chased_once_to_both_las_safeguarding_leads
     mailbox.wait_for(6)
     mailbox.messages.clear()
     opened = datetime.fromisoformat(transfer["opened_at"])
-    due = add_working_days(opened, 5)
+    due = DEFAULT_CALENDAR.add_working_days(opened, 5)
 
     assert jobs.chase_transfers(now=due - timedelta(minutes=1)) == 0
     assert jobs.chase_transfers(now=due) == 2  # a delivery for each safeguarding lead with a channel
@@ -233,7 +234,9 @@ def test_a_transfer_nobody_accepts_is_chased_once_to_both_las_safeguarding_leads
     assert len(overdue) == 1 and "not accepted after 5 working days" in overdue[0]["summary"]
 
     assert _post(client, las.man_lead, f"{transfer['id']}/accept").status_code == 200
-    assert jobs.chase_transfers(now=add_working_days(opened, 10)) == 0  # accepted: nothing more to chase
+    assert (
+        jobs.chase_transfers(now=DEFAULT_CALENDAR.add_working_days(opened, 10)) == 0
+    )  # accepted: nothing more to chase
     run_worker()
     assert not [m for m in mailbox.messages if "not accepted" in m["Subject"]][2:]
 
@@ -306,3 +309,30 @@ def test_attendance_alerts_reach_the_receiving_las_duty_team_while_responsibilit
         )
     # The sending LA's lead social worker is still on the care team; the receiving LA has nobody on it yet.
     assert told == [("jsmith", "lead_social_worker"), ("man.duty", "duty")]
+
+
+def test_a_transfer_opened_on_the_thursday_before_easter_is_chased_after_five_working_days(
+    client: TestClient, case: Case, las: Las, mailbox: Mailbox
+) -> None:
+    transfer = _move(client, case, residence_la="MAN")
+    run_worker()
+    mailbox.wait_for(6)
+    mailbox.messages.clear()
+    maundy_thursday = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)  # 11:00 BST
+    with session_scope() as session:  # time travel: opened before the Easter bank holidays
+        session.execute(
+            update(Transfer).where(Transfer.id == transfer["id"]).values(opened_at=maundy_thursday)
+        )
+
+    # Monday to Friday alone would chase on Thursday 9th; Good Friday and Easter Monday are not working days
+    assert jobs.chase_transfers(now=datetime(2026, 4, 9, 10, 0, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 10, 16, 0, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 13, 9, 59, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 13, 10, 0, tzinfo=UTC)) == 2  # Monday 13th, 11:00 BST
+    run_worker()
+    assert sorted(m["To"] for m in mailbox.wait_for(2)) == ["cec.lead@example.org", "man.lead@example.org"]
+    overdue = [e for e in _chronology(client, case, case.lead) if e["kind"] == "transfer_overdue"]
+    assert len(overdue) == 1 and "not accepted after 5 working days" in overdue[0]["summary"]
+    # the next period counts from the opening too: ten working days is Monday 20th
+    assert jobs.chase_transfers(now=datetime(2026, 4, 20, 9, 59, tzinfo=UTC)) == 0
+    assert jobs.chase_transfers(now=datetime(2026, 4, 20, 10, 0, tzinfo=UTC)) == 2

@@ -4,7 +4,7 @@ the status steps, and when a transfer nobody has accepted is chased."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,7 +19,6 @@ from services.transfers.rules import (
     TransferChange,
     TransferItem,
     TransferStatus,
-    add_working_days,
     chase_due,
     completion_refusal,
     moves,
@@ -29,6 +28,7 @@ from services.transfers.rules import (
     thresholds_passed,
     tick_refusal,
 )
+from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 RES, RESP = TransferChange.residence, TransferChange.responsibility
 
@@ -242,10 +242,60 @@ FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 def test_working_days_skip_the_weekend() -> None:
+    add_working_days = DEFAULT_CALENDAR.add_working_days
     assert add_working_days(FRIDAY, 1) == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday
     assert add_working_days(FRIDAY, 5) == datetime(2026, 12, 4, 10, 0, tzinfo=UTC)  # the next Friday
     saturday = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     assert add_working_days(saturday, 1) == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+def test_a_transfer_opened_before_easter_waits_out_good_friday_and_easter_monday() -> None:
+    thursday = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)  # 11:00 BST, Maundy Thursday
+    tuesday_after = datetime(2026, 4, 13, 10, 0, tzinfo=UTC)  # Fri 3 and Mon 6 April are bank holidays
+    assert (
+        thresholds_passed(
+            opened_at=thursday, now=datetime(2026, 4, 9, 10, 0, tzinfo=UTC), every_working_days=5
+        )
+        == 0
+    )
+    assert (
+        thresholds_passed(opened_at=thursday, now=tuesday_after - timedelta(minutes=1), every_working_days=5)
+        == 0
+    )
+    assert thresholds_passed(opened_at=thursday, now=tuesday_after, every_working_days=5) == 1
+    assert (
+        chase_due(
+            status=TransferStatus.open, opened_at=thursday, chased=0, now=tuesday_after, every_working_days=5
+        )
+        == 1
+    )
+
+
+def test_christmas_substitute_days_are_not_working_days_and_the_calendar_is_configurable() -> None:
+    christmas_eve = datetime(2027, 12, 24, 10, 0, tzinfo=UTC)  # Friday; 25/26 fall on the weekend
+    # Monday 27 and Tuesday 28 December 2027 are the substitute days: the first working day is the 29th.
+    assert (
+        thresholds_passed(
+            opened_at=christmas_eve, now=datetime(2027, 12, 29, 10, 0, tzinfo=UTC), every_working_days=1
+        )
+        == 1
+    )
+    assert (
+        thresholds_passed(
+            opened_at=christmas_eve, now=datetime(2027, 12, 28, 23, 0, tzinfo=UTC), every_working_days=1
+        )
+        == 0
+    )
+    seven_days = WorkingCalendar(days=frozenset(range(7)))  # a service that works every day but holidays
+    assert (
+        thresholds_passed(
+            opened_at=christmas_eve,
+            now=datetime(2027, 12, 29, 10, 0, tzinfo=UTC),
+            every_working_days=1,
+            calendar=seven_days,
+        )
+        == 1
+    )
 
 
 def test_thresholds_passed() -> None:
