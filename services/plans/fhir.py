@@ -12,12 +12,12 @@ travels in liaison extensions.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
-from services.assessments.fhir import BASE, MEDIA_TYPE, YOUNG_PERSON_SYSTEM
+from services.assessments.fhir import BASE, MEDIA_TYPE
+from services.people.fhir import instant, subject
 from services.plans.models import CarePlan, SafetyPlan
 from services.plans.schemas import InterventionStatus, VersionStatus
 
@@ -60,10 +60,6 @@ ACTIVITY_STATUS = {
     InterventionStatus.completed: "completed",
     InterventionStatus.cancelled: "cancelled",
 }
-
-
-def _subject(ref: str) -> dict[str, Any]:
-    return {"type": "Patient", "identifier": {"system": YOUNG_PERSON_SYSTEM, "value": ref}}
 
 
 def _identifier(ref: str, version: int, system: str = CARE_PLAN_SYSTEM) -> dict[str, str]:
@@ -109,7 +105,7 @@ def care_plan(plan: CarePlan, *, previous_version: int | None = None) -> dict[st
             "lifecycleStatus": "active",
             "category": [{"text": "aim" if kind == "aim" else "long-term goal"}],
             "description": {"text": text},
-            "subject": _subject(ref),
+            "subject": subject(ref),
         }
         for kind, texts in (("aim", content.get("aims", [])), ("goal", content.get("long_term_goals", [])))
         for n, text in enumerate(texts, start=1)
@@ -128,7 +124,6 @@ def care_plan(plan: CarePlan, *, previous_version: int | None = None) -> dict[st
         for who, field in (("Young person's", "young_person_views"), ("Family's", "family_views"))
         if content.get(field)
     ]
-    recorded = plan.recorded_at.astimezone(UTC) if plan.recorded_at.tzinfo else plan.recorded_at
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": f"care-plan-{plan.id}",
@@ -138,8 +133,8 @@ def care_plan(plan: CarePlan, *, previous_version: int | None = None) -> dict[st
         "intent": "plan",
         "category": [category("care-plan")],
         "title": f"Care plan version {plan.version}",
-        "subject": _subject(ref),
-        "created": _instant(recorded),
+        "subject": subject(ref),
+        "created": instant(plan.recorded_at),
         "author": {"display": plan.recorded_by.username},
         "extension": extensions,
     }
@@ -188,7 +183,6 @@ def safety_plan(plan: SafetyPlan, *, previous_version: int | None = None) -> dic
     when the warning signs come, nothing is scheduled). `replaces` names the version it superseded."""
     content = plan.content
     ref = plan.young_person.ref
-    recorded = plan.recorded_at.astimezone(UTC) if plan.recorded_at.tzinfo else plan.recorded_at
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "id": f"safety-plan-{plan.id}",
@@ -198,8 +192,8 @@ def safety_plan(plan: SafetyPlan, *, previous_version: int | None = None) -> dic
         "intent": "plan",
         "category": [category("safety-plan")],
         "title": f"Safety plan version {plan.version}",
-        "subject": _subject(ref),
-        "created": _instant(recorded),
+        "subject": subject(ref),
+        "created": instant(plan.recorded_at),
         "author": {"display": plan.recorded_by.username},
         "extension": [
             {"url": IN_OWN_WORDS, "valueBoolean": bool(content.get("in_own_words", True))},
@@ -214,7 +208,3 @@ def safety_plan(plan: SafetyPlan, *, previous_version: int | None = None) -> dic
         resource["replaces"] = [{"identifier": plan_identifier("safety-plan", ref, previous_version)}]
     FhirCarePlan.model_validate(resource)
     return resource
-
-
-def _instant(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
