@@ -221,6 +221,7 @@ class IntakeResult:
     appointment: Appointment | None = None
     note: str = ""
     delivery_ids: list[int] = field(default_factory=list)
+    created: bool = False
 
 
 def apply_intake(
@@ -263,9 +264,9 @@ def apply_intake(
             settings=settings,
         )
         fresh = True
-    if change is None:
+    if change is None:  # never for a new appointment (`intake_change(None, ...)` always says what it is)
         return IntakeResult(
-            "booked" if fresh else "unchanged", appointment, "" if fresh else "nothing changed"
+            "unchanged", appointment, f"the appointment is {appointment.status}: nothing changed"
         )
     if change == "scheduled":
         moved = not fresh and (appointment.at != at or appointment.status != "scheduled")
@@ -279,7 +280,8 @@ def apply_intake(
                 ref=young_person.ref,
                 detail={"appointment_id": appointment.id, "source": booking.source},
             )
-        return IntakeResult("booked" if fresh else ("updated" if moved else "unchanged"), appointment)
+        outcome = "booked" if fresh else ("updated" if moved else "unchanged")
+        return IntakeResult(outcome, appointment, created=fresh)
     barriers: list[Barrier] = []
     reason = None
     if change == "was_not_brought":
@@ -299,8 +301,8 @@ def apply_intake(
         now=now,
         settings=settings,
     )
-    outcome = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
-    return IntakeResult(outcome.get(change, change), appointment, delivery_ids=delivery_ids)
+    words = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
+    return IntakeResult(words.get(change, change), appointment, delivery_ids=delivery_ids, created=fresh)
 
 
 def _from_intake(

@@ -41,7 +41,9 @@ Viewable = Annotated[
     YoungPerson, Depends(young_person_dependency(access.may_view, "missed_appointment.list"))
 ]
 ListViewable = Annotated[YoungPerson, Depends(young_person_dependency(access.may_view, "appointment.list"))]
-REFUSED: dict[int | str, dict[str, Any]] = {422: {"description": "A miss without what it needs: `detail` names everything missing"}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A miss without what it needs: `detail` names everything missing"}
+}
 
 
 @router.get("/missed-appointments", response_model=MissedAppointmentsRead)
