@@ -218,7 +218,7 @@ def _appointment(
             session.commit()
         except scheduling.Unusable as unusable:
             session.rollback()
-            return _refused(session, principal, status.HTTP_422_UNPROCESSABLE_ENTITY, unusable.reason)
+            return _refused(session, principal, 422, unusable.reason)
         except IntegrityError:
             session.rollback()
             continue

@@ -59,9 +59,7 @@ def team(client: TestClient, world: World, case: Case) -> dict[str, Person]:
     return people
 
 
-def book(
-    client: TestClient, case: Case, person: Person, *, days_ago: float = 1, **extra: Any
-) -> Response:
+def book(client: TestClient, case: Case, person: Person, *, days_ago: float = 1, **extra: Any) -> Response:
     body = {
         "at": (utcnow() - timedelta(days=days_ago)).isoformat(),
         "owner_team": "CEC-CAMHS",
@@ -75,7 +73,9 @@ def appointment_outcome(
     client: TestClient, case: Case, person: Person, appointment_id: int, body: dict[str, Any]
 ) -> Response:
     return client.post(
-        f"/api/v1/young-people/{case.ref}/appointments/{appointment_id}/outcome", json=body, headers=person.headers
+        f"/api/v1/young-people/{case.ref}/appointments/{appointment_id}/outcome",
+        json=body,
+        headers=person.headers,
     )
 
 
@@ -182,7 +182,9 @@ def test_did_not_attend_needs_the_capacity_check_as_for_a_follow_up(
     future = book(client, case, nurse, days_ago=-2).json()
     early = appointment_outcome(client, case, nurse, future["id"], WNB)
     assert early.status_code == 422 and "cannot be missed before it happens" in early.json()["detail"]
-    stray = appointment_outcome(client, case, nurse, appointment["id"], {"status": "attended", "barriers": ["cost"]})
+    stray = appointment_outcome(
+        client, case, nurse, appointment["id"], {"status": "attended", "barriers": ["cost"]}
+    )
     assert stray.status_code == 422
     assert [e.outcome for e in audit_events(action="missed_appointment.record")] == ["refused", "refused"]
     dna = appointment_outcome(client, case, nurse, appointment["id"], DNA)
@@ -225,7 +227,10 @@ def test_outside_the_care_team_appointments_are_refused_and_audited_but_the_owni
     appointment = book(client, case, nurse).json()
     world.team("OTHER", la=None)
     outsider = world.user("outsider", role=Role.clinician, team="OTHER")
-    assert client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=outsider.headers).status_code == 403
+    assert (
+        client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=outsider.headers).status_code
+        == 403
+    )
     assert book(client, case, outsider, owner_team="OTHER").status_code == 403
     assert appointment_outcome(client, case, outsider, appointment["id"], WNB).status_code == 403
     assert appointment_outcome(client, case, outsider, 999999, WNB).status_code == 403  # no existence leak
@@ -245,5 +250,8 @@ def test_outside_the_care_team_appointments_are_refused_and_audited_but_the_owni
     recorded = appointment_outcome(client, case, colleague, theirs.json()["id"], WNB)
     assert recorded.status_code == 200, recorded.text
     assert recorded.json()["recorded_by"] == "camhs2"
-    assert client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=colleague.headers).status_code == 403
+    assert (
+        client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=colleague.headers).status_code
+        == 403
+    )
     assert audit_events(action="missed_appointment.recorded")[0].actor_username == "camhs2"

@@ -151,7 +151,11 @@ def test_an_siu_no_show_names_the_appointment_by_its_filler_id_and_the_start_by_
 def test_siu_falls_back_to_the_placer_id_and_the_ais_start() -> None:
     message = _message(
         "siu-s12-camhs-booking.hl7",
-        **{"|APPT5001^RBTPAS|": "||", "^^30^20261120093000^20261120100000": "", "20261120093000": "20261121100000"},
+        **{
+            "|APPT5001^RBTPAS|": "||",
+            "^^30^20261120093000^20261120100000": "",
+            "20261120093000": "20261121100000",
+        },
     )
     event = siu.schedule_event(message, header(message))
     assert event.appointment_id == "PL1001"
@@ -202,7 +206,11 @@ def test_a_fhir_noshow_is_a_miss_reported_by_its_facility() -> None:
 
 @pytest.mark.parametrize(
     ("status", "action"),
-    [("booked", IntakeAction.booked), ("arrived", IntakeAction.attended), ("fulfilled", IntakeAction.attended)],
+    [
+        ("booked", IntakeAction.booked),
+        ("arrived", IntakeAction.attended),
+        ("fulfilled", IntakeAction.attended),
+    ],
 )
 def test_fhir_statuses_map_to_intake_actions(status: str, action: IntakeAction) -> None:
     assert fhir_appointment.booking_from_appointment(APPOINTMENT | {"status": status})[1].action == action
