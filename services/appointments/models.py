@@ -133,7 +133,7 @@ class Target:
         kind = KIND_WORDS.get(appointment.kind, "Appointment")
         if appointment.owner_team is not None:
             return f"{kind} with {appointment.owner_team.name}"
-        return f"{kind} (owning service not known: sent by {appointment.facility or 'an unknown system'})"
+        return f"{kind} (owning service not known: sent by {appointment.facility or 'a booking system'})"
 
     @property
     def ids(self) -> dict[str, Any]:

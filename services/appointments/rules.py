@@ -187,9 +187,8 @@ def who_is_told(facts: MissFacts) -> Decision:
             tell([owner], member_roles.get(owner, CareTeamRole.other), "pattern_referrer")
         if facts.unowned:
             gaps.append(
-                f"the service that owns {facts.unowned} of the missed appointments is not known (its booking "
-                "system is not mapped to a team): the care coordinator and the safeguarding lead are told "
-                "in its place"
+                f"the service that owns {facts.unowned} of the missed appointments is not known (booking "
+                "system not mapped to a team): the coordinator and safeguarding lead are told instead"
             )
         tell(facts.safeguarding_leads, CareTeamRole.safeguarding_lead, "pattern_safeguarding_lead")
     return Decision(told=list(told.values()), pattern=pattern, gaps=gaps)
