@@ -277,3 +277,33 @@ def test_an_unmapped_facility_leaves_the_owner_unknown_and_the_pattern_says_so(
     run_worker()
     told = {m["To"] for m in mailbox.wait_for(5, timeout=2)}
     assert "sg@example.org" in told  # the safeguarding lead is told in the unknown owner's place
+
+
+def test_an_siu_reschedule_moves_the_appointment_and_another_patients_id_is_ae(
+    client: TestClient, case: Case, nurse: Person, pas: Person
+) -> None:
+    assert post_hl7(client, siu("siu-s12-camhs-booking.hl7", "SIU0301"), pas)[0] == "AA"
+    moved = siu("siu-s12-camhs-booking.hl7", "SIU0302", **{"SIU^S12": "SIU^S13", FIXTURE_DAY: recent(1)})
+    assert post_hl7(client, moved, pas)[0] == "AA"
+    [appointment] = client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=nurse.headers).json()[
+        "appointments"
+    ]
+    assert appointment["at"].startswith((utcnow() - timedelta(days=1)).date().isoformat())
+    registered = client.post(
+        "/api/v1/young-people",
+        json={
+            "nhs_number": "9990000026",
+            "given_name": "Sam",
+            "family_name": "Testperson",
+            "date_of_birth": "2008-07-02",
+            "responsible_la": "CEC",
+        },
+        headers=case.lead.headers,
+    )
+    assert registered.status_code == 201, registered.text
+    other = siu("siu-s26-noshow.hl7", "SIU0303", **{"9990000018^^^NHS^NH": "9990000026^^^NHS^NH"})
+    code, _, text = post_hl7(client, other, pas)
+    assert code == "AE" and "another patient" in text
+    assert count("missed_appointments") == 0
+    [logged] = [e for e in audit_events(action="hl7.rejected")]
+    assert logged.detail["ack"] == "AE"
