@@ -305,5 +305,5 @@ def test_an_siu_reschedule_moves_the_appointment_and_another_patients_id_is_ae(
     code, _, text = post_hl7(client, other, pas)
     assert code == "AE" and "another patient" in text
     assert count("missed_appointments") == 0
-    [logged] = [e for e in audit_events(action="hl7.rejected")]
+    [logged] = audit_events(action="hl7.rejected")
     assert logged.detail["ack"] == "AE"
