@@ -40,13 +40,6 @@ def team_by_code(session: Session, code: str) -> Team | None:
     return session.scalar(select(Team).where(Team.code == code))
 
 
-def get(session: Session, *, young_person: YoungPerson, appointment_id: int) -> Appointment:
-    appointment = session.get(Appointment, appointment_id)
-    if appointment is None or appointment.young_person_id != young_person.id:
-        raise NotFound(f"{young_person.ref} has no appointment {appointment_id}")
-    return appointment
-
-
 def find_external(session: Session, *, system: str, external_id: str) -> Appointment | None:
     return session.scalar(
         select(Appointment).where(
