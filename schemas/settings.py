@@ -281,6 +281,13 @@ class Settings(BaseSettings):
     missed_appointments_window_days: int = Field(
         default=90, ge=1, le=730, description="The window the missed-appointment threshold counts in."
     )
+    appointment_owner_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description="Which team owns the appointments a hospital or clinic system sends (HL7 SIU, FHIR "
+        "Appointment), by sending facility (MSH-4, or the ODS code of the Appointment's participant), as "
+        'JSON: {"RBT": "CEC-CAMHS"}. Unmapped: no owning team; the care coordinator and the safeguarding '
+        "lead are told in its place.",
+    )
     transfer_accept_working_days: int = Field(
         default=5,
         ge=1,
@@ -444,6 +451,13 @@ class Settings(BaseSettings):
     def mllp_allowed_facilities(self) -> frozenset[str]:
         """The facilities named in HL7_MLLP_ALLOWED_FACILITIES; empty means any."""
         return frozenset(f.strip().upper() for f in self.hl7_mllp_allowed_facilities.split(",") if f.strip())
+
+    def owner_team_for(self, facility: str | None) -> str | None:
+        """The team code APPOINTMENT_OWNER_TEAMS maps a sending facility to (case-insensitive), if any."""
+        if not facility:
+            return None
+        mapped = {key.strip().upper(): code for key, code in self.appointment_owner_teams.items()}
+        return mapped.get(facility.strip().upper())
 
     def mllp_faults(self) -> list[str]:
         """Why the MLLP listener must not start here: it has no bearer token, so in production it serves

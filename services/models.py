@@ -1,6 +1,6 @@
 """Every table, imported in one place so the metadata (and Alembic) sees the whole schema."""
 
-from services.appointments.models import MissedAppointment
+from services.appointments.models import Appointment, MissedAppointment
 from services.assessments.models import (
     Assessment,
     AssessmentAnswer,
@@ -30,6 +30,7 @@ from services.transfers.models import Transfer, TransferTick
 
 __all__ = [
     "ApiToken",
+    "Appointment",
     "Assessment",
     "AssessmentAnswer",
     "AssessmentTemplate",

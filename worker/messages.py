@@ -103,22 +103,22 @@ _OTHER_KINDS = {
     ),
     "was_not_brought": (
         "Was not brought",
-        "A follow-up appointment was missed: the young person was not brought (they rely on others to get\n"
-        "them there). You are told because of their status on the care team or because you coordinate care.",
+        "An appointment was missed: the young person was not brought (they rely on others to get them\n"
+        "there). You are told because of their status on the care team or because you coordinate care.",
         "Please acknowledge, then find out why and whether the child is safe, agree how to re-offer the\n"
         "appointment and review the plan. The care coordinator (or, where none is named, the lead social\n"
         "worker) is asked to re-score the needs assessment.",
     ),
     "did_not_attend": (
         "Did not attend",
-        "A follow-up appointment was missed: the young person, judged competent to decide, chose not to go.",
+        "An appointment was missed: the young person, judged competent to decide, chose not to go.",
         "Please acknowledge, then explore what got in the way, re-offer the appointment and review the\n"
         "plan. The care coordinator (or, where none is named, the lead social worker) is asked to re-score\n"
         "the needs assessment.",
     ),
     "missed_appointments": (
         "Repeated missed appointments",
-        "A young person has missed follow-up appointments repeatedly within the period your service sets\n"
+        "A young person has missed appointments repeatedly within the period your service sets\n"
         "(was not brought or did not attend), the latest just now.",
         "Please acknowledge, then read the missed appointments in liaison and discuss them with the care\n"
         "team and the safeguarding lead. Nobody should close for non-attendance without a multi-agency\n"

@@ -11,13 +11,18 @@ for non-attendance without asking anyone; here a miss is never only recorded:
 - every miss: the care coordinator (the lead social worker when nobody coordinates care);
 - `threshold` or more misses within `window_days`: also the GP, the services whose appointments were
   missed (the referrer) and the responsible local authority's safeguarding lead(s).
+
+The same rules hold for a discharge plan's follow-up and for any other care-team appointment (booked by
+hand or reported by a hospital or clinic system): the threshold counts both kinds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from schemas.enums import CareTeamRole
 from services.appointments.schemas import Barrier, CapacityFramework, MissStatus
@@ -125,6 +130,9 @@ class MissFacts:
     safeguarding_leads: Sequence[int]  # the responsible local authority's (its duty team when none)
     misses_in_window: int  # this one included
     threshold: int
+    # Misses in the window whose owning service is not known (an intake appointment from a sending facility
+    # APPOINTMENT_OWNER_TEAMS does not map): at the threshold nobody can be told as their referrer.
+    unowned: int = 0
 
 
 @dataclass
@@ -177,5 +185,59 @@ def who_is_told(facts: MissFacts) -> Decision:
         tell(gps, CareTeamRole.gp, "pattern_gp")
         for owner in facts.owners:
             tell([owner], member_roles.get(owner, CareTeamRole.other), "pattern_referrer")
+        if facts.unowned:
+            gaps.append(
+                f"the service that owns {facts.unowned} of the missed appointments is not known (booking "
+                "system not mapped to a team): the coordinator and safeguarding lead are told instead"
+            )
         tell(facts.safeguarding_leads, CareTeamRole.safeguarding_lead, "pattern_safeguarding_lead")
     return Decision(told=list(told.values()), pattern=pattern, gaps=gaps)
+
+
+# What a hospital or clinic system says of an appointment (HL7 SIU, FHIR Appointment.status).
+class IntakeAction(StrEnum):
+    booked = "booked"  # SIU S12/S13/S14, Appointment booked/pending/proposed/waitlist
+    attended = "attended"  # Appointment arrived/checked-in/fulfilled
+    cancelled = "cancelled"  # SIU S15, Appointment cancelled/entered-in-error
+    noshow = "noshow"  # SIU S26, Appointment noshow
+
+
+MISSES = frozenset({"was_not_brought", "did_not_attend"})
+
+
+def intake_change(current: str | None, action: IntakeAction) -> str | None:
+    """The status an intake message moves an appointment to (None: the appointment is new), or None when
+    it changes nothing.
+
+    - A booking (re)schedules an appointment not yet held or one cancelled; it never undoes an outcome.
+    - An arrival always stands: it withdraws a miss recorded for the same appointment.
+    - A cancellation only cancels an appointment still to come: a miss already recorded is not undone by
+      the clinic cancelling the slot afterwards.
+    - A no-show is recorded as was_not_brought unless a miss is already recorded (a person's own record,
+      say did_not_attend after a capacity check, stands).
+    """
+    match action:
+        case IntakeAction.booked:
+            return "scheduled" if current in (None, "scheduled", "cancelled") else None
+        case IntakeAction.attended:
+            return None if current == "attended" else "attended"
+        case IntakeAction.cancelled:
+            return "cancelled" if current in (None, "scheduled") else None
+        case _:
+            return None if current in MISSES else "was_not_brought"
+
+
+KIND_WORDS: tuple[tuple[str, str], ...] = (
+    (r"camhs|mental health|psychiatr|psycholog|eating disorder", "camhs"),
+    (r"paediatric|pediatric|child health|community nurs", "community_paediatrics"),
+    (r"social (?:care|work)|home visit|child protection|children's services", "social_care_visit"),
+)
+
+
+def kind_from(texts: Iterable[str]) -> str:
+    """The appointment kind the booking system's service, type or specialty texts show; `other` if none."""
+    for text in texts:
+        for pattern, kind in KIND_WORDS:
+            if re.search(pattern, text, re.I):
+                return kind
+    return "other"

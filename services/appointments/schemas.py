@@ -1,5 +1,5 @@
-"""Bodies of the missed-appointment (was not brought / did not attend) parts of the API. The vocabularies
-live here: they are liaison's own, not part of the integration contract."""
+"""Bodies of the appointment and missed-appointment (was not brought / did not attend) parts of the API.
+The vocabularies live here: they are liaison's own, not part of the integration contract."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 
 class Barrier(StrEnum):
@@ -55,11 +55,13 @@ class CapacityCheck(BaseModel):
 
 class MissedAppointmentRead(BaseModel):
     id: int
-    follow_up_id: int
-    discharge_plan_id: int
+    follow_up_id: int | None = Field(description="The discharge plan's follow-up missed, if it was one")
+    discharge_plan_id: int | None
+    appointment_id: int | None = Field(description="The care-team appointment missed, if it was one")
+    kind: str = Field(description="follow_up, or the appointment's kind (camhs, community_paediatrics, ...)")
     status: MissStatus
     appointment_at: datetime
-    owner_team: str
+    owner_team: str | None = Field(description="Team code; null for an intake appointment of unknown owner")
     reason: str
     barriers: list[Barrier]
     capacity: CapacityCheck | None
@@ -67,7 +69,7 @@ class MissedAppointmentRead(BaseModel):
         description="The young person's CP plan / CIN / LAC statuses when it was missed"
     )
     told: list[str] = Field(description="Who was told, by username")
-    recorded_by: str
+    recorded_by: str = Field(description="Username; liaison-system for a no-show over MLLP")
     recorded_at: datetime
     withdrawn_at: datetime | None = Field(description="Set when the outcome was later changed to another one")
     in_window: bool
@@ -87,3 +89,105 @@ class MissedAppointmentsRead(BaseModel):
     in_window: MissCounts = Field(description="Misses (not withdrawn) with the appointment in the window")
     pattern_met: bool = Field(description="At least `threshold` misses in the window")
     missed: list[MissedAppointmentRead] = Field(description="Every recorded miss, newest appointment first")
+
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ExternalText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class AppointmentKind(StrEnum):
+    """Which service's appointment it is."""
+
+    camhs = "camhs"  # child and adolescent mental health services
+    community_paediatrics = "community_paediatrics"
+    social_care_visit = "social_care_visit"
+    other = "other"
+
+
+class AppointmentStatus(StrEnum):
+    scheduled = "scheduled"
+    attended = "attended"
+    was_not_brought = "was_not_brought"
+    did_not_attend = "did_not_attend"
+    cancelled = "cancelled"
+
+
+class AppointmentSource(StrEnum):
+    api = "api"
+    hl7 = "hl7"
+    fhir = "fhir"
+
+
+class AppointmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime
+    owner_team: Code = Field(description="Team code of the service that owns the appointment")
+    owner: Code | None = Field(default=None, description="Username of the named owner, if any")
+    kind: AppointmentKind = AppointmentKind.other
+    location: ShortText | None = None
+    purpose: ShortText | None = None
+    external_system: ExternalText | None = Field(
+        default=None, description="The booking system (with external_id): a resend is the same appointment"
+    )
+    external_id: ExternalText | None = Field(default=None, description="Its id in that booking system")
+
+
+class AppointmentOutcome(BaseModel):
+    """What happened: as for a follow-up, a miss needs the reason and barriers, and did_not_attend the
+    adolescent-capacity check."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: AppointmentStatus = Field(description="attended, cancelled, was_not_brought or did_not_attend")
+    note: LongText | None = Field(default=None, description="The impact and what was done")
+    reason: LongText | None = Field(
+        default=None, description="Why the appointment was missed, as far as is known (required for a miss)"
+    )
+    barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = Field(
+        default_factory=list, description="What got in the way (at least one for a miss; `unknown` alone)"
+    )
+    capacity: CapacityCheck | None = Field(
+        default=None,
+        description="The adolescent-capacity check: required to record did_not_attend rather than "
+        "was_not_brought",
+    )
+
+
+class MissedDetail(BaseModel):
+    reason: str
+    barriers: list[Barrier]
+    capacity: CapacityCheck | None
+    told: list[str]
+    withdrawn_at: datetime | None
+
+
+class AppointmentRead(BaseModel):
+    id: int
+    young_person_ref: str
+    at: datetime
+    kind: AppointmentKind
+    owner_team: str | None = Field(description="Team code; null when intake could not tell the owner")
+    owner: str | None
+    location: str | None
+    purpose: str | None
+    status: AppointmentStatus
+    note: str | None
+    source: AppointmentSource
+    facility: str | None = Field(description="The sending facility, for an appointment from intake")
+    external_system: str | None
+    external_id: str | None
+    created_by: str
+    created_at: datetime
+    recorded_by: str | None
+    recorded_at: datetime | None
+    missed: MissedDetail | None = Field(
+        default=None, description="Why, the barriers, the capacity check and who was told (a missed one)"
+    )
+
+
+class AppointmentsRead(BaseModel):
+    young_person_ref: str
+    appointments: list[AppointmentRead] = Field(description="Newest appointment first")

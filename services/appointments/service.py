@@ -1,12 +1,15 @@
-"""Recording missed follow-up appointments and telling the right people (the was-not-brought engine).
+"""Recording missed appointments and telling the right people (the was-not-brought engine).
 
-The only place that writes `missed_appointments`. A miss commits with its notifications (ref only), its
-re-score prompt, its chronology entries and its audit event; the rules that decide are in `rules.py`.
+The only place that writes `missed_appointments`. A miss is of a `Target`: a discharge plan's follow-up or
+any other care-team appointment (`services/appointments/booking.py`, intake included); both go through
+`record` and `withdraw`, so the same rules, dedup, threshold count, chronology and audit apply. A miss
+commits with its notifications (ref only), its re-score prompt, its chronology entries and its audit event;
+the rules that decide are in `rules.py`. The read side is `views.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -14,25 +17,18 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, NotificationKind, Via
 from services.appointments import rules
-from services.appointments.models import MissedAppointment
-from services.appointments.schemas import (
-    Barrier,
-    CapacityCheck,
-    MissCounts,
-    MissedAppointmentRead,
-    MissedAppointmentsRead,
-    MissStatus,
-)
+from services.appointments.models import MissedAppointment, Target
+from services.appointments.schemas import Barrier, CapacityCheck, MissStatus
 from services.assessments import needs
 from services.attendances.patterns import safeguarding_leads
 from services.audit import service as audit
+from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
 from services.errors import Invalid
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.plans.models import FollowUpAppointment
 from services.staff.models import User
 
 KINDS = {
@@ -75,32 +71,35 @@ def not_brought_count(session: Session, *, young_person_id: int, now: datetime, 
     return sum(1 for m in found if m.status == MissStatus.was_not_brought)
 
 
-def for_follow_ups(session: Session, *, follow_up_ids: Collection[int]) -> dict[int, MissedAppointment]:
-    if not follow_up_ids:
-        return {}
-    rows = session.scalars(
-        select(MissedAppointment).where(MissedAppointment.follow_up_id.in_(list(follow_up_ids)))
-    )
-    return {m.follow_up_id: m for m in rows}
-
-
 def _owners(session: Session, misses: Sequence[MissedAppointment]) -> list[int]:
-    """Who owns the missed appointments: the named owner, else every active member of the owning team."""
+    """Who owns the missed appointments: the named owner, else every active member of the owning team
+    (none for an intake appointment whose owning service is not known)."""
     owners: list[int] = []
     for miss in sorted(misses, key=lambda m: m.appointment_at):
-        follow_up = miss.follow_up
-        if follow_up.owner is not None and follow_up.owner.active:
-            found = [follow_up.owner.id]
-        else:
+        target = miss.target
+        if target.owner is not None and target.owner.active:
+            found = [target.owner.id]
+        elif target.owner_team is not None:
             found = list(
                 session.scalars(
                     select(User.id)
-                    .where(User.team_id == follow_up.owner_team_id, User.active.is_(True))
+                    .where(User.team_id == target.owner_team.id, User.active.is_(True))
                     .order_by(User.id)
                 )
             )
+        else:
+            found = []
         owners.extend(uid for uid in found if uid not in owners)
     return owners
+
+
+def _row_for(session: Session, target: Target) -> MissedAppointment | None:
+    if target.follow_up is not None:
+        where = MissedAppointment.follow_up_id == target.follow_up.id
+    else:
+        assert target.appointment is not None
+        where = MissedAppointment.appointment_id == target.appointment.id
+    return session.scalar(select(MissedAppointment).where(where))
 
 
 def _capacity(capacity: CapacityCheck | None) -> rules.Capacity | None:
@@ -118,25 +117,26 @@ def record(
     session: Session,
     *,
     young_person: YoungPerson,
-    follow_up: FollowUpAppointment,
+    target: Target,
     status: MissStatus,
     reason: str | None,
     barriers: Sequence[Barrier],
     capacity: CapacityCheck | None,
-    actor: Principal,
+    actor: Principal | None,
     via: Via,
     now: datetime,
     threshold: int,
     window_days: int,
 ) -> list[int]:
     """Record (or amend) the miss of one appointment and tell whoever the rules say, once per appointment.
-    Refused (422, audited) naming everything missing. Returns the delivery ids to send after commit."""
+    Refused (422, audited) naming everything missing. Returns the delivery ids to send after commit.
+    `actor` None is the system (a no-show reported over MLLP)."""
     miss = rules.Miss(
         status=status,
         reason=reason,
         barriers=barriers,
         capacity=_capacity(capacity),
-        appointment_at=follow_up.at,
+        appointment_at=target.at,
         date_of_birth=young_person.date_of_birth,
     )
     standing = rules.problems(miss, now=now)
@@ -152,27 +152,33 @@ def record(
             via=via,
             ref=young_person.ref,
             outcome="refused",
-            detail={"follow_up_id": follow_up.id, "status": str(status), "missing": len(standing)},
+            detail={**target.ids, "status": str(status), "missing": len(standing)},
         )
-        raise Refused(f"cannot record {status} for follow-up {follow_up.id}: " + "; ".join(standing))
+        raise Refused(f"cannot record {status} for {target.label}: " + "; ".join(standing))
     # One miss at a time per young person, so two misses recorded at once both count (PostgreSQL; SQLite
     # has one writer anyway).
     session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
-    row = session.scalar(select(MissedAppointment).where(MissedAppointment.follow_up_id == follow_up.id))
+    row = _row_for(session, target)
     fresh = row is None
     if row is None:
-        row = MissedAppointment(young_person_id=young_person.id, follow_up=follow_up, told=[])
+        row = MissedAppointment(
+            young_person_id=young_person.id,
+            follow_up=target.follow_up,
+            appointment=target.appointment,
+            told=[],
+        )
         session.add(row)
+    owner_team = target.owner_team
     row.status = str(status)
-    row.appointment_at = follow_up.at
-    row.owner_team_id = follow_up.owner_team_id
+    row.appointment_at = target.at
+    row.owner_team_id = owner_team.id if owner_team is not None else None
     row.reason = (reason or "").strip()
     row.barriers = sorted({str(b) for b in barriers})
     row.capacity = capacity.model_dump(mode="json") if capacity else None
     if row.capacity is not None and row.capacity["assessed_by"] is None:
-        row.capacity["assessed_by"] = actor.username
+        row.capacity["assessed_by"] = actor.username if actor else SYSTEM_ACTOR
     row.statuses = sorted(set(young_person.statuses) & rules.STATUTORY)
-    row.recorded_by_id = actor.user_id
+    row.recorded_by_id = actor.user_id if actor else None
     row.recorded_at = now
     row.withdrawn_at = None
     session.flush()
@@ -188,10 +194,11 @@ def record(
             safeguarding_leads=[u.id for u in leads],
             misses_in_window=len(in_window),
             threshold=threshold,
+            unowned=sum(1 for m in in_window if m.owner_team_id is None),
         )
     )
     kind = NotificationKind.missed_appointments if decision.pattern else KINDS[status]
-    key = f"missed:{follow_up.id}"
+    key = target.key
     already = set(
         session.scalars(
             select(Notification.recipient_id).where(
@@ -211,8 +218,8 @@ def record(
     delivery_ids += needs.prompt_rescore(
         session,
         young_person=young_person,
-        reason=f"a missed follow-up appointment ({words}) with {follow_up.owner_team.name}",
-        key=f"missed:{follow_up.id}",
+        reason=f"a missed appointment ({words}): {target.what}",
+        key=key,
         at=now,
         told_already=coordinating,
     )
@@ -234,7 +241,7 @@ def record(
         via=via,
         ref=young_person.ref,
         detail={
-            "follow_up_id": follow_up.id,
+            **target.ids,
             "status": str(status),
             "barriers": len(row.barriers),
             "capacity_framework": capacity.framework.value if capacity else None,
@@ -249,7 +256,7 @@ def record(
             action="rule.missed_pattern",
             via=via,
             ref=young_person.ref,
-            detail={"follow_up_id": follow_up.id, "misses": len(in_window), "window_days": window_days},
+            detail={**target.ids, "misses": len(in_window), "window_days": window_days},
         )
     return delivery_ids
 
@@ -261,17 +268,18 @@ def _chronicle(
     decision: rules.Decision,
     recipients: Sequence[tuple[User, CareTeamRole]],
     fresh: bool,
-    actor: Principal,
+    actor: Principal | None,
     window_days: int,
     in_window: Sequence[MissedAppointment],
     now: datetime,
 ) -> None:
-    follow_up = row.follow_up
+    target = row.target
     words = row.status.replace("_", " ")
     told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody new"
+    by = actor.username if actor else SYSTEM_ACTOR
     summary = (
-        f"Follow-up with {follow_up.owner_team.name} on {follow_up.at:%Y-%m-%d}: {words} "
-        f"(recorded by {actor.username}); barriers: {', '.join(row.barriers).replace('_', ' ')}"
+        f"{target.what} on {target.at:%Y-%m-%d}: {words} "
+        f"(recorded by {by}); barriers: {', '.join(row.barriers).replace('_', ' ')}"
     )
     if row.status == MissStatus.did_not_attend and row.capacity:
         summary += f"; capacity check: {row.capacity['framework']} on {row.capacity['assessed_on']}"
@@ -285,8 +293,7 @@ def _chronicle(
         kind=row.status,
         summary=summary,
         detail={
-            "follow_up_id": follow_up.id,
-            "discharge_plan_id": follow_up.discharge_plan_id,
+            **target.ids,
             "barriers": row.barriers,
             "told": [user.username for user, _ in recipients],
             "gaps": decision.gaps,
@@ -303,7 +310,10 @@ def _chronicle(
             f"brought, {len(in_window) - brought} did not attend): the GP, the services whose appointments "
             f"were missed and the safeguarding lead are told. {NEVER_CLOSE}",
             detail={
-                "follow_up_ids": sorted(m.follow_up_id for m in in_window),
+                "follow_up_ids": sorted(m.follow_up_id for m in in_window if m.follow_up_id is not None),
+                "appointment_ids": sorted(
+                    m.appointment_id for m in in_window if m.appointment_id is not None
+                ),
                 "window_days": window_days,
                 "since": (now - timedelta(days=window_days)).isoformat(),
             },
@@ -311,16 +321,18 @@ def _chronicle(
 
 
 def withdraw(
-    session: Session, *, follow_up: FollowUpAppointment, actor: Principal, via: Via, now: datetime
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    target: Target,
+    actor: Principal | None,
+    via: Via,
+    now: datetime,
 ) -> bool:
-    """The outcome was changed from a miss to something else: the miss no longer counts. False if there was
-    no standing miss for this appointment."""
-    row = session.scalar(
-        select(MissedAppointment).where(
-            MissedAppointment.follow_up_id == follow_up.id, MissedAppointment.withdrawn_at.is_(None)
-        )
-    )
-    if row is None:
+    """The outcome was changed from a miss to something else: the miss no longer counts (nor is chased).
+    False if there was no standing miss for this appointment."""
+    row = _row_for(session, target)
+    if row is None or row.withdrawn_at is not None:
         return False
     row.withdrawn_at = now
     audit.record(
@@ -328,53 +340,7 @@ def withdraw(
         actor=actor,
         action="missed_appointment.withdrawn",
         via=via,
-        ref=follow_up.plan.young_person.ref,
-        detail={"follow_up_id": follow_up.id, "status": row.status},
+        ref=young_person.ref,
+        detail={**target.ids, "status": row.status},
     )
     return True
-
-
-def _read(row: MissedAppointment, *, now: datetime, window_days: int) -> MissedAppointmentRead:
-    return MissedAppointmentRead(
-        id=row.id,
-        follow_up_id=row.follow_up_id,
-        discharge_plan_id=row.follow_up.discharge_plan_id,
-        status=MissStatus(row.status),
-        appointment_at=row.appointment_at,
-        owner_team=row.owner_team.code,
-        reason=row.reason,
-        barriers=[Barrier(b) for b in row.barriers],
-        capacity=CapacityCheck.model_validate(row.capacity) if row.capacity else None,
-        statuses=row.statuses,
-        told=row.told,
-        recorded_by=row.recorded_by.username,
-        recorded_at=row.recorded_at,
-        withdrawn_at=row.withdrawn_at,
-        in_window=row.withdrawn_at is None
-        and rules.in_window(row.appointment_at, now=now, window_days=window_days),
-    )
-
-
-def overview(
-    session: Session, *, young_person: YoungPerson, now: datetime, threshold: int, window_days: int
-) -> MissedAppointmentsRead:
-    """Every recorded miss, newest appointment first, with the counts in the window ending now."""
-    rows = session.scalars(
-        select(MissedAppointment)
-        .where(MissedAppointment.young_person_id == young_person.id)
-        .order_by(MissedAppointment.appointment_at.desc(), MissedAppointment.id.desc())
-    )
-    missed = [_read(r, now=now, window_days=window_days) for r in rows]
-    counted = [m for m in missed if m.in_window]
-    brought = sum(1 for m in counted if m.status == MissStatus.was_not_brought)
-    return MissedAppointmentsRead(
-        young_person_ref=young_person.ref,
-        window_days=window_days,
-        threshold=threshold,
-        window_starts=now - timedelta(days=window_days),
-        in_window=MissCounts(
-            total=len(counted), was_not_brought=brought, did_not_attend=len(counted) - brought
-        ),
-        pattern_met=len(counted) >= threshold,
-        missed=missed,
-    )

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from services.chronology.models import ChronologyEntry
 
+SUMMARY_MAX = 500  # ChronologyEntry.summary's column length; the full facts are in `detail`
+
 
 def add(
     session: Session,
@@ -20,6 +22,8 @@ def add(
     summary: str,
     detail: dict[str, Any] | None = None,
 ) -> ChronologyEntry:
+    if len(summary) > SUMMARY_MAX:  # never lose the entry over its length (PostgreSQL would refuse it)
+        summary = summary[: SUMMARY_MAX - 1] + "…"
     entry = ChronologyEntry(
         young_person_id=young_person_id, at=at, kind=kind, summary=summary, detail=detail or {}
     )

@@ -22,10 +22,11 @@ class InboundMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     facility: Mapped[str] = mapped_column(String(64))
     control_id: Mapped[str] = mapped_column(String(64))
-    event: Mapped[str] = mapped_column(String(16))  # "ADT^A04", "ORU^R01"
+    event: Mapped[str] = mapped_column(String(16))  # "ADT^A04", "SIU^S26"
     outcome: Mapped[str] = mapped_column(String(32))  # recorded, ended, cancelled, not_registered, ...
     ack_code: Mapped[str] = mapped_column(String(2))  # AA, AE, AR
     note: Mapped[str | None] = mapped_column(String(300))  # the reason given in the ACK; no identifiers
     attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id"), index=True)
+    appointment_id: Mapped[int | None] = mapped_column(ForeignKey("appointments.id"), index=True)  # SIU
     via: Mapped[str] = mapped_column(String(8))  # api or mllp
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

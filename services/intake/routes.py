@@ -1,4 +1,4 @@
-"""HTTP layer for intake from hospital systems: HL7 v2 messages and FHIR R4 Encounters."""
+"""HTTP layer for intake from hospital systems: HL7 v2 messages, FHIR R4 Encounters and Appointments."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -14,8 +15,9 @@ from schemas.settings import get_settings
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep, bearer, get_principal
 from services.errors import Forbidden
-from services.intake import fhir, hl7
+from services.intake import fhir, fhir_appointment, hl7, scheduling
 from services.intake import service as intake
+from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people.access import Principal
 from services.redis_conn import get_redis
@@ -54,8 +56,10 @@ async def receive_hl7(request: Request, session: SessionDep, principal: CurrentP
     """One HL7 v2 message (ER7, segments separated by carriage returns; newlines accepted).
 
     ADT A01 and A04 record an attendance, A03 ends it (a discharge plan is due), A13 reopens it, A08
-    corrects it without alerting anyone again, A11 cancels it and tells everyone who was alerted. Other
-    types are answered AR. A repeat (same MSH-4 and MSH-10) gets the same ACK code and changes nothing.
+    corrects it without alerting anyone again, A11 cancels it and tells everyone who was alerted. SIU S12
+    books an appointment, S13/S14 move it, S15 cancels it and S26 (the patient did not show) records it as
+    was not brought, telling people as the missed-appointment rules say. Other types are answered AR. A
+    repeat (same MSH-4 and MSH-10) gets the same ACK code and changes nothing.
     """
     if not access.may_record_attendance(principal):
         await run_in_threadpool(_deny, session, principal, "hl7.receive")
@@ -155,3 +159,93 @@ def _encounter(
     recorded = intake.record_encounter(session, data=data, actor=principal, get_redis=get_redis)
     code = status.HTTP_201_CREATED if recorded.outcome == "recorded" else status.HTTP_200_OK
     return JSONResponse(fhir.accepted_outcome(recorded), code, media_type=fhir.MEDIA_TYPE)
+
+
+@router.post(
+    "/fhir/Appointment",
+    response_class=JSONResponse,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {fhir.MEDIA_TYPE: {"schema": {"type": "object"}}}}
+    },
+    responses={
+        201: {"description": "A new appointment: an OperationOutcome (information)", **FHIR_JSON},
+        200: {
+            "description": "An update of a known appointment, a repeat, or an NHS number not registered: an "
+            "OperationOutcome",
+            **FHIR_JSON,
+        },
+        400: {"description": "Not a valid FHIR R4 Appointment: an OperationOutcome", **FHIR_JSON},
+        422: {"description": "An Appointment liaison cannot use: an OperationOutcome", **FHIR_JSON},
+    },
+)
+async def receive_appointment(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> JSONResponse:
+    """A FHIR R4 Appointment (a participant's actor.identifier with system
+    https://fhir.nhs.uk/Id/nhs-number; optionally one with an ODS code, the sending facility; start).
+
+    booked (pending, proposed, waitlist) books or moves the appointment; arrived (checked-in, fulfilled)
+    records it attended and withdraws a no-show recorded for it; cancelled (entered-in-error) cancels one
+    still to come; noshow records it as was not brought ("did not arrive (reported by ...)", barriers
+    unknown) and tells people as the missed-appointment rules say. Idempotent on the Appointment's
+    identifier (else its id). Errors, 401 and 403 included, come back as an OperationOutcome.
+    """
+    raw = await request.body()
+    return await run_in_threadpool(_appointment, session, credentials, raw)
+
+
+def _appointment(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
+) -> JSONResponse:
+    try:
+        principal = get_principal(session, credentials, credentials, None)
+    except HTTPException as exc:
+        response = _outcome(exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})
+        return response
+    if not access.may_record_attendance(principal):
+        _deny(session, principal, "fhir.appointment")
+        return _outcome(status.HTTP_403_FORBIDDEN, "your role may not send appointments")
+    try:
+        nhs_number, data = fhir_appointment.booking_from_appointment(fhir.json_body(raw))
+    except fhir.EncounterProblem as problem:
+        return _refused(session, principal, problem.status_code, problem.detail)
+    for _attempt in (1, 2):  # two copies racing on the appointment's identifier: the loser tries again
+        try:
+            done = scheduling.apply(
+                session, nhs_number=nhs_number, booking_data=data, actor=principal, via=principal.via
+            )
+            session.commit()
+        except scheduling.Unusable as unusable:
+            session.rollback()
+            return _refused(session, principal, 422, unusable.reason)
+        except IntegrityError:
+            session.rollback()
+            continue
+        enqueue_committed(get_redis, done.delivery_ids)
+        answer = fhir_appointment.answer(
+            done.outcome,
+            appointment_id=done.appointment_id,
+            ref=done.young_person_ref,
+            queued=len(done.delivery_ids),
+        )
+        code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
+        return JSONResponse(answer, code, media_type=fhir.MEDIA_TYPE)
+    return _outcome(
+        status.HTTP_409_CONFLICT, "the appointment changed while this was processed: send it again"
+    )
+
+
+def _refused(session: Session, principal: Principal, status_code: int, detail: str) -> JSONResponse:
+    audit.record(
+        session,
+        actor=principal,
+        action="fhir.rejected",
+        via=principal.via,
+        outcome="refused",
+        detail={"reason": detail, "resource": "Appointment"},
+    )
+    session.commit()
+    return _outcome(status_code, detail)

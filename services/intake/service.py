@@ -7,6 +7,9 @@ same ACK code and do nothing new, and the mapping from ADT events to those funct
 
 Events for a visit liaison never recorded (the young person is not registered, or the A04 never came) are
 accepted (AA) with a note in MSA-3 and change nothing: the sender cannot fix them by sending again.
+
+SIU scheduling messages (S12, S13, S14, S15, S26) go to `scheduling.apply` (the appointments domain) with
+the same log, the same idempotency on MSH-4 + MSH-10 and the same ACK rules.
 """
 
 from __future__ import annotations
@@ -23,13 +26,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from schemas.enums import Via
+from services.appointments.booking import IntakeBooking
 from services.attendances import service as attendances
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
 from services.audit import service as audit
 from services.clock import utcnow
-from services.intake import hl7
-from services.intake.hl7 import AckCode, MessageProblem, VisitEvent
+from services.intake import hl7, scheduling, siu
+from services.intake.hl7 import AckCode, Header, MessageProblem, VisitEvent
 from services.intake.models import InboundMessage
 from services.logsafe import log_failure
 from services.notifications.dispatch import enqueue_committed
@@ -58,6 +62,7 @@ class Applied:
     attendance: Attendance | None = None
     note: str = ""
     delivery_ids: list[int] = field(default_factory=list)
+    appointment_id: int | None = None
 
 
 def _audit_problem(
@@ -135,6 +140,28 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
             return Applied("cancelled", existing, delivery_ids=told)
 
 
+def apply_schedule(
+    session: Session, *, message: Message, head: Header, actor: Principal | None, via: Via
+) -> Applied:
+    """Do what one understood SIU event asks, through the appointments domain."""
+    event = siu.schedule_event(message, head)
+    data = IntakeBooking(
+        action=event.action,
+        source="hl7",
+        external_system=event.system,
+        external_id=event.appointment_id,
+        reporter=event.system,
+        facility=event.facility,
+        at=event.at,
+        kind=event.kind,
+    )
+    try:
+        done = scheduling.apply(session, nhs_number=event.nhs_number, booking_data=data, actor=actor, via=via)
+    except scheduling.Unusable as unusable:
+        raise MessageProblem(AckCode.error, unusable.reason, error_code="207", location="SCH^1^2") from None
+    return Applied(done.outcome, None, done.note, done.delivery_ids, done.appointment_id)
+
+
 def handle(
     session: Session,
     *,
@@ -195,7 +222,10 @@ def handle(
         return Reply(answer(code, text), code, "duplicate", logged.attendance_id)
 
     try:
-        applied = apply(session, event=hl7.visit_event(message, head), actor=actor, via=via)
+        if siu.is_siu(head):
+            applied = apply_schedule(session, message=message, head=head, actor=actor, via=via)
+        else:
+            applied = apply(session, event=hl7.visit_event(message, head), actor=actor, via=via)
         code, ack_text = AckCode.accept, answer(AckCode.accept, applied.note)
     except MessageProblem as problem:
         code, ack_text = problem.code, answer(problem.code, problem=problem)
@@ -211,6 +241,7 @@ def handle(
             ack_code=str(code),
             note=applied.note[:300] or None,
             attendance_id=applied.attendance.id if applied.attendance else None,
+            appointment_id=applied.appointment_id,
             via=str(via),
         )
     )

@@ -2,8 +2,8 @@
 it, and whether it still stands.
 
 `service.create` gives each recipient of one event the key "<event>:<user id>" ("attendance:12:7",
-"gateway:3:7", "missed:5:7", "transfer_overdue:2:1:7"), so the notifications of one event are those whose
-dedup key is the event key and a user id. An attendance alert's event is its attendance.
+"gateway:3:7", "missed:5:7", "missed_appt:4:7", "transfer_overdue:2:1:7"), so the notifications of one
+event are those whose dedup key is the event key and a user id. An attendance alert's event is its attendance.
 """
 
 from __future__ import annotations
@@ -101,7 +101,10 @@ def settled(session: Session, alert: Notification) -> bool:
             | NotificationKind.did_not_attend
             | (NotificationKind.missed_appointments)
         ):
-            miss = session.scalar(select(MissedAppointment).where(MissedAppointment.follow_up_id == first))
+            # "missed:<follow-up id>" or "missed_appt:<appointment id>" (services/appointments Target.key)
+            missed = MissedAppointment
+            column = missed.appointment_id if parts[0] == "missed_appt" else missed.follow_up_id
+            miss = session.scalar(select(MissedAppointment).where(column == first))
             return miss is not None and miss.withdrawn_at is not None
         case NotificationKind.gateway | NotificationKind.resolution:
             referral = session.get(Escalation, first)

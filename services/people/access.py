@@ -110,6 +110,29 @@ def may_assess(principal: Principal, case: CaseFacts) -> bool:
     return principal.role in ASSESSORS and may_view(principal, case)
 
 
+def may_book_appointment(principal: Principal, case: CaseFacts, *, owner_team_id: int) -> bool:
+    """May book an appointment for the young person: whoever may assess them, or someone of an assessing
+    role in the owning team when that team already has a member on the care team (CAMHS booking its own
+    clinic for a young person its colleague works with)."""
+    if may_assess(principal, case):
+        return True
+    return (
+        principal.role in ASSESSORS
+        and principal.team_id == owner_team_id
+        and owner_team_id in case.member_team_ids
+    )
+
+
+def may_record_appointment_outcome(
+    principal: Principal, case: CaseFacts, *, owner_team_id: int | None
+) -> bool:
+    """May record what happened at an appointment: whoever may assess the young person, or someone of an
+    assessing role in the team that owns the appointment (the clinic that saw, or did not see, them)."""
+    if may_assess(principal, case):
+        return True
+    return principal.role in ASSESSORS and owner_team_id is not None and principal.team_id == owner_team_id
+
+
 def _manages_for_la(principal: Principal, la_code: str) -> bool:
     """A safeguarding lead or team manager of a team in this local authority. Not an admin: a decision
     of a local authority is recorded by someone of that local authority."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from schemas.enums import AssessmentStatus, CareTeamRole, Via
 from schemas.settings import Settings
 from services.appointments import service as missed
+from services.appointments.models import Target
 from services.appointments.schemas import MissStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
@@ -292,7 +293,7 @@ def record_outcome(
         delivery_ids = missed.record(
             session,
             young_person=plan.young_person,
-            follow_up=follow_up,
+            target=Target(follow_up=follow_up),
             status=MissStatus(data.status),
             reason=data.reason,
             barriers=data.barriers,
@@ -309,7 +310,14 @@ def record_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        missed.withdraw(session, follow_up=follow_up, actor=actor, via=via, now=now)
+        missed.withdraw(
+            session,
+            young_person=plan.young_person,
+            target=Target(follow_up=follow_up),
+            actor=actor,
+            via=via,
+            now=now,
+        )
     follow_up.status = data.status
     follow_up.note = data.note
     follow_up.recorded_by_id = actor.user_id

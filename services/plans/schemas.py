@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.enums import Agency, CareTeamRole, Channel, DeliveryStatus
-from services.appointments.schemas import Barrier, CapacityCheck
+from services.appointments.schemas import Barrier, CapacityCheck, MissedDetail
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
@@ -191,14 +191,6 @@ class FollowUpOutcome(Strict):
         description="The adolescent-capacity check: required to record did_not_attend rather than "
         "was_not_brought",
     )
-
-
-class MissedDetail(BaseModel):
-    reason: str
-    barriers: list[Barrier]
-    capacity: CapacityCheck | None
-    told: list[str]
-    withdrawn_at: datetime | None
 
 
 class FollowUpRead(BaseModel):

@@ -7,9 +7,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from schemas.enums import Channel, DeliveryStatus
-from services.appointments import service as missed
+from services.appointments import views as missed
 from services.appointments.models import MissedAppointment
-from services.appointments.schemas import Barrier, CapacityCheck
 from services.assessments.models import Assessment
 from services.assessments.rules import NG225_NOTE
 from services.notifications import rules as notification_rules
@@ -27,7 +26,6 @@ from services.plans.schemas import (
     FollowUpRead,
     FollowUpStatus,
     Legal,
-    MissedDetail,
     NamedPerson,
     OutOfHoursContact,
     PlansOverview,
@@ -197,18 +195,6 @@ def _distribution(plan: DischargePlan, now: datetime) -> Distribution | None:
     )
 
 
-def _missed(row: MissedAppointment | None) -> MissedDetail | None:
-    if row is None:
-        return None
-    return MissedDetail(
-        reason=row.reason,
-        barriers=[Barrier(b) for b in row.barriers],
-        capacity=CapacityCheck.model_validate(row.capacity) if row.capacity else None,
-        told=row.told,
-        withdrawn_at=row.withdrawn_at,
-    )
-
-
 def _follow_up(
     f: FollowUpAppointment, plan: DischargePlan, now: datetime, row: MissedAppointment | None
 ) -> FollowUpRead:
@@ -228,7 +214,7 @@ def _follow_up(
             discharge_at=plan.discharge_at or now,
             hours=plan.first_contact_hours,
         ),
-        missed=_missed(row),
+        missed=missed.missed_detail(row),
     )
 
 

@@ -216,6 +216,38 @@ def test_a_miss_corrected_to_attended_is_not_chased(
     assert len(mailbox.wait_for(3, timeout=0.3)) == 2  # the two was-not-brought messages only
 
 
+def test_an_appointment_miss_is_chased_until_an_arrival_withdraws_it(
+    client: TestClient, case: Case, nurse: Person, ladder: Ladder, mailbox: Mailbox
+) -> None:
+    """Appointments' misses ("missed_appt:<id>" keys) are chased and settled like follow-ups' misses."""
+    t0 = utcnow()
+    ids = []
+    for _ in range(2):
+        booked = client.post(
+            f"/api/v1/young-people/{case.ref}/appointments",
+            json={"at": (t0 - DAY).isoformat(), "owner_team": "CEC-CAMHS", "kind": "camhs"},
+            headers=nurse.headers,
+        )
+        assert booked.status_code == 201, booked.text
+        ids.append(booked.json()["id"])
+
+    def record(appointment_id: int, body: dict[str, Any]) -> None:
+        answer = client.post(
+            f"/api/v1/young-people/{case.ref}/appointments/{appointment_id}/outcome",
+            json=body,
+            headers=nurse.headers,
+        )
+        assert answer.status_code == 200, answer.text
+
+    record(ids[0], WNB)
+    record(ids[0], {"status": "attended"})  # withdrawn: no longer counted, so the next is no pattern
+    record(ids[1], WNB)
+    run_worker()
+    assert len(mailbox.wait_for(4)) == 4
+    assert len(mailbox.wait_for(5, timeout=0.3)) == 4
+    assert _escalate(t0 + 4 * HOUR + MINUTE) == 2  # only the standing miss's two messages are chased
+
+
 @pytest.fixture
 def chair(world: World, case: Case, monkeypatch: pytest.MonkeyPatch) -> Person:
     world.team("CEC-GW")
