@@ -276,14 +276,23 @@ def _fhir(
 ) -> JSONResponse:
     """The care plan (or with `safety` the safety plan) version as a FHIR CarePlan; `replaces` the one
     before."""
-    plan: CarePlan | SafetyPlan
-    if safety:
-        plan = _load(session, SafetyPlan, young_person, number)
-        resource = fhir.safety_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
-    else:
-        plan = _load(session, CarePlan, young_person, number)
-        resource = fhir.care_plan(plan, previous_version=plan.version - 1 if plan.version > 1 else None)
     action = "safety_plan.export_fhir" if safety else "care_plan.export_fhir"
+    plan: CarePlan | SafetyPlan
+    try:
+        plan = (
+            _load(session, SafetyPlan, young_person, number)
+            if safety
+            else _load(session, CarePlan, young_person, number)
+        )
+    except NotFound:  # "there is none" is also something learnt about the young person
+        _audit(session, principal, action, young_person.ref, version=number, found=False)
+        session.commit()
+        raise
+    previous = plan.version - 1 if plan.version > 1 else None
+    if isinstance(plan, SafetyPlan):
+        resource = fhir.safety_plan(plan, previous_version=previous)
+    else:
+        resource = fhir.care_plan(plan, previous_version=previous)
     _audit(session, principal, action, young_person.ref, version=plan.version)
     session.commit()
     return JSONResponse(content=resource, media_type=fhir.MEDIA_TYPE)

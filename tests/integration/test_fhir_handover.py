@@ -61,6 +61,8 @@ def test_the_safety_plan_exports_versioned_and_told_apart_from_the_care_plan(
     nurse = add_care_coordinator(client, world, case)
     base = f"/api/v1/young-people/{case.ref}"
     assert client.get(f"{base}/safety-plan/fhir", headers=nurse.headers).status_code == 404
+    [asked] = audit_events(action="safety_plan.export_fhir")  # that there is none is audited too
+    assert asked.young_person_ref == case.ref
     assert post(client, nurse, f"{base}/care-plan", CARE_PLAN).status_code == 201
     assert post(client, nurse, f"{base}/safety-plan", SAFETY_PLAN).status_code == 201
     changed = SAFETY_PLAN | {"reasons_for_living": ["My dog", "My sister"]}
@@ -79,6 +81,7 @@ def test_the_safety_plan_exports_versioned_and_told_apart_from_the_care_plan(
     first = _get(client, case.social_worker, f"{base}/safety-plan/versions/1/fhir")
     assert (first["meta"]["versionId"], first["status"]) == ("1", "revoked")
     assert [(e.outcome, e.detail) for e in audit_events(action="safety_plan.export_fhir")] == [
+        ("allowed", {"version": None, "found": False}),
         ("allowed", {"version": 2}),
         ("allowed", {"version": 1}),
     ]
