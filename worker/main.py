@@ -63,7 +63,5 @@ def run_scheduler() -> None:
     scheduler.register(
         jobs.chase_transfers, QUEUE, interval=settings.transfer_check_interval_seconds, result_ttl=600
     )
-    scheduler.register(
-        jobs.seal_audit, QUEUE, interval=settings.audit_seal_interval_seconds, result_ttl=600
-    )
+    scheduler.register(jobs.seal_audit, QUEUE, interval=settings.audit_seal_interval_seconds, result_ttl=600)
     scheduler.start()  # type: ignore[no-untyped-call]

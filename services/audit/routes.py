@@ -48,7 +48,14 @@ def read_trail(
 ) -> AuditPage:
     """Search the audit trail, newest first: who did what, to which young person, when, how."""
     query = AuditQuery(
-        ref=ref, actor=actor, action=action, outcome=outcome, since=since, until=until, before=before, limit=limit
+        ref=ref,
+        actor=actor,
+        action=action,
+        outcome=outcome,
+        since=since,
+        until=until,
+        before=before,
+        limit=limit,
     )
     if not access.may_read_audit_trail(principal):
         audit.record(
@@ -63,7 +70,9 @@ def read_trail(
         session.commit()
         raise Forbidden(f"your role ({principal.role}) may not read the audit trail")
     page = search(session, query)
-    audit.record(session, actor=principal, action="audit.read", via=principal.via, ref=ref, detail=query.filters())
+    audit.record(
+        session, actor=principal, action="audit.read", via=principal.via, ref=ref, detail=query.filters()
+    )
     session.commit()
     return page
 
@@ -81,8 +90,6 @@ def read_access_log(
     """Who viewed or changed this young person's record, newest first (refusals included)."""
     query = AuditQuery(ref=young_person.ref, since=since, until=until, before=before, limit=limit)
     page = search(session, query)
-    audit.record(
-        session, actor=principal, action="access_log.read", via=principal.via, ref=young_person.ref
-    )
+    audit.record(session, actor=principal, action="access_log.read", via=principal.via, ref=young_person.ref)
     session.commit()
     return page

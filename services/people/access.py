@@ -161,5 +161,6 @@ def may_read_access_log(principal: Principal, case: CaseFacts) -> bool:
     local authority responsible for them, where they live or in a transfer (the Caldicott function for the
     record). Not the care team: which colleague looked at what is a governance question, not a care one."""
     return principal.role == Role.admin or (
-        principal.role == Role.safeguarding_lead and (_in_la(principal, case) or _in_transfer(principal, case))
+        principal.role == Role.safeguarding_lead
+        and (_in_la(principal, case) or _in_transfer(principal, case))
     )
