@@ -158,29 +158,37 @@ def audit_seal() -> None:
     from services.audit import sealing
 
     ensure_current(get_settings().database_url)
-    sealed = sealing.seal(now=utcnow())
+    try:
+        sealed = sealing.seal(now=utcnow())
+    except sealing.SealContended as exc:
+        raise _fail(str(exc)) from exc
     typer.echo(json.dumps({"sealed": sealed}))
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain from the events as they are now. Exit code 0 if it holds and no event is
-    unsealed past AUDIT_SEAL_GRACE_SECONDS; 1 (with the first broken link) otherwise."""
+    """Recompute the hash chain from the events as they are now. Exit code 0 if it holds, no event is
+    unsealed past AUDIT_SEAL_GRACE_SECONDS and the append-only triggers are in place; 1 otherwise (with the
+    first broken link, the overdue events and the missing triggers)."""
     from services.audit import sealing
 
     settings = get_settings()
     ensure_current(settings.database_url)
     result = sealing.verify(now=utcnow(), grace=timedelta(seconds=settings.audit_seal_grace_seconds))
+    with session_scope() as session:
+        unguarded = sealing.missing_guards(session)
     broken = dataclasses.asdict(result.broken) if result.broken else None
+    ok = result.ok and not unguarded
     out = {
-        "ok": result.ok,
+        "ok": ok,
+        "missing_guards": unguarded,
         "sealed": result.sealed,
         "head": result.head_hash,
         "broken": broken,
         "overdue_unsealed": result.overdue_unsealed,
     }
     typer.echo(json.dumps(out))
-    if not result.ok:
+    if not ok:
         raise typer.Exit(code=1)
 
 

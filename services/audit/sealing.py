@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -99,3 +99,32 @@ def verify(*, now: datetime, grace: timedelta) -> rules.Verification:
         ]
         events = {e.id: event_row(e) for e in session.scalars(select(AuditEvent))}
     return rules.verify(seals, events, now=now, grace=grace)
+
+
+# The append-only triggers the migrations create (0001 for the events, 0011 for the seals), by dialect.
+GUARDS = {
+    "postgresql": {"audit_events_no_change", "audit_seals_no_change"},
+    "sqlite": {
+        "audit_events_no_update",
+        "audit_events_no_delete",
+        "audit_seals_no_update",
+        "audit_seals_no_delete",
+    },
+}
+
+
+def missing_guards(session: Session) -> list[str]:
+    """The append-only triggers that are missing or switched off (a DBA working behind their back)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        present = session.scalars(
+            text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                "AND tgrelid IN ('audit_events'::regclass, 'audit_seals'::regclass)"
+            )
+        )
+    else:
+        present = session.scalars(
+            text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'audit_%'")
+        )
+    return sorted(GUARDS.get(dialect, set()) - set(present))

@@ -75,6 +75,7 @@ def test_the_job_seals_every_event_in_order_and_the_chain_verifies(case: Case) -
     assert verified.exit_code == 0, verified.output
     answer = json.loads(verified.output)
     assert answer["ok"] and answer["sealed"] == len(events) and answer["broken"] is None
+    assert answer["missing_guards"] == [] and answer["overdue_unsealed"] == []
 
 
 def test_the_command_seals_and_a_late_event_is_sealed_by_a_later_run(case: Case) -> None:
@@ -114,16 +115,25 @@ def test_the_command_seals_and_a_late_event_is_sealed_by_a_later_run(case: Case)
 def test_a_dba_editing_a_sealed_event_is_found(case: Case) -> None:
     jobs.seal_audit()
     [registered] = audit_events(action="young_person.registered")
-    with behind_the_triggers("audit_events"), session_scope() as session:
-        session.execute(
-            update(AuditEvent).where(AuditEvent.id == registered.id).values(actor_username="lead2")
+    with behind_the_triggers("audit_events"):
+        with session_scope() as session:
+            session.execute(
+                update(AuditEvent).where(AuditEvent.id == registered.id).values(actor_username="lead2")
+            )
+        unguarded = runner.invoke(app, ["audit", "verify"])
+        assert unguarded.exit_code == 1
+        assert json.loads(unguarded.output)["missing_guards"] == (
+            ["audit_events_no_change"]
+            if get_engine().dialect.name == "postgresql"
+            else ["audit_events_no_delete", "audit_events_no_update"]
         )
     result = sealing.verify(now=utcnow(), grace=GRACE)
     assert result.broken is not None and result.broken.event_id == registered.id
     assert [s for s, e in seals() if e == registered.id] == [result.broken.seq]
     refused = runner.invoke(app, ["audit", "verify"])
     assert refused.exit_code == 1
-    assert json.loads(refused.output)["broken"]["event_id"] == registered.id
+    answer = json.loads(refused.output)
+    assert answer["broken"]["event_id"] == registered.id and answer["missing_guards"] == []
 
 
 def test_a_dba_removing_the_newest_seals_leaves_events_unsealed_and_overdue(case: Case) -> None:
