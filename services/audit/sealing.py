@@ -63,7 +63,8 @@ def seal_batch(session: Session, *, now: datetime, limit: int) -> int:
 
 
 class SealContended(RuntimeError):
-    """Another sealer kept taking the next link: this one gave up for now (the next run carries on)."""
+    """Every attempt lost the next link to another sealer (or the database refused the write): this run gave
+    up; the next carries on from the head."""
 
 
 def seal(*, now: datetime, batch: int = 500, attempts: int = 20) -> int:
@@ -81,7 +82,10 @@ def seal(*, now: datetime, batch: int = 500, attempts: int = 20) -> int:
             # another sealer committed since we read the head (or the database is busy).
             lost += 1
             if lost >= attempts:
-                raise SealContended(f"gave up after {lost} lost races for the next link") from exc
+                raise SealContended(
+                    f"gave up after {lost} attempts in a row: another sealer kept taking the next link, "
+                    "or the database refused the write"
+                ) from exc
             log.info("another sealer took the next link; starting again from the new head")
             continue
         lost = 0
