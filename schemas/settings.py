@@ -299,6 +299,18 @@ class Settings(BaseSettings):
     transfer_check_interval_seconds: int = Field(
         default=3600, ge=60, description="How often the scheduler looks for transfers not accepted in time."
     )
+    audit_seal_interval_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="How often the scheduler seals new audit events into the audit trail's hash chain "
+        "(docs/audit.md).",
+    )
+    audit_seal_grace_seconds: int = Field(
+        default=900,
+        ge=60,
+        description="`liaison audit verify` reports an audit event still unsealed this long after it was "
+        "recorded: a sealer that has stopped, or evidence held back. Several AUDIT_SEAL_INTERVAL_SECONDS.",
+    )
     recommendations_high: str = Field(
         default=(
             "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "

@@ -13,6 +13,7 @@ from services.appointments.routes import router as appointments_router
 from services.assessments.fhir_routes import router as fhir_router
 from services.assessments.routes import router as assessments_router
 from services.attendances.routes import router as attendances_router
+from services.audit.routes import router as audit_router
 from services.closures.routes import router as closures_router
 from services.db import get_engine
 from services.errors import DomainError
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         appointments_router,
         transfers_router,
         handover_router,
+        audit_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

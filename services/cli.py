@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
+from services.clock import utcnow
 from services.db import session_scope
 from services.errors import DomainError
 from services.migrate import ensure_current, upgrade
@@ -24,9 +27,11 @@ app = typer.Typer(
 team_app = typer.Typer(help="Teams (social care, CAMHS, acute liaison, duty ...).")
 user_app = typer.Typer(help="Staff users and their API tokens.")
 db_app = typer.Typer(help="The database schema.")
+audit_app = typer.Typer(help="The audit trail's hash chain (docs/audit.md).")
 app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -145,6 +150,46 @@ def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     upgrade(get_settings().database_url, revision)
     typer.echo(json.dumps({"database": "upgraded", "revision": revision}))
+
+
+@audit_app.command("seal")
+def audit_seal() -> None:
+    """Seal every audit event committed so far into the hash chain (the scheduler also does this)."""
+    from services.audit import sealing
+
+    ensure_current(get_settings().database_url)
+    try:
+        sealed = sealing.seal(now=utcnow())
+    except sealing.SealContended as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(json.dumps({"sealed": sealed}))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain from the events as they are now. Exit code 0 if it holds, no event is
+    unsealed past AUDIT_SEAL_GRACE_SECONDS and the append-only triggers are in place; 1 otherwise (with the
+    first broken link, the overdue events and the missing triggers)."""
+    from services.audit import sealing
+
+    settings = get_settings()
+    ensure_current(settings.database_url)
+    result = sealing.verify(now=utcnow(), grace=timedelta(seconds=settings.audit_seal_grace_seconds))
+    with session_scope() as session:
+        unguarded = sealing.missing_guards(session)
+    broken = dataclasses.asdict(result.broken) if result.broken else None
+    ok = result.ok and not unguarded
+    out = {
+        "ok": ok,
+        "missing_guards": unguarded,
+        "sealed": result.sealed,
+        "head": result.head_hash,
+        "broken": broken,
+        "overdue_unsealed": result.overdue_unsealed,
+    }
+    typer.echo(json.dumps(out))
+    if not ok:
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from services.assessments.models import (
     UnmetNeed,
 )
 from services.attendances.models import Attendance
-from services.audit.models import AuditEvent
+from services.audit.models import AuditEvent, AuditSeal
 from services.chronology.models import ChronologyEntry
 from services.closures.models import Closure, ClosureResponse
 from services.db import Base
@@ -36,6 +36,7 @@ __all__ = [
     "AssessmentTemplate",
     "Attendance",
     "AuditEvent",
+    "AuditSeal",
     "Base",
     "CarePlan",
     "CarePlanReview",

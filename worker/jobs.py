@@ -9,6 +9,7 @@ from datetime import datetime
 from schemas.enums import EscalationStep, Via
 from schemas.settings import get_settings
 from services.assessments import needs
+from services.audit import sealing
 from services.clock import utcnow
 from services.db import session_scope
 from services.notifications import chase, delivery
@@ -184,3 +185,13 @@ def chase_transfers(now: datetime | None = None) -> int:
             calendar=calendar_for(settings),
         )
     return enqueue_committed(get_redis, delivery_ids)
+
+
+def seal_audit(now: datetime | None = None) -> int:
+    """Seal every audit event committed so far into the audit trail's hash chain (docs/audit.md). Safe to
+    run anywhere at once: a second sealer loses the race for the next link and starts again from the new
+    head. Returns how many events this run sealed. `now` is for tests."""
+    sealed = sealing.seal(now=now or utcnow())
+    if sealed:
+        log.info("sealed %s audit events", sealed)
+    return sealed

@@ -45,7 +45,8 @@ def run_scheduler() -> None:
     """Periodic jobs: the sweeper that re-drives undelivered alerts, the chase of unacknowledged attendance
     alerts, the check for overdue unmet needs and needs assessments due a re-score, the check for care
     plans due a review and discharge plans not yet distributed within 24 h, and the chase of transfers
-    between local authorities not accepted in time."""
+    between local authorities not accepted in time, and the sealing of new audit events into the audit
+    trail's hash chain."""
     settings = get_settings()
     scheduler = CronScheduler(connection=get_redis())
     scheduler.register(jobs.sweep, QUEUE, interval=settings.sweep_interval_seconds, result_ttl=600)
@@ -62,4 +63,5 @@ def run_scheduler() -> None:
     scheduler.register(
         jobs.chase_transfers, QUEUE, interval=settings.transfer_check_interval_seconds, result_ttl=600
     )
+    scheduler.register(jobs.seal_audit, QUEUE, interval=settings.audit_seal_interval_seconds, result_ttl=600)
     scheduler.start()  # type: ignore[no-untyped-call]

@@ -148,3 +148,19 @@ def may_accept_transfer(principal: Principal, *, to_la: str) -> bool:
 def may_withdraw_transfer(principal: Principal, *, from_la: str) -> bool:
     """May withdraw a transfer out of `from_la`: the sending local authority's lead or a team manager."""
     return _manages_for_la(principal, from_la)
+
+
+def may_read_audit_trail(principal: Principal) -> bool:
+    """May search the whole audit trail (who did what to whom): the system administrator, who already may
+    see every record and answers to information governance for the system (docs/audit.md)."""
+    return principal.role == Role.admin
+
+
+def may_read_access_log(principal: Principal, case: CaseFacts) -> bool:
+    """May read who viewed or changed this young person's record: an admin, or the safeguarding lead of a
+    local authority responsible for them, where they live or in a transfer (the Caldicott function for the
+    record). Not the care team: which colleague looked at what is a governance question, not a care one."""
+    return principal.role == Role.admin or (
+        principal.role == Role.safeguarding_lead
+        and (_in_la(principal, case) or _in_transfer(principal, case))
+    )

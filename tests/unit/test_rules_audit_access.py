@@ -1,0 +1,47 @@
+"""Who may read the audit trail (docs/audit.md): the whole trail only the admin; one young person's access
+log the admin and the safeguarding leads of their local authorities, never the care team itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas.enums import Role
+from services.people.access import CaseFacts, Principal, may_read_access_log, may_read_audit_trail
+
+MEMBER_ID, MEMBER_TEAM = 10, 100
+CASE = CaseFacts(
+    responsible_la="CEC",
+    residence_la="FIF",
+    member_user_ids=frozenset({MEMBER_ID}),
+    member_team_ids=frozenset({MEMBER_TEAM}),
+    transfer_las=frozenset({"CEC", "WLN"}),
+)
+
+
+def who(role: Role, *, user_id: int = 99, team_id: int = 999, la: str | None = "CEC") -> Principal:
+    return Principal(user_id=user_id, username=f"u{user_id}", role=role, team_id=team_id, la_code=la)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_admin_searches_the_whole_trail(role: Role) -> None:
+    assert may_read_audit_trail(who(role)) is (role == Role.admin)
+
+
+@pytest.mark.parametrize("la", ["CEC", "FIF", "WLN"])
+def test_the_safeguarding_lead_of_a_local_authority_of_the_young_person_reads_the_access_log(la: str) -> None:
+    assert may_read_access_log(who(Role.safeguarding_lead, la=la), CASE)
+
+
+def test_a_safeguarding_lead_elsewhere_does_not() -> None:
+    assert not may_read_access_log(who(Role.safeguarding_lead, la="GLA"), CASE)
+    assert not may_read_access_log(who(Role.safeguarding_lead, la=None), CASE)
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r not in (Role.admin, Role.safeguarding_lead)])
+def test_the_care_team_and_their_managers_do_not(role: Role) -> None:
+    member = who(role, user_id=MEMBER_ID, team_id=MEMBER_TEAM)
+    assert not may_read_access_log(member, CASE)
+
+
+def test_the_admin_reads_every_access_log() -> None:
+    assert may_read_access_log(who(Role.admin, la=None), CASE)
