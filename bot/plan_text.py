@@ -67,11 +67,11 @@ def fit(text: str, pointer: str, limit: int = MESSAGE_LIMIT) -> str:
     """`text` if it fits in one message, else as many whole lines as fit with `pointer` after them."""
     if len(text) <= limit:
         return text
-    room = limit - len(pointer) - 2
+    room = limit - len(pointer) - 3  # the "\n…\n" between
     head = text[:room]
     cut = head.rfind("\n")
     head = head[:cut] if cut > 0 else head
-    return f"{head}\n…\n{pointer}"[:limit]
+    return f"{head}\n…\n{pointer}"
 
 
 def readable(detail: str) -> str:
