@@ -2,8 +2,8 @@
 
 Chat detail (CHAT_DETAIL): `minimal` (the default) puts only the case ref, counts, statuses, dates and
 levels in an answer; never a name, NHS number, birth date, address or clinical free text. `named` also
-puts the young person's name in a /case answer to a user the API lets read the record. Neither mode ever
-shows the NHS number, birth date, answers' free text or the risk formulation.
+puts the young person's name in a /case or /plan answer to a user the API lets read the record. Neither
+mode ever shows the NHS number, birth date, answers' free text or the risk formulation.
 """
 
 from __future__ import annotations

@@ -131,7 +131,9 @@ async def chosen(update: Update, context: Context) -> int:
     state["target"] = state["targets"][query.data]
     await query.answer()
     target = _target(state)
-    await query.edit_message_text(outcome_prompt(state["ref"], target), reply_markup=outcome_keyboard())
+    await query.edit_message_text(
+        outcome_prompt(state["ref"], target, now=datetime.now(UTC)), reply_markup=outcome_keyboard()
+    )
     return OUTCOME
 
 

@@ -177,10 +177,18 @@ def plan_text(
     if discharge is None:
         lines.append("Discharge plan: none yet")
     else:
-        lines += _discharge_lines(discharge)
-        older = len(overview.get("discharge_plans") or []) - 1
-        if older > 0:
-            lines.append(f"{older} older discharge plan(s) in liaison.")
+        others = [p for p in overview.get("discharge_plans") or [] if p["id"] != discharge["id"]]
+        in_force = next((p for p in others if p["status"] in ("issued", "reviewed")), None)
+        details = _discharge_lines(discharge)
+        if discharge["status"] == "draft" and in_force is not None:
+            details.insert(
+                1,
+                f"In force meanwhile: discharge plan {in_force['id']}, {words(in_force['status'])}, issued "
+                f"{when(in_force.get('issued_at'))}",
+            )
+        lines += details
+        if others:
+            lines.append(f"{len(others)} older discharge plan(s) in liaison.")
     return fit("\n".join(lines), f"The rest is in liaison: /young-people/{ref}/plans")
 
 
@@ -254,8 +262,14 @@ def targets_text(ref: str, found: Sequence[Target]) -> str:
     )
 
 
-def outcome_prompt(ref: str, target: Target) -> str:
-    return f"{ref}, {target.label} (times in UTC).\nWhat happened?"
+def outcome_prompt(ref: str, target: Target, *, now: datetime) -> str:
+    lines = [f"{ref}, {target.label} (times in UTC).", "What happened?"]
+    if datetime.fromisoformat(target.at.replace("Z", "+00:00")) > now:
+        lines.append(
+            "It is still to come: record cancelled if it will not go ahead. A miss can be recorded once it "
+            "has passed."
+        )
+    return "\n".join(lines)
 
 
 def barriers_prompt(chosen: Sequence[str]) -> str:

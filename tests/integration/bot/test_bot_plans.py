@@ -5,16 +5,25 @@ people the was-not-brought rules name, in their Telegram chats, by ref only."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
 from services.clock import utcnow
-from tests.integration.bot.conftest import BotProcess
+from tests.integration.bot.conftest import ApiServer, BotProcess, start_bot, stop_bot
 from tests.integration.bot.telegram_server import Call, TelegramServer
 from tests.integration.bot.test_bot_e2e import CHAT, STRANGER, link, no_identifiers, say
-from tests.integration.conftest import Case, Person, World, add_care_coordinator, audit_events, run_worker
+from tests.integration.conftest import (
+    YOUNG_PERSON,
+    Case,
+    Person,
+    World,
+    add_care_coordinator,
+    audit_events,
+    run_worker,
+)
 
 SOCIAL_WORKER_CHAT = 616161
 SAFETY_WORDS = "Texting my cousin Jordan when the thoughts get loud"
@@ -105,6 +114,28 @@ def test_plan_shows_the_discharge_plan_readiness_people_and_follow_ups_and_no_sa
     assert [e.via for e in audit_events(action="discharge_plan.read")] == ["bot"]
     assert not audit_events(action="safety_plan.read")  # the content is never even read
     assert not audit_events(action="young_person.read")
+
+
+def test_named_chat_detail_adds_the_name_to_plan_and_still_no_nhs_number_or_birth_date(
+    client: TestClient,
+    case: Case,
+    world: World,
+    telegram: TelegramServer,
+    api_server: ApiServer,
+    tmp_path: Path,
+) -> None:
+    nurse = add_care_coordinator(client, world, case)
+    safety_plan(client, case, nurse)
+    named = start_bot(telegram, api_server, tmp_path, CHAT_DETAIL="named")
+    try:
+        link(telegram, CHAT, nurse.link_code)
+        answer = say(telegram, CHAT, f"/plan {case.ref}")
+    finally:
+        stop_bot(named)
+    assert "Name: Alex Testperson" in answer and "Discharge plan: none yet" in answer
+    assert YOUNG_PERSON["nhs_number"] not in answer and YOUNG_PERSON["date_of_birth"] not in answer
+    assert SAFETY_WORDS not in answer and "Jordan" not in answer
+    assert [e.via for e in audit_events(action="young_person.read")] == ["bot"]
 
 
 def test_plan_for_someone_not_on_the_care_team_is_refused_like_case_and_audited(
@@ -198,7 +229,7 @@ def test_a_refused_miss_is_explained_in_plain_words_and_cancel_leaves_the_flow(
 
     say(telegram, CHAT, f"/appointments {case.ref}")
     telegram.press(CHAT, f"apt:a:{booked['id']}")
-    edits(telegram, 1)
+    assert "It is still to come" in edits(telegram, 1)[-1].text
     assert "Stopped: nothing was recorded." in say(telegram, CHAT, "/cancel")
     assert "I did not understand" in say(telegram, CHAT, "typed after cancelling")
 

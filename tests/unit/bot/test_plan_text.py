@@ -48,7 +48,7 @@ OVERVIEW = {
         "review_overdue": False,
         "recorded_at": "2026-11-20T10:00:00+00:00",
     },
-    "discharge_plans": [{"id": 3}, {"id": 1}],
+    "discharge_plans": [{"id": 3, "status": "draft"}, {"id": 1, "status": "superseded"}],
     "warnings": ["safety plan without care plan"],
     # What the bot is never given, but if an answer carried it, it must not show.
     "warning_signs": ["Texting my cousin"],
@@ -124,7 +124,26 @@ def test_plan_in_minimal_mode_names_the_ref_people_by_username_and_nothing_priva
         "- 30 Nov 2026 12:00 UTC, CEC-CAMHS: scheduled",
     ]
     assert "1 older discharge plan(s) in liaison." in text
+    assert "In force" not in text
     assert leaks(text) == []
+
+
+def test_a_new_draft_says_which_issued_plan_is_in_force_meanwhile() -> None:
+    overview = OVERVIEW | {
+        "discharge_plans": [
+            {"id": 3, "status": "draft", "issued_at": None},
+            {"id": 1, "status": "issued", "issued_at": "2026-11-01T08:00:00+00:00"},
+        ]
+    }
+    text = plan_text.plan_text(ref=REF, overview=overview, discharge=discharge(), detail="minimal")
+    assert "In force meanwhile: discharge plan 1, issued, issued 01 Nov 2026 08:00 UTC" in text
+
+
+def test_the_outcome_prompt_says_when_an_appointment_is_still_to_come() -> None:
+    past = Target("a", 5, (NOW - timedelta(hours=1)).isoformat(), "CEC-CAMHS", "scheduled")
+    coming = Target("a", 6, (NOW + timedelta(hours=1)).isoformat(), "CEC-CAMHS", "scheduled")
+    assert "still to come" not in plan_text.outcome_prompt(REF, past, now=NOW)
+    assert "still to come" in plan_text.outcome_prompt(REF, coming, now=NOW)
 
 
 def test_named_mode_adds_only_the_name() -> None:
