@@ -207,6 +207,8 @@ def _told(target: Target, answer: dict[str, Any]) -> list[str]:
     if target.kind == "f":
         answer = next((f for f in answer.get("follow_ups", []) if f["id"] == target.id), {})
     missed = answer.get("missed") or {}
+    if missed.get("withdrawn_at"):  # an earlier miss this outcome withdrew: nobody is told of it now
+        return []
     return list(missed.get("told") or [])
 
 

@@ -292,5 +292,5 @@ def toggle(chosen: Sequence[str], barrier: str) -> list[str]:
 def recorded_text(ref: str, target: Target, status: str, told: Sequence[str]) -> str:
     lines = [f"Recorded for {ref}: {target.title}, {words(status)}."]
     if told:
-        lines.append("Told: " + ", ".join(told) + " (by ref only).")
+        lines.append("Told of this miss: " + ", ".join(told) + " (by ref only).")
     return "\n".join(lines)

@@ -197,7 +197,7 @@ def test_was_not_brought_recorded_from_the_bot_tells_the_care_team_by_ref_only(
     telegram.press(CHAT, "bar:done")
     done = telegram.wait_for_messages(CHAT, before + 1)[before].text
     assert f"Recorded for {case.ref}" in done and "was not brought" in done
-    assert "Told: jsmith, nurse" in done
+    assert "Told of this miss: jsmith, nurse" in done
     assert private(done.replace("jsmith, nurse", ""))
 
     listed = client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=nurse.headers).json()
@@ -252,3 +252,46 @@ def test_a_refused_miss_is_explained_in_plain_words_and_cancel_leaves_the_flow(
     assert [e.via for e in audit_events(action="missed_appointment.record", outcome="refused")] == ["bot"]
     listed = client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=nurse.headers).json()
     assert listed["appointments"][0]["status"] == "scheduled"
+
+
+def test_a_follow_up_is_recorded_through_its_discharge_plan_and_attended_withdraws_the_miss(
+    client: TestClient, case: Case, world: World, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    world.team("CEC-CAMHS", agency=Agency.camhs, la=None)
+    nurse = add_care_coordinator(client, world, case)
+    plan = discharge_plan(client, case, nurse, [-1])
+    [follow_up] = plan["follow_ups"]
+    link(telegram, CHAT, nurse.link_code)
+    data = f"apt:f:{plan['id']}:{follow_up['id']}"
+
+    say(telegram, CHAT, f"/appointments {case.ref}")
+    telegram.press(CHAT, data)
+    assert "follow-up CEC-CAMHS: scheduled" in edits(telegram, 1)[-1].text
+    telegram.press(CHAT, "out:wnb")
+    telegram.wait_for(lambda: "Why was it missed" in telegram.sent("sendMessage", CHAT)[-1].text, "reason")
+    say(telegram, CHAT, "Nobody knows yet")
+    telegram.press(CHAT, "bar:unknown")
+    edits(telegram, 3)
+    before = len(telegram.sent("sendMessage", CHAT))
+    telegram.press(CHAT, "bar:done")
+    done = telegram.wait_for_messages(CHAT, before + 1)[before].text
+    assert "follow-up CEC-CAMHS, was not brought" in done and "Told of this miss: jsmith, nurse" in done
+
+    read = client.get(f"/api/v1/young-people/{case.ref}/discharge-plans/{plan['id']}", headers=nurse.headers)
+    [recorded] = read.json()["follow_ups"]
+    assert recorded["status"] == "was_not_brought" and recorded["missed"]["barriers"] == ["unknown"]
+    [event] = audit_events(action="discharge_plan.follow_up_outcome", outcome="allowed")
+    assert event.via == "bot"
+
+    listing = say(telegram, CHAT, f"/appointments {case.ref}")
+    assert "choose one" in listing
+    [[button]] = telegram.sent("sendMessage", CHAT)[-1].keyboard()
+    assert button["text"].endswith("was not brought")
+    telegram.press(CHAT, data)
+    edits(telegram, 5)
+    before = len(telegram.sent("sendMessage", CHAT))
+    telegram.press(CHAT, "out:att")
+    done = telegram.wait_for_messages(CHAT, before + 1)[before].text
+    assert "follow-up CEC-CAMHS, attended." in done and "Told" not in done
+    missed = client.get(f"/api/v1/young-people/{case.ref}/missed-appointments", headers=nurse.headers).json()
+    assert missed["missed"][0]["withdrawn_at"] is not None

@@ -281,7 +281,7 @@ def test_unknown_always_stands_alone(presses: list[str]) -> None:
 @pytest.mark.parametrize(
     ("status", "told", "expected"),
     [
-        ("was_not_brought", ["jsmith", "nurse"], "Told: jsmith, nurse (by ref only)."),
+        ("was_not_brought", ["jsmith", "nurse"], "Told of this miss: jsmith, nurse (by ref only)."),
         ("attended", [], None),
     ],
 )
