@@ -52,6 +52,12 @@ def day(value: str | None) -> str:
     return datetime.fromisoformat(value[:10]).strftime("%d %b %Y")
 
 
+def moment(value: str) -> datetime:
+    """An API timestamp as an aware UTC datetime (a value without an offset is UTC)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
 def words(code: str | None) -> str:
     return (code or "-").replace("_", " ")
 
@@ -215,9 +221,8 @@ class Target:
 
     @property
     def title(self) -> str:
-        moment = datetime.fromisoformat(self.at.replace("Z", "+00:00")).astimezone(UTC)
         what = "follow-up" if self.kind == "f" else "appt"
-        return f"{moment:%d %b %H:%M} {what} {self.team}"[:44]
+        return f"{moment(self.at):%d %b %H:%M} {what} {self.team}"[:44]
 
     @property
     def label(self) -> str:
@@ -242,8 +247,7 @@ def targets(
         ]
 
     def in_range(target: Target) -> bool:
-        at = datetime.fromisoformat(target.at.replace("Z", "+00:00"))
-        return now - RECENT <= at <= now + AHEAD
+        return now - RECENT <= moment(target.at) <= now + AHEAD
 
     return sorted((t for t in found if in_range(t)), key=lambda t: (t.at, t.kind, t.id))
 
@@ -264,7 +268,7 @@ def targets_text(ref: str, found: Sequence[Target]) -> str:
 
 def outcome_prompt(ref: str, target: Target, *, now: datetime) -> str:
     lines = [f"{ref}, {target.label} (times in UTC).", "What happened?"]
-    if datetime.fromisoformat(target.at.replace("Z", "+00:00")) > now:
+    if moment(target.at) > now:
         lines.append(
             "It is still to come: record cancelled if it will not go ahead. A miss can be recorded once it "
             "has passed."

@@ -240,6 +240,9 @@ def test_targets_are_recent_or_upcoming_soonest_first_and_skip_superseded_plans(
     found = plan_text.targets(appointments, plans, now=NOW)
     assert [(t.kind, t.id, t.plan_id) for t in found] == [("a", 5, None), ("f", 1, 3)]
     assert found[0].label == "26 Nov 12:00 appt team not known: scheduled"
+    naive = {"id": 8, "at": "2026-11-28T13:00:00", "owner_team": "X", "status": "scheduled"}
+    [later] = plan_text.targets([naive], [], now=NOW)  # no offset: read as UTC
+    assert later.title == "28 Nov 13:00 appt X"
     assert found[1].data == "apt:f:3:1"
     assert leaks(" ".join(t.label for t in found)) == []
     assert "No appointments" in plan_text.targets_text(REF, [])
