@@ -33,9 +33,9 @@ from bot.plan_text import (
     BARRIERS,
     DNA_NEEDS_CAPACITY,
     OUTCOMES,
-    TARGETS_SHOWN,
     Target,
     barriers_prompt,
+    nearest,
     outcome_prompt,
     readable,
     recorded_text,
@@ -112,7 +112,7 @@ async def begin(update: Update, context: Context) -> int:
     if not found:
         await reply(update, targets_text(ref, found))
         return _end(context)
-    shown = found[:TARGETS_SHOWN]
+    shown = nearest(found, now=datetime.now(UTC))
     assert context.user_data is not None
     context.user_data[STATE] = {"ref": ref, "targets": {t.data: asdict(t) for t in shown}}
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t.label, callback_data=t.data)] for t in shown])

@@ -252,6 +252,12 @@ def targets(
     return sorted((t for t in found if in_range(t)), key=lambda t: (t.at, t.kind, t.id))
 
 
+def nearest(found: Sequence[Target], *, now: datetime, count: int = TARGETS_SHOWN) -> list[Target]:
+    """The `count` targets nearest to now (the ones a clinician is most likely recording), in time order."""
+    close = sorted(found, key=lambda t: abs(moment(t.at) - now))[:count]
+    return sorted(close, key=lambda t: (t.at, t.kind, t.id))
+
+
 def targets_text(ref: str, found: Sequence[Target]) -> str:
     if not found:
         return (
@@ -259,7 +265,7 @@ def targets_text(ref: str, found: Sequence[Target]) -> str:
             "ahead. Book and list them in liaison."
         )
     more = len(found) - TARGETS_SHOWN
-    tail = f" The first {TARGETS_SHOWN} are shown; the rest are in liaison." if more > 0 else ""
+    tail = f" The {TARGETS_SHOWN} nearest to now are shown; the rest are in liaison." if more > 0 else ""
     return (
         f"Appointments and follow-ups for {ref} (times in UTC): choose one to record what happened "
         f"(/cancel to stop).{tail}"

@@ -296,3 +296,13 @@ def test_recorded_text(status: str, told: list[str], expected: str | None) -> No
         == f"Recorded for {REF}: 28 Nov 12:00 appt CEC-CAMHS, {status.replace('_', ' ')}."
     )
     assert (expected in text) if expected else ("Told" not in text)
+
+
+def test_the_ten_nearest_to_now_are_offered_in_time_order() -> None:
+    found = [
+        Target("a", n, (NOW + timedelta(days=n)).isoformat(), "CEC-CAMHS", "scheduled")
+        for n in range(-29, 30)
+    ]
+    shown = plan_text.nearest(found, now=NOW)
+    assert [t.id for t in shown] == [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
+    assert "The 10 nearest to now are shown" in plan_text.targets_text(REF, found)
