@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, checklist, link, queries
+from bot import alerts, checklist, link, outcomes, queries
 from bot.client import ApiClient
 from bot.common import BOT_DATA_KEY, BotConfig, Context
 from schemas.settings import Settings
@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 COMMANDS = [
     BotCommand("pending", "Your alerts not yet acknowledged"),
     BotCommand("case", "A summary of a young person: /case REF"),
+    BotCommand("plan", "Discharge, care and safety plans: /plan REF"),
+    BotCommand("appointments", "Record what happened at an appointment: /appointments REF"),
     BotCommand("assess", "Answer the needs assessment: /assess REF"),
     BotCommand("help", "What I can do"),
 ]
@@ -54,10 +56,12 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
     application.add_handlers(
         [
             checklist.conversation(),
+            outcomes.conversation(),
             CommandHandler("start", link.start),
             CommandHandler("help", queries.help_command),
             CommandHandler("pending", queries.pending),
             CommandHandler("case", queries.case),
+            CommandHandler("plan", queries.plan),
             CallbackQueryHandler(alerts.acknowledge, pattern=alerts.PATTERN),
             MessageHandler(filters.ALL, link.anything_else),
         ]

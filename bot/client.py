@@ -150,3 +150,33 @@ class ChatApi:
             "POST", f"/assessments/{assessment_id}/complete", json={"formulation": formulation}
         )
         return result
+
+    async def plans(self, ref: str) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/plans")
+        return result
+
+    async def discharge_plan(self, ref: str, plan_id: int) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/discharge-plans/{plan_id}")
+        return result
+
+    async def appointments(self, ref: str) -> list[dict[str, Any]]:
+        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/appointments")
+        return list(result["appointments"])
+
+    async def appointment_outcome(
+        self, ref: str, appointment_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "POST", f"/young-people/{ref}/appointments/{appointment_id}/outcome", json=body
+        )
+        return result
+
+    async def follow_up_outcome(
+        self, ref: str, plan_id: int, follow_up_id: int, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = await self._call(
+            "POST",
+            f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome",
+            json=body,
+        )
+        return result

@@ -2,8 +2,8 @@
 
 Chat detail (CHAT_DETAIL): `minimal` (the default) puts only the case ref, counts, statuses, dates and
 levels in an answer; never a name, NHS number, birth date, address or clinical free text. `named` also
-puts the young person's name in a /case answer to a user the API lets read the record. Neither mode ever
-shows the NHS number, birth date, answers' free text or the risk formulation.
+puts the young person's name in a /case or /plan answer to a user the API lets read the record. Neither
+mode ever shows the NHS number, birth date, answers' free text or the risk formulation.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ HELP = (
     "liaison commands:\n"
     "/pending: your alerts not yet acknowledged\n"
     "/case REF: a summary of a young person in your care teams\n"
+    "/plan REF: their discharge plan (readiness, who is named, follow-ups), care plan and safety plan\n"
+    "/appointments REF: record what happened at an appointment or follow-up (attended, cancelled, "
+    "was not brought)\n"
     "/assess REF: answer the needs assessment checklist, one question at a time "
     "(/skip a question, /stop to pause; answers are saved as you go)\n"
     "/help: this list\n"

@@ -1,4 +1,4 @@
-"""Questions a linked user asks about their own work: /pending, /case REF, /help."""
+"""Questions a linked user asks about their own work: /pending, /case REF, /plan REF, /help."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from telegram import Update
 from bot.client import ApiError, ChatApi, Missing, NotLinked, Refused
 from bot.common import Context, chat_api, config, reply
 from bot.formatting import HELP, NOT_LINKED, PRIVATE_ONLY, case_text, pending_text
+from bot.plan_text import plan_text
 
 REF = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
@@ -85,3 +86,25 @@ async def case(update: Update, context: Context) -> None:
         ref=ref, notifications=found, username=me["username"], assessment=latest, detail=detail, record=record
     )
     await reply(update, text)
+
+
+async def plan(update: Update, context: Context) -> None:
+    """/plan REF: the plans overview and the latest discharge plan, read through the API as the chat's user
+    (audited `plans.read` and `discharge_plan.read`, via=bot). The safety plan's content is never read."""
+    api = await _linked(update, context)
+    if api is None:
+        return
+    ref = ref_argument(context)
+    if ref is None:
+        await reply(update, "Send /plan followed by the case ref, e.g. /plan YP-3KV98-VDSDS.")
+        return
+    detail = config(context).chat_detail
+    try:
+        overview = await api.plans(ref)
+        plans = overview["discharge_plans"]  # newest first
+        latest = await api.discharge_plan(ref, int(plans[0]["id"])) if plans else None
+        record = await api.young_person(ref) if detail == "named" else None
+    except ApiError as exc:
+        await explain(update, exc, ref)
+        return
+    await reply(update, plan_text(ref=ref, overview=overview, discharge=latest, detail=detail, record=record))

@@ -155,7 +155,8 @@ class Settings(BaseSettings):
         default="minimal",
         description=(
             "What the bot may put in an answer to a linked user's own query. minimal: ref, counts, statuses "
-            "and levels only. named: also the young person's name in /case."
+            "and levels only. named: also the young person's name in /case and /plan. Neither shows clinical "
+            "free text (a safety plan's content, a miss's reason)."
         ),
     )
 

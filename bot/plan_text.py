@@ -1,0 +1,306 @@
+"""What the bot says about plans and appointments: pure functions from API answers (plain dicts) to text and
+button data. No I/O. The same CHAT_DETAIL rules as `bot.formatting`: the ref, statuses, dates, team codes,
+usernames with their care-team role, and levels with their label; the young person's name only in `named`
+mode; never an NHS number, birth date, address or clinical free text (the safety plan's content, a
+discharge plan's crisis plan or risk formulation, an appointment's location or purpose, a miss's reason).
+Neither CHAT_DETAIL mode permits clinical detail, so the safety plan is only said to exist, with where to
+read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.formatting import ChatDetail, when
+from schemas.enums import CareTeamRole
+
+MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text
+FOLLOW_UPS_SHOWN = 12
+TARGETS_SHOWN = 10
+RECENT = timedelta(days=30)
+AHEAD = timedelta(days=30)
+OUTCOMES = {
+    "att": ("Attended", "attended"),
+    "can": ("Cancelled", "cancelled"),
+    "wnb": ("Was not brought", "was_not_brought"),
+    "dna": ("Did not attend", "did_not_attend"),
+}
+BARRIERS = {
+    "transport": "Transport",
+    "cost": "Cost",
+    "caring_duties": "Caring duties",
+    "anxiety_neurodivergence": "Anxiety / neurodivergence",
+    "not_told": "Not told of it",
+    "other": "Other",
+    "unknown": "Unknown",
+}
+DNA_NEEDS_CAPACITY = (
+    "Did not attend means it was the young person's own informed choice. liaison records it only with an "
+    "adolescent-capacity check (Gillick or Fraser under 16, the Mental Capacity Act from 16), which is "
+    "recorded in liaison, not from the phone. Without one the miss is was not brought: children rely on "
+    "others to bring them."
+)
+
+
+def day(value: str | None) -> str:
+    """An API date or timestamp as a day: '10 Jan 2027'."""
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value[:10]).strftime("%d %b %Y")
+
+
+def moment(value: str) -> datetime:
+    """An API timestamp as an aware UTC datetime (a value without an offset is UTC)."""
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def words(code: str | None) -> str:
+    return (code or "-").replace("_", " ")
+
+
+def role_label(code: str | None) -> str:
+    try:
+        return CareTeamRole(code or "").label
+    except ValueError:
+        return words(code)
+
+
+def fit(text: str, pointer: str, limit: int = MESSAGE_LIMIT) -> str:
+    """`text` if it fits in one message, else as many whole lines as fit with `pointer` after them."""
+    if len(text) <= limit:
+        return text
+    room = limit - len(pointer) - 3  # the "\n…\n" between
+    head = text[:room]
+    cut = head.rfind("\n")
+    head = head[:cut] if cut > 0 else head
+    return f"{head}\n…\n{pointer}"
+
+
+def readable(detail: str) -> str:
+    """An API refusal (422 detail) for a phone: plain words and one line per thing missing."""
+    text = detail.replace("`", "")
+    for label, value in OUTCOMES.values():
+        text = text.replace(value, label.lower())
+    head, sep, rest = text.partition(": ")
+    parts = [p.strip() for p in rest.split("; ")] if sep else []
+    if len(parts) < 2:
+        return fit(text, "(shortened)", 1000)
+    return fit("\n".join([head + ":", *(f"- {p}" for p in parts)]), "(shortened)", 1000)
+
+
+# ---------------------------------------------------------------- /plan
+
+
+def _version_line(name: str, summary: dict[str, Any] | None) -> str:
+    if summary is None:
+        return f"{name}: none"
+    overdue = " (review overdue)" if summary.get("review_overdue") else ""
+    return (
+        f"{name}: version {summary['version']}, recorded {day(summary['recorded_at'])}, "
+        f"review by {day(summary['review_date'])}{overdue}"
+    )
+
+
+def _person(title: str, person: dict[str, Any] | None) -> str:
+    if person is None:
+        return f"{title}: not named"
+    role = f"{role_label(person.get('care_team_role'))}, " if person.get("care_team_role") else ""
+    return f"{title}: {person['username']} ({role}{person['team']})"
+
+
+def _follow_up_line(follow_up: dict[str, Any]) -> str:
+    owner = f", {follow_up['owner']}" if follow_up.get("owner") else ""
+    target = " (within the first-contact target)" if follow_up.get("within_first_contact_target") else ""
+    status = words(follow_up["status"])
+    return f"- {when(follow_up['at'])}, {follow_up['owner_team']}{owner}: {status}{target}"
+
+
+def _discharge_lines(plan: dict[str, Any]) -> list[str]:
+    status = plan["status"]
+    head = f"Discharge plan {plan['id']}: {words(status)}"
+    if plan.get("issued_at"):
+        head += f", issued {when(plan['issued_at'])} by {plan.get('issued_by') or '-'}"
+    else:
+        head += f", drafted {when(plan['created_at'])} by {plan['created_by']}"
+    lines = [head]
+    readiness = plan.get("readiness")
+    if readiness is not None:
+        if readiness["ready"]:
+            lines.append("Ready to issue.")
+        else:
+            lines.append("Not ready to issue. Still missing:")
+            lines += [f"- {m}" for m in readiness["missing"]]
+        if readiness["warnings"]:
+            lines.append("Warnings: " + "; ".join(readiness["warnings"]))
+    distribution = plan.get("distribution")
+    if distribution is not None:
+        lines.append(
+            f"Reached {distribution['reached']} of {distribution['named']} named "
+            f"(due by {when(distribution['due_by'])})"
+        )
+    if plan.get("first_contact_due_by"):
+        lines.append(f"First community contact due by {when(plan['first_contact_due_by'])}")
+    lines.append(_person("Care coordinator", plan.get("care_coordinator")))
+    lines.append(_person("Lead social worker", plan.get("lead_social_worker")))
+    lines.append(f"Review date: {day(plan.get('review_date'))}")
+    follow_ups = sorted(plan.get("follow_ups") or [], key=lambda f: str(f["at"]))
+    lines.append(f"Follow-ups ({len(follow_ups)}):" if follow_ups else "Follow-ups: none")
+    lines += [_follow_up_line(f) for f in follow_ups[:FOLLOW_UPS_SHOWN]]
+    if len(follow_ups) > FOLLOW_UPS_SHOWN:
+        lines.append(f"- and {len(follow_ups) - FOLLOW_UPS_SHOWN} more in liaison")
+    cnest = plan.get("cnest")
+    if cnest:
+        lines.append(f"{cnest['label']}: {cnest['level']} (information only: never decides discharge)")
+    return lines
+
+
+def plan_text(
+    *,
+    ref: str,
+    overview: dict[str, Any],
+    discharge: dict[str, Any] | None,
+    detail: ChatDetail,
+    record: dict[str, Any] | None = None,
+) -> str:
+    """/plan REF: the latest discharge plan (status, readiness, who is named, follow-ups, review date) and
+    whether a current care plan and safety plan exist. `record` is used only in `named` mode, for the name."""
+    lines = [f"Plans for {ref}"]
+    if detail == "named" and record is not None:
+        lines.append(f"Name: {record['given_name']} {record['family_name']}")
+    lines.append(_version_line("Care plan", overview.get("care_plan")))
+    lines.append(_version_line("Safety plan", overview.get("safety_plan")))
+    if overview.get("safety_plan"):
+        lines.append(
+            f"The safety plan's content is not shown in chat: read it in liaison "
+            f"(/young-people/{ref}/safety-plan)."
+        )
+    if overview.get("warnings"):
+        lines.append("Warnings: " + "; ".join(overview["warnings"]))
+    if discharge is None:
+        lines.append("Discharge plan: none yet")
+    else:
+        others = [p for p in overview.get("discharge_plans") or [] if p["id"] != discharge["id"]]
+        in_force = next((p for p in others if p["status"] in ("issued", "reviewed")), None)
+        details = _discharge_lines(discharge)
+        if discharge["status"] == "draft" and in_force is not None:
+            details.insert(
+                1,
+                f"In force meanwhile: discharge plan {in_force['id']}, {words(in_force['status'])}, issued "
+                f"{when(in_force.get('issued_at'))}",
+            )
+        lines += details
+        if others:
+            lines.append(f"{len(others)} older discharge plan(s) in liaison.")
+    return fit("\n".join(lines), f"The rest is in liaison: /young-people/{ref}/plans")
+
+
+# ---------------------------------------------------------------- /appointments
+
+
+@dataclass(frozen=True)
+class Target:
+    """Something an outcome can be recorded for: a care-team appointment, or a discharge plan's follow-up."""
+
+    kind: str  # "a" (appointment) or "f" (follow-up)
+    id: int
+    at: str
+    team: str
+    status: str
+    plan_id: int | None = None
+
+    @property
+    def data(self) -> str:
+        """The button's callback data (at most 64 bytes: two 19-digit ids fit with room to spare)."""
+        if self.kind == "f":
+            return f"apt:f:{self.plan_id}:{self.id}"
+        return f"apt:a:{self.id}"
+
+    @property
+    def title(self) -> str:
+        what = "follow-up" if self.kind == "f" else "appt"
+        return f"{moment(self.at):%d %b %H:%M} {what} {self.team}"[:44]
+
+    @property
+    def label(self) -> str:
+        return f"{self.title}: {words(self.status)}"
+
+
+def targets(
+    appointments: Iterable[dict[str, Any]], plans: Iterable[dict[str, Any]], *, now: datetime
+) -> list[Target]:
+    """Appointments and follow-ups from `RECENT` ago to `AHEAD`, soonest first (a recorded outcome can be
+    corrected, so they are listed whatever their status). Superseded plans' follow-ups are left out."""
+    found = [
+        Target("a", int(a["id"]), str(a["at"]), a.get("owner_team") or "team not known", str(a["status"]))
+        for a in appointments
+    ]
+    for plan in plans:
+        if plan["status"] == "superseded":
+            continue
+        found += [
+            Target("f", int(f["id"]), str(f["at"]), str(f["owner_team"]), str(f["status"]), int(plan["id"]))
+            for f in plan.get("follow_ups") or []
+        ]
+
+    def in_range(target: Target) -> bool:
+        return now - RECENT <= moment(target.at) <= now + AHEAD
+
+    return sorted((t for t in found if in_range(t)), key=lambda t: (t.at, t.kind, t.id))
+
+
+def nearest(found: Sequence[Target], *, now: datetime, count: int = TARGETS_SHOWN) -> list[Target]:
+    """The `count` targets nearest to now (the ones a clinician is most likely recording), in time order."""
+    close = sorted(found, key=lambda t: abs(moment(t.at) - now))[:count]
+    return sorted(close, key=lambda t: (t.at, t.kind, t.id))
+
+
+def targets_text(ref: str, found: Sequence[Target]) -> str:
+    if not found:
+        return (
+            f"No appointments or follow-ups for {ref} from {RECENT.days} days ago to {AHEAD.days} days "
+            "ahead. Book and list them in liaison."
+        )
+    more = len(found) - TARGETS_SHOWN
+    tail = f" The {TARGETS_SHOWN} nearest to now are shown; the rest are in liaison." if more > 0 else ""
+    return (
+        f"Appointments and follow-ups for {ref} (times in UTC): choose one to record what happened "
+        f"(/cancel to stop).{tail}"
+    )
+
+
+def outcome_prompt(ref: str, target: Target, *, now: datetime) -> str:
+    lines = [f"{ref}, {target.label} (times in UTC).", "What happened?"]
+    if moment(target.at) > now:
+        lines.append(
+            "It is still to come: record cancelled if it will not go ahead. A miss can be recorded once it "
+            "has passed."
+        )
+    return "\n".join(lines)
+
+
+def barriers_prompt(chosen: Sequence[str]) -> str:
+    picked = ", ".join(BARRIERS[b] for b in chosen) if chosen else "none yet"
+    return (
+        f"What got in the way? Choose all that apply, then Done (Unknown only on its own).\nChosen: {picked}"
+    )
+
+
+def toggle(chosen: Sequence[str], barrier: str) -> list[str]:
+    """The barriers after pressing one: `unknown` stands alone, so choosing it clears the rest and choosing
+    another clears it."""
+    if barrier in chosen:
+        return [b for b in chosen if b != barrier]
+    if barrier == "unknown":
+        return ["unknown"]
+    return [b for b in chosen if b != "unknown"] + [barrier]
+
+
+def recorded_text(ref: str, target: Target, status: str, told: Sequence[str]) -> str:
+    lines = [f"Recorded for {ref}: {target.title}, {words(status)}."]
+    if told:
+        lines.append("Told of this miss: " + ", ".join(told) + " (by ref only).")
+    return "\n".join(lines)
