@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.enums import WithdrawalWhy
+
 
 @dataclass(frozen=True)
 class AlertMessage:
@@ -125,6 +127,13 @@ _OTHER_KINDS = {
         "discussion and a fresh risk review. The care coordinator (or, where none is named, the lead\n"
         "social worker) is asked to re-score the needs assessment.",
     ),
+    "missed_appointment_withdrawn": (
+        "Missed appointment withdrawn",
+        "A missed appointment you were told about (was not brought, did not attend, or the repeated-misses\n"
+        "threshold it counted towards) has been withdrawn: it is no longer recorded as missed.",
+        "No action is needed for that miss, and its reminders stop. Please acknowledge, then check the\n"
+        "missed appointments in liaison: the others still stand.",
+    ),
     "plan_review_due": (
         "Care plan review due",
         "The care plan has passed its review date.",
@@ -178,6 +187,7 @@ _LINKS = {
     "was_not_brought": ("Missed appointments", "missed-appointments"),
     "did_not_attend": ("Missed appointments", "missed-appointments"),
     "missed_appointments": ("Missed appointments", "missed-appointments"),
+    "missed_appointment_withdrawn": ("Missed appointments", "missed-appointments"),
     **{kind: ("Transfers", "transfers") for kind in _OTHER_KINDS if kind.startswith("transfer_")},
 }
 
@@ -359,9 +369,11 @@ def notification_message(
     escalates_role: str | None = None,
     recipient_role: str | None = None,
     escalates_kind: str | None = None,
+    detail: str | None = None,
 ) -> AlertMessage:
     """The message for any kind of notification; like every alert it names the young person by ref only.
-    A reminder or escalation is worded for the kind of the alert it chases (`escalates_kind`)."""
+    A reminder or escalation is worded for the kind of the alert it chases (`escalates_kind`); `detail` is
+    the fixed code some kinds are worded by (a withdrawn miss: `WithdrawalWhy`)."""
     if kind == "reminder" and escalates_id is not None:
         return reminder(
             notification_id=notification_id,
@@ -385,11 +397,22 @@ def notification_message(
         notification_id=notification_id,
         young_person_ref=young_person_ref,
         public_base_url=public_base_url,
+        detail=detail,
     )
 
 
+def _why(kind: str, detail: str | None) -> str:
+    """The reason line of a kind worded by its detail code ("" when it has none)."""
+    if kind != "missed_appointment_withdrawn":
+        return ""
+    try:
+        return f"Why: {WithdrawalWhy(detail or '').words}.\n"
+    except ValueError:
+        return "Why: the outcome was changed in liaison.\n"
+
+
 def _kind_message(
-    kind: str, *, notification_id: int, young_person_ref: str, public_base_url: str
+    kind: str, *, notification_id: int, young_person_ref: str, public_base_url: str, detail: str | None = None
 ) -> AlertMessage:
     if kind not in _OTHER_KINDS:
         return attendance_alert(
@@ -406,6 +429,7 @@ def _kind_message(
         "\n"
         f"About a young person on your caseload ({young_person_ref}).\n"
         f"{happened}\n"
+        f"{_why(kind, detail)}"
         f"{asked}\n"
         "\n"
         f"Notification number: {notification_id}\n"
