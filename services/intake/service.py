@@ -158,9 +158,12 @@ def apply_schedule(
     try:
         done = scheduling.apply(session, nhs_number=event.nhs_number, booking_data=data, actor=actor, via=via)
     except scheduling.Unusable as unusable:
-        location = siu.error_location(unusable.field, event)
-        code = "101" if unusable.field == "start" and event.at is None else "207"
-        raise MessageProblem(AckCode.error, unusable.reason, error_code=code, location=location) from None
+        raise MessageProblem(
+            AckCode.error,
+            unusable.reason,
+            error_code=siu.error_code(unusable.field, event),
+            location=siu.error_location(unusable.field, event),
+        ) from None
     return Applied(done.outcome, None, done.note, done.delivery_ids, done.appointment_id)
 
 

@@ -127,3 +127,11 @@ def error_location(field: str, event: ScheduleEvent) -> str:
     """The ERR-2 of an appointment that cannot be used as sent: the field at fault, by what is wrong
     (`start`: a start missing, or a no-show still to come; anything else: the appointment's id)."""
     return event.start_location if field == "start" else event.id_location
+
+
+def error_code(field: str, event: ScheduleEvent) -> str:
+    """The HL7 table 0357 code (ERR-3) that goes with it: 101 for a start that is missing, 103 for an id
+    that is another patient's (as ADT's visit number), 207 for anything else (a no-show still to come)."""
+    if field == "start":
+        return "101" if event.at is None else "207"
+    return "103"

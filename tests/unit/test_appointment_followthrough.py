@@ -199,19 +199,21 @@ NO_START = {
 
 
 @pytest.mark.parametrize(
-    ("replace", "field", "location"),
+    ("replace", "field", "location", "code"),
     [
-        ({}, "start", "SCH^1^11"),  # a no-show still to come: the start read from SCH-11
-        (NO_START, "start", "SCH^1^11"),  # no start anywhere: SCH-11 is where it belongs
-        ({"^^30^20261120093000^20261120100000": ""}, "start", "AIS^1^4"),  # read from AIS-4
-        ({}, "id", "SCH^1^2"),  # another patient's appointment id: the filler id
-        ({"|APPT5001^RBTPAS|": "||"}, "id", "SCH^1^1"),  # ... or the placer id when there is no filler id
+        ({}, "start", "SCH^1^11", "207"),  # a no-show still to come: the start read from SCH-11
+        (NO_START, "start", "SCH^1^11", "101"),  # no start anywhere: SCH-11 is where it belongs
+        ({"^^30^20261120093000^20261120100000": ""}, "start", "AIS^1^4", "207"),  # read from AIS-4
+        ({}, "id", "SCH^1^2", "103"),  # another patient's appointment id: the filler id
+        ({"|APPT5001^RBTPAS|": "||"}, "id", "SCH^1^1", "103"),  # ... the placer id when there is no filler id
     ],
 )
-def test_an_siu_ae_points_at_the_field_at_fault(replace: dict[str, str], field: str, location: str) -> None:
+def test_an_siu_ae_points_at_the_field_at_fault(
+    replace: dict[str, str], field: str, location: str, code: str
+) -> None:
     message = _message("siu-s26-noshow.hl7", **replace)
     event = siu.schedule_event(message, header(message))
-    assert siu.error_location(field, event) == location
+    assert (siu.error_location(field, event), siu.error_code(field, event)) == (location, code)
 
 
 REF = "YP-7KQ2M-9XW4T"
