@@ -204,6 +204,9 @@ class NotificationKind(StrEnum):
     was_not_brought = "was_not_brought"  # a missed follow-up: the child was not brought
     did_not_attend = "did_not_attend"  # a missed follow-up: the young person's own informed choice
     missed_appointments = "missed_appointments"  # the missed-appointment threshold is met
+    # A miss people were told of is withdrawn (an arrival reported, an outcome corrected, a booking deleted):
+    # informational, never chased; `Notification.detail` holds the `WithdrawalWhy` that words it.
+    missed_appointment_withdrawn = "missed_appointment_withdrawn"
     transfer_opened = "transfer_opened"  # a move between local authorities: both are told
     transfer_accepted = "transfer_accepted"
     transfer_declined = "transfer_declined"
@@ -234,12 +237,42 @@ _KIND_LABELS = {
     "was_not_brought": "Was not brought",
     "did_not_attend": "Did not attend",
     "missed_appointments": "Repeated missed appointments",
+    "missed_appointment_withdrawn": "Missed appointment withdrawn",
     "transfer_opened": "Transfer between local authorities",
     "transfer_accepted": "Transfer accepted",
     "transfer_declined": "Transfer declined",
     "transfer_completed": "Transfer completed",
     "transfer_withdrawn": "Transfer withdrawn",
     "transfer_overdue": "Transfer not accepted",
+}
+
+
+class WithdrawalWhy(StrEnum):
+    """Why a recorded miss was withdrawn: the code a `missed_appointment_withdrawn` notification carries, and
+    its words in the message (fixed words, never free text: messages carry the case ref only)."""
+
+    arrived = "arrived"  # the clinic's system reports the young person arrived (FHIR arrived, fulfilled)
+    attended = "attended"  # someone on the care team corrected the outcome to attended
+    cancelled = "cancelled"  # ... to cancelled
+    rescheduled = "rescheduled"  # ... back to scheduled (still to happen)
+    booking_deleted = "booking_deleted"  # the clinic deleted the booking as made in error (HL7 SIU S17)
+
+    @property
+    def words(self) -> str:
+        return _WITHDRAWAL_WORDS[self.value]
+
+    @classmethod
+    def corrected_to(cls, status: str) -> WithdrawalWhy:
+        """Why, when a person records the outcome as `status` (attended, cancelled or scheduled)."""
+        return {"attended": cls.attended, "cancelled": cls.cancelled}.get(status, cls.rescheduled)
+
+
+_WITHDRAWAL_WORDS = {
+    "arrived": "the clinic now reports the young person arrived",
+    "attended": "the outcome was corrected: the young person attended",
+    "cancelled": "the outcome was corrected: the appointment was cancelled, not missed",
+    "rescheduled": "the outcome was corrected: the appointment has not happened yet",
+    "booking_deleted": "the clinic deleted the booking as made in error: there was no appointment to miss",
 }
 
 

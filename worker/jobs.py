@@ -45,6 +45,7 @@ def deliver(delivery_id: int) -> str:
         escalates_role=claimed.escalates_role,
         recipient_role=claimed.recipient_role,
         escalates_kind=claimed.escalates_kind,
+        detail=claimed.detail,
     )
     started = time.monotonic()
     try:

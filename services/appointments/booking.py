@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import Via
+from schemas.enums import Via, WithdrawalWhy
 from schemas.settings import Settings
 from services.appointments import rules
 from services.appointments import service as missed
@@ -133,10 +133,12 @@ def set_outcome(
     via: Via,
     now: datetime,
     settings: Settings,
+    why: WithdrawalWhy | None = None,
 ) -> list[int]:
     """Attended, cancelled, was not brought or did not attend: as for a follow-up. A miss goes through the
     engine (refused, audited, naming everything missing; or tells whoever the rules say); any other outcome
-    withdraws a standing miss. Returns the delivery ids to send after commit."""
+    withdraws a standing miss and tells those told of it `why` (by default: the outcome was corrected to
+    this one). Returns the delivery ids to send after commit."""
     target = Target(appointment=appointment)
     before = appointment.status
     delivery_ids: list[int] = []
@@ -161,7 +163,17 @@ def set_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        missed.withdraw(session, young_person=young_person, target=target, actor=actor, via=via, now=now)
+        delivery_ids = missed.withdraw(
+            session,
+            young_person=young_person,
+            target=target,
+            why=why or WithdrawalWhy.corrected_to(status),
+            actor=actor,
+            via=via,
+            now=now,
+            threshold=settings.missed_appointments_threshold,
+            window_days=settings.missed_appointments_window_days,
+        )
     appointment.status = str(status)
     if note is not None:
         appointment.note = note
@@ -205,12 +217,18 @@ class IntakeBooking:
 
 
 class IntakeProblem(Exception):
-    """An intake appointment that cannot be used as sent (HL7 AE, FHIR 422)."""
+    """An intake appointment that cannot be used as sent (HL7 AE, FHIR 422). `field` names what is at fault:
+    `start` (the appointment's start) or `id` (the appointment's identifier)."""
+
+    def __init__(self, reason: str, *, field: str) -> None:
+        super().__init__(reason)
+        self.field = field
 
 
 @dataclass
 class IntakeResult:
-    outcome: str  # booked, updated, unchanged, attended, withdrawn, cancelled, missed, unknown_appointment
+    # booked, updated, unchanged, attended, withdrawn, cancelled, deleted, missed, unknown_appointment
+    outcome: str
     appointment: Appointment | None = None
     note: str = ""
     delivery_ids: list[int] = field(default_factory=list)
@@ -232,18 +250,21 @@ def apply_intake(
     arrival withdraws it."""
     existing = find_external(session, system=booking.external_system, external_id=booking.external_id)
     if existing is not None and existing.young_person_id != young_person.id:
-        raise IntakeProblem("this appointment id belongs to another patient's appointment")
+        raise IntakeProblem("this appointment id belongs to another patient's appointment", field="id")
     change = rules.intake_change(existing.status if existing else None, booking.action)
+    unknown = IntakeResult("unknown_appointment", note="no appointment recorded for this id: nothing changed")
+    if existing is None and booking.action == rules.IntakeAction.deleted:
+        return unknown  # a booking made in error that liaison never had: nothing to delete
     if existing is None and booking.at is None:
         if booking.action in (rules.IntakeAction.booked, rules.IntakeAction.noshow):
-            raise IntakeProblem("the appointment's start time is missing")
-        return IntakeResult(
-            "unknown_appointment", note="no appointment recorded for this id: nothing changed"
-        )
+            raise IntakeProblem("the appointment's start time is missing", field="start")
+        return unknown
     at = booking.at or (existing.at if existing else None)
     assert at is not None
     if change == "was_not_brought" and at > now:
-        raise IntakeProblem(f"a no-show for an appointment still to come ({at:%Y-%m-%d %H:%M} UTC)")
+        raise IntakeProblem(
+            f"a no-show for an appointment still to come ({at:%Y-%m-%d %H:%M} UTC)", field="start"
+        )
     appointment, fresh = existing, False
     if appointment is None:
         appointment = _from_intake(
@@ -279,7 +300,10 @@ def apply_intake(
     reason = None
     if change == "was_not_brought":
         reason, barriers = f"did not arrive (reported by {booking.reporter})", [Barrier.unknown]
-    withdrawing = change == "attended" and appointment.status in MISSES
+    withdrawing = appointment.status in MISSES and change in ("attended", "cancelled")
+    why = WithdrawalWhy.arrived
+    if booking.action == rules.IntakeAction.deleted:
+        why = WithdrawalWhy.booking_deleted
     delivery_ids = set_outcome(
         session,
         young_person=young_person,
@@ -293,8 +317,11 @@ def apply_intake(
         via=via,
         now=now,
         settings=settings,
+        why=why,
     )
     words = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
+    if booking.action == rules.IntakeAction.deleted:
+        words["cancelled"] = "withdrawn" if withdrawing else "deleted"
     return IntakeResult(words.get(change, change), appointment, delivery_ids=delivery_ids, created=fresh)
 
 

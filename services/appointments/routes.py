@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response, status
 
 from schemas.settings import get_settings
-from services.appointments import booking, views
+from services.appointments import booking, moving, views
 from services.appointments import service as missed
 from services.appointments.models import Appointment
 from services.appointments.schemas import (
@@ -20,12 +20,13 @@ from services.appointments.schemas import (
     AppointmentOutcome,
     AppointmentRead,
     AppointmentsRead,
+    AppointmentUpdate,
     MissedAppointmentsRead,
 )
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.errors import NotFound
+from services.errors import Conflict, NotFound
 from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people import service as people
@@ -203,5 +204,66 @@ def record_outcome(
         raise
     session.commit()
     enqueue_committed(get_redis, delivery_ids)
+    miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
+    return views.appointment_read(appointment, ref=young_person.ref, miss=miss)
+
+
+@router.patch(
+    "/appointments/{appointment_id}",
+    response_model=AppointmentRead,
+    responses={409: {"description": "Not movable: missed, already held or cancelled, or from intake"}},
+)
+def move_appointment(
+    ref: Ref,
+    appointment_id: AppointmentId,
+    body: AppointmentUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> AppointmentRead:
+    """Move an appointment booked in liaison that is not yet held: any of a new start (`at`), owning team,
+    named owner (null: nobody) and kind. Whoever may record its outcome may move it; to hand it to another
+    team they must also be able to book for that team. An appointment with a recorded miss is refused
+    (409, with the reason): the miss stands, and a re-offer is a new booking. So is one already held or
+    cancelled, and one from a hospital or clinic system (move it there). Cancel through `.../outcome`."""
+    young_person = people.get(session, ref=ref)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is not None and appointment.young_person_id != young_person.id:
+        appointment = None
+    owner_team_id = appointment.owner_team_id if appointment else None
+    team = booking.team_by_code(session, body.owner_team) if body.owner_team is not None else None
+    new_team_id = (team.id if team else -1) if body.owner_team is not None else None
+
+    def rule(who: Principal, case: CaseFacts) -> bool:
+        return access.may_move_appointment(
+            who, case, owner_team_id=owner_team_id, new_owner_team_id=new_team_id
+        )
+
+    people.authorise(
+        session,
+        principal=principal,
+        young_person=young_person,
+        rule=rule,
+        action="appointment.move",
+        via=principal.via,
+    )
+    if appointment is None:
+        raise NotFound(f"{young_person.ref} has no appointment {appointment_id}")
+    if body.owner_team is not None and team is None:
+        raise NotFound(f"owner_team: no team {body.owner_team!r}")
+    try:
+        moving.move(
+            session,
+            young_person=young_person,
+            appointment=appointment,
+            data=body,
+            team=team,
+            actor=principal,
+            via=principal.via,
+            now=utcnow(),
+        )
+    except Conflict:
+        session.commit()  # keep the audit event of the refused move
+        raise
+    session.commit()
     miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
     return views.appointment_read(appointment, ref=young_person.ref, miss=miss)

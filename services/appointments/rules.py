@@ -28,6 +28,7 @@ from schemas.enums import CareTeamRole
 from services.appointments.schemas import Barrier, CapacityFramework, MissStatus
 
 STATUTORY = frozenset({"cp_plan", "cin", "lac"})
+MISSES = frozenset({"was_not_brought", "did_not_attend"})
 UNDER_16 = frozenset({CapacityFramework.gillick, CapacityFramework.fraser})
 BARRIER_WORDS = ", ".join(b.value for b in Barrier)
 
@@ -194,15 +195,71 @@ def who_is_told(facts: MissFacts) -> Decision:
     return Decision(told=list(told.values()), pattern=pattern, gaps=gaps)
 
 
+@dataclass(frozen=True)
+class WithdrawalFacts:
+    """Who was told of a miss now withdrawn. Pairs are (user id, the role they were told as)."""
+
+    told_of_miss: Sequence[tuple[int, CareTeamRole]]  # its own notifications and the escalations about them
+    told_of_pattern: Sequence[tuple[int, CareTeamRole]]  # told the threshold was met by a miss it counts in
+    counted: bool  # the miss was standing with its appointment in the window
+    misses_in_window: int  # standing misses in the window before the withdrawal, this one included if counted
+    threshold: int
+
+
+@dataclass(frozen=True)
+class WithdrawalDecision:
+    told: list[Told]
+    pattern_lifted: bool  # the withdrawal takes the count in the window below the threshold
+
+
+def who_is_told_of_withdrawal(facts: WithdrawalFacts) -> WithdrawalDecision:
+    """Everyone told of the miss is told it was withdrawn; and when it counted towards a threshold that no
+    longer stands without it, everyone told of that threshold too. Each once, with every reason."""
+    told: dict[int, Told] = {}
+
+    def tell(people: Iterable[tuple[int, CareTeamRole]], because: str) -> None:
+        for user_id, role in people:
+            entry = told.setdefault(user_id, Told(user_id, role))
+            if because not in entry.because:
+                entry.because.append(because)
+
+    tell(facts.told_of_miss, "told_of_miss")
+    lifted = (
+        facts.counted
+        and facts.misses_in_window >= facts.threshold
+        and facts.misses_in_window - 1 < facts.threshold
+    )
+    if lifted:
+        tell(facts.told_of_pattern, "told_of_pattern")
+    return WithdrawalDecision(told=list(told.values()), pattern_lifted=lifted)
+
+
+def move_refusal(*, label: str, status: str, source: str, facility: str | None) -> str | None:
+    """Why an appointment may not be moved (its time, owning team, owner or kind), or None when it may:
+    only one not yet held, booked in liaison. A miss stands for the appointment it was of."""
+    if status in MISSES:
+        return (
+            f"{label} has a recorded miss ({status.replace('_', ' ')}): a missed appointment is not moved. "
+            "Book a new appointment to re-offer it; if the miss was recorded in error, record the outcome "
+            "that happened first"
+        )
+    if status != "scheduled":
+        return f"{label} is {status}: only an appointment not yet held is moved (book a new one)"
+    if source != "api":
+        return (
+            f"{label} comes from the booking system of {facility or 'a hospital or clinic'}: move it there "
+            "(its next message would undo a move made here)"
+        )
+    return None
+
+
 # What a hospital or clinic system says of an appointment (HL7 SIU, FHIR Appointment.status).
 class IntakeAction(StrEnum):
     booked = "booked"  # SIU S12/S13/S14, Appointment booked/pending/proposed/waitlist
     attended = "attended"  # Appointment arrived/checked-in/fulfilled
-    cancelled = "cancelled"  # SIU S15, Appointment cancelled/entered-in-error
+    cancelled = "cancelled"  # SIU S15, Appointment cancelled
+    deleted = "deleted"  # SIU S17, Appointment entered-in-error: the booking was made in error
     noshow = "noshow"  # SIU S26, Appointment noshow
-
-
-MISSES = frozenset({"was_not_brought", "did_not_attend"})
 
 
 def intake_change(current: str | None, action: IntakeAction) -> str | None:
@@ -213,6 +270,8 @@ def intake_change(current: str | None, action: IntakeAction) -> str | None:
     - An arrival always stands: it withdraws a miss recorded for the same appointment.
     - A cancellation only cancels an appointment still to come: a miss already recorded is not undone by
       the clinic cancelling the slot afterwards.
+    - A deletion (the booking was made in error) cancels it, whatever was recorded of it but an arrival: a
+      miss of an appointment that never was is withdrawn. An unknown one stays unknown.
     - A no-show is recorded as was_not_brought unless a miss is already recorded (a person's own record,
       say did_not_attend after a capacity check, stands).
     """
@@ -223,6 +282,8 @@ def intake_change(current: str | None, action: IntakeAction) -> str | None:
             return None if current == "attended" else "attended"
         case IntakeAction.cancelled:
             return "cancelled" if current in (None, "scheduled") else None
+        case IntakeAction.deleted:
+            return "cancelled" if current in ("scheduled", *MISSES) else None
         case _:
             return None if current in MISSES else "was_not_brought"
 

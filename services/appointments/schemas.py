@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 
 class Barrier(StrEnum):
@@ -133,6 +133,26 @@ class AppointmentCreate(BaseModel):
         default=None, description="The booking system (with external_id): a resend is the same appointment"
     )
     external_id: ExternalText | None = Field(default=None, description="Its id in that booking system")
+
+
+class AppointmentUpdate(BaseModel):
+    """Move an appointment not yet held: any of a new start, owning team, named owner (null: none) or kind."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: AwareDatetime | None = Field(default=None, description="The new start")
+    owner_team: Code | None = Field(default=None, description="Team code of the service that now owns it")
+    owner: Code | None = Field(default=None, description="Username of the named owner; null to name nobody")
+    kind: AppointmentKind | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AppointmentUpdate:
+        if not self.model_fields_set:
+            raise ValueError("give at least one of at, owner_team, owner, kind")
+        for name in ("at", "owner_team", "kind"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class AppointmentOutcome(BaseModel):

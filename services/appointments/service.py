@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, NotificationKind, Via
-from services.appointments import rules
+from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
+from services.appointments import rules, withdrawal
 from services.appointments.models import MissedAppointment, Target
 from services.appointments.schemas import Barrier, CapacityCheck, MissStatus
 from services.assessments import needs
@@ -325,22 +325,30 @@ def withdraw(
     *,
     young_person: YoungPerson,
     target: Target,
+    why: WithdrawalWhy,
     actor: Principal | None,
     via: Via,
     now: datetime,
-) -> bool:
-    """The outcome was changed from a miss to something else: the miss no longer counts (nor is chased).
-    False if there was no standing miss for this appointment."""
+    threshold: int,
+    window_days: int,
+) -> list[int]:
+    """The miss no longer stands (the outcome was corrected, an arrival reported, the booking deleted): it
+    no longer counts nor is chased, and everyone told of it is told why (`withdrawal.withdraw`). Nothing
+    happens when there is no standing miss for this appointment. Returns the delivery ids to send."""
     row = _row_for(session, target)
     if row is None or row.withdrawn_at is not None:
-        return False
-    row.withdrawn_at = now
-    audit.record(
+        return []
+    session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
+    standing = _in_window(session, young_person_id=young_person.id, now=now, window_days=window_days)
+    return withdrawal.withdraw(
         session,
+        young_person=young_person,
+        row=row,
+        standing_in_window=standing,
+        why=why,
         actor=actor,
-        action="missed_appointment.withdrawn",
         via=via,
-        ref=young_person.ref,
-        detail={**target.ids, "status": row.status},
+        now=now,
+        threshold=threshold,
+        window_days=window_days,
     )
-    return True

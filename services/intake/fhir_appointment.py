@@ -7,7 +7,8 @@ Pure.
 - The appointment is named by its first identifier (`<system>|<value>`), else `Appointment/<id>`: a resend
   or a later status of the same appointment finds it.
 - `status`: booked, pending, proposed, waitlist (booked); arrived, checked-in, fulfilled (attended);
-  cancelled, entered-in-error (cancelled); noshow (a miss, recorded as was_not_brought).
+  cancelled (cancelled); entered-in-error (deleted: the booking was made in error, as HL7 S17); noshow (a
+  miss, recorded as was_not_brought).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ STATUS_ACTIONS: dict[str, IntakeAction] = {
     "checked-in": IntakeAction.attended,
     "fulfilled": IntakeAction.attended,
     "cancelled": IntakeAction.cancelled,
-    "entered-in-error": IntakeAction.cancelled,
+    "entered-in-error": IntakeAction.deleted,
     "noshow": IntakeAction.noshow,
 }
 

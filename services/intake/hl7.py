@@ -256,7 +256,7 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
             AckCode.reject,
             f"message type {head.label or '(none)'} is not handled: only ADT "
             + ", ".join(sorted(SUPPORTED_EVENTS))
-            + " and SIU S12, S13, S14, S15, S26",
+            + " and SIU S12, S13, S14, S15, S17, S26",
             error_code="200",
             location="MSH^1^9",
         )

@@ -57,7 +57,8 @@ async def receive_hl7(request: Request, session: SessionDep, principal: CurrentP
 
     ADT A01 and A04 record an attendance, A03 ends it (a discharge plan is due), A13 reopens it, A08
     corrects it without alerting anyone again, A11 cancels it and tells everyone who was alerted. SIU S12
-    books an appointment, S13/S14 move it, S15 cancels it and S26 (the patient did not show) records it as
+    books an appointment, S13/S14 move it, S15 cancels it, S17 deletes it (a booking made in error: a miss
+    recorded of it is withdrawn) and S26 (the patient did not show) records it as
     was not brought, telling people as the missed-appointment rules say. Other types are answered AR. A
     repeat (same MSH-4 and MSH-10) gets the same ACK code and changes nothing.
     """

@@ -28,7 +28,7 @@ NOT_REGISTERED = "NHS number not registered with liaison: nothing kept"
 @dataclass
 class Scheduled:
     """What an intake appointment came to: `outcome` (booked, updated, unchanged, attended, withdrawn,
-    cancelled, missed, unknown_appointment, not_registered) and the appointment, if any."""
+    cancelled, deleted, missed, unknown_appointment, not_registered) and the appointment, if any."""
 
     outcome: str
     appointment_id: int | None = None
@@ -39,11 +39,13 @@ class Scheduled:
 
 
 class Unusable(Exception):
-    """The appointment cannot be used as sent (HL7 AE, FHIR 422): `reason` says why, with no identifiers."""
+    """The appointment cannot be used as sent (HL7 AE, FHIR 422): `reason` says why, with no identifiers;
+    `field` what is at fault (`start`, `id`), for HL7's ERR-2."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, field: str = "id") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.field = field
 
 
 def apply(
@@ -71,9 +73,10 @@ def apply(
             settings=get_settings(),
         )
     except IntakeProblem as problem:
-        raise Unusable(str(problem)) from problem
+        raise Unusable(str(problem), field=problem.field) from problem
     except missed.Refused as refused:  # the engine names what is missing; nothing was written but audit
-        raise Unusable(refused.detail) from refused
+        # Intake gives a no-show its reason and barriers: only its time (still to come) can be at fault.
+        raise Unusable(refused.detail, field="start") from refused
     return Scheduled(
         result.outcome,
         result.appointment.id if result.appointment else None,

@@ -8,7 +8,7 @@ same ACK code and do nothing new, and the mapping from ADT events to those funct
 Events for a visit liaison never recorded (the young person is not registered, or the A04 never came) are
 accepted (AA) with a note in MSA-3 and change nothing: the sender cannot fix them by sending again.
 
-SIU scheduling messages (S12, S13, S14, S15, S26) go to `scheduling.apply` (the appointments domain) with
+SIU scheduling messages (S12, S13, S14, S15, S17, S26) go to `scheduling.apply` (the appointments domain) with
 the same log, the same idempotency on MSH-4 + MSH-10 and the same ACK rules.
 """
 
@@ -158,7 +158,12 @@ def apply_schedule(
     try:
         done = scheduling.apply(session, nhs_number=event.nhs_number, booking_data=data, actor=actor, via=via)
     except scheduling.Unusable as unusable:
-        raise MessageProblem(AckCode.error, unusable.reason, error_code="207", location="SCH^1^2") from None
+        raise MessageProblem(
+            AckCode.error,
+            unusable.reason,
+            error_code=siu.error_code(unusable.field, event),
+            location=siu.error_location(unusable.field, event),
+        ) from None
     return Applied(done.outcome, None, done.note, done.delivery_ids, done.appointment_id)
 
 

@@ -6,11 +6,15 @@ of one appointment. Pure functions over a parsed message: no I/O, unit-tested wi
 | S12 | new appointment booked | booked |
 | S13, S14 | rescheduled, modified | booked (the new time) |
 | S15 | cancelled | cancelled |
+| S17 | deleted (the booking was made in error) | deleted: cancels it, and withdraws a miss recorded of it |
 | S26 | the patient did not show up | noshow |
 
 The appointment is named by SCH-2 (filler appointment ID: the scheduling system's), else SCH-1 (placer
 appointment ID); its start by SCH-11.4, else AIS-4, AIL-6 or AIP-6 (AIS, AIL and AIP are optional); its kind
 by the words of AIS-3, SCH-7 and SCH-8 (`appointments.rules.kind_from`).
+
+An AE's ERR-2 points at the field at fault (`error_location`): the start (the field it was read from, else
+SCH-11) or the appointment's id (SCH-2, else SCH-1).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ SIU_EVENTS: dict[str, IntakeAction] = {
     "S13": IntakeAction.booked,
     "S14": IntakeAction.booked,
     "S15": IntakeAction.cancelled,
+    "S17": IntakeAction.deleted,
     "S26": IntakeAction.noshow,
 }
 # Where the appointment's start may be, in order: SCH-11.4 (TQ start), AIS-4, AIL-6, AIP-6.
@@ -45,6 +50,8 @@ class ScheduleEvent:
     appointment_id: str
     at: datetime | None
     kind: str
+    id_location: str = "SCH^1^2"  # where the appointment id was read from
+    start_location: str = "SCH^1^11"  # where the start was read from (SCH-11 when there is none)
 
     @property
     def system(self) -> str:
@@ -82,15 +89,18 @@ def schedule_event(message: hl7.Message, head: Header) -> ScheduleEvent:
             location="SCH^1^2",
         )
     at = None
+    start_location = "SCH^1^11"
     for key in START_FIELDS:
         text = value(message, key)
         if text:
+            segment, _, rest = key.partition(".F")
+            start_location = f"{segment}^1^{rest.split('.')[0]}"
             try:
                 at = hl7_time(text)
             except ValueError as exc:
-                segment, _, rest = key.partition(".F")
-                location = f"{segment}^1^{rest.split('.')[0]}"
-                raise MessageProblem(AckCode.error, str(exc), error_code="102", location=location) from exc
+                raise MessageProblem(
+                    AckCode.error, str(exc), error_code="102", location=start_location
+                ) from exc
             break
     texts = [
         value(message, "AIS.F3.R1.C2"),
@@ -108,4 +118,20 @@ def schedule_event(message: hl7.Message, head: Header) -> ScheduleEvent:
         appointment_id=appointment_id[:200],
         at=at,
         kind=kind_from(t for t in texts if t),
+        id_location="SCH^1^2" if value(message, "SCH.F2.R1.C1") else "SCH^1^1",
+        start_location=start_location,
     )
+
+
+def error_location(field: str, event: ScheduleEvent) -> str:
+    """The ERR-2 of an appointment that cannot be used as sent: the field at fault, by what is wrong
+    (`start`: a start missing, or a no-show still to come; anything else: the appointment's id)."""
+    return event.start_location if field == "start" else event.id_location
+
+
+def error_code(field: str, event: ScheduleEvent) -> str:
+    """The HL7 table 0357 code (ERR-3) that goes with it: 101 for a start that is missing, 103 for an id
+    that is another patient's (as ADT's visit number), 207 for anything else (a no-show still to come)."""
+    if field == "start":
+        return "101" if event.at is None else "207"
+    return "103"

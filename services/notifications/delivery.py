@@ -45,6 +45,7 @@ class Claimed:
     escalates_role: str | None = None  # that alert's recipient, in plain words ("GP")
     recipient_role: str | None = None
     escalates_kind: str | None = None  # that alert's kind ("attendance", "was_not_brought")
+    detail: str | None = None  # the code that words some kinds' messages (a withdrawn miss: why)
 
 
 def _address(
@@ -72,6 +73,7 @@ def _claimed_row(session: Session, *, delivery_id: int) -> Row[*tuple[Any, ...]]
             Notification.escalates_id,
             Notification.recipient_role,
             Notification.acknowledged_at,
+            Notification.detail,
             YoungPerson.ref,
             User.username,
             User.display_name,
@@ -145,6 +147,7 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         escalates_role=CareTeamRole(row.escalates_role).label if row.escalates_role else None,
         recipient_role=row.recipient_role,
         escalates_kind=row.escalates_kind,
+        detail=row.detail,
     )
     session.commit()
     return claimed

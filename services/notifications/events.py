@@ -4,6 +4,7 @@ it, and whether it still stands.
 `service.create` gives each recipient of one event the key "<event>:<user id>" ("attendance:12:7",
 "gateway:3:7", "missed:5:7", "missed_appt:4:7", "transfer_overdue:2:1:7"), so the notifications of one
 event are those whose dedup key is the event key and a user id. An attendance alert's event is its attendance.
+A withdrawn miss's message is its own event ("withdrawn:missed_appt:4:7"): never chased.
 """
 
 from __future__ import annotations

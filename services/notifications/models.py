@@ -34,6 +34,8 @@ class Notification(Base):
     acknowledged_via: Mapped[str | None] = mapped_column(String(16))
     # A reminder or escalation names the notification it chases.
     escalates_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"), index=True)
+    # A fixed code that words the message of some kinds (a withdrawn miss: `WithdrawalWhy`); never free text.
+    detail: Mapped[str | None] = mapped_column(String(32))
 
     attendance: Mapped[Attendance | None] = relationship(lazy="joined")
     young_person: Mapped[YoungPerson] = relationship(lazy="joined")

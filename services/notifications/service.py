@@ -89,10 +89,12 @@ def create(
     key: str,
     attendance: Attendance | None = None,
     escalates: Notification | None = None,
+    detail: str | None = None,
 ) -> list[int]:
     """One notification of this kind per recipient, with one delivery per channel they can be reached on;
     returns the delivery ids to send after commit. `key` names the event ("gateway:12"): a recipient
-    already told of that event is not told again. `escalates` is the alert a reminder or escalation chases."""
+    already told of that event is not told again. `escalates` is the alert a reminder or escalation chases;
+    `detail` a fixed code that words the message (a withdrawn miss's `WithdrawalWhy`)."""
     delivery_ids: list[int] = []
     seen: set[int] = set()
     for user, role in recipients:
@@ -109,6 +111,7 @@ def create(
             recipient=user,
             recipient_role=str(role),
             escalates_id=escalates.id if escalates is not None else None,
+            detail=detail,
         )
         session.add(notification)
         channels = rules.channels_for(

@@ -133,6 +133,19 @@ def may_record_appointment_outcome(
     return principal.role in ASSESSORS and owner_team_id is not None and principal.team_id == owner_team_id
 
 
+def may_move_appointment(
+    principal: Principal, case: CaseFacts, *, owner_team_id: int | None, new_owner_team_id: int | None
+) -> bool:
+    """May move an appointment (its time, owning team or owner, kind): whoever may record its outcome, and,
+    when it goes to another team, may also book for that team (nobody hands their clinic's slot to a
+    service they could not book for)."""
+    if not may_record_appointment_outcome(principal, case, owner_team_id=owner_team_id):
+        return False
+    if new_owner_team_id is None or new_owner_team_id == owner_team_id:
+        return True
+    return may_book_appointment(principal, case, owner_team_id=new_owner_team_id)
+
+
 def _manages_for_la(principal: Principal, la_code: str) -> bool:
     """A safeguarding lead or team manager of a team in this local authority. Not an admin: a decision
     of a local authority is recorded by someone of that local authority."""

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import AssessmentStatus, CareTeamRole, Via
+from schemas.enums import AssessmentStatus, CareTeamRole, Via, WithdrawalWhy
 from schemas.settings import Settings
 from services.appointments import service as missed
 from services.appointments.models import Target
@@ -310,13 +310,16 @@ def record_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        missed.withdraw(
+        delivery_ids = missed.withdraw(
             session,
             young_person=plan.young_person,
             target=Target(follow_up=follow_up),
+            why=WithdrawalWhy.corrected_to(data.status),
             actor=actor,
             via=via,
             now=now,
+            threshold=settings.missed_appointments_threshold,
+            window_days=settings.missed_appointments_window_days,
         )
     follow_up.status = data.status
     follow_up.note = data.note

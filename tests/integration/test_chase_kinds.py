@@ -214,11 +214,17 @@ def test_a_miss_corrected_to_attended_is_not_chased(
     assert outcome(client, nurse, case, plan, 0, {"status": "attended"}).status_code == 200
     assert _escalate(t0 + 4 * HOUR + MINUTE) == 0
     assert _escalate(t0 + 3 * DAY) == 0
-    assert len(mailbox.wait_for(3, timeout=0.3)) == 2  # the two was-not-brought messages only
+    # the two was-not-brought messages and the two telling their readers it was withdrawn: no reminders
+    subjects = sorted(_subject(m).split(":")[0] for m in mailbox.wait_for(5, timeout=0.3))
+    assert subjects == ["[liaison] Missed appointment withdrawn"] * 2 + ["[liaison] Was not brought"] * 2
 
 
 def test_an_appointment_miss_is_chased_until_an_arrival_withdraws_it(
-    client: TestClient, case: Case, nurse: Person, ladder: Ladder, mailbox: Mailbox
+    client: TestClient,
+    case: Case,
+    nurse: Person,
+    ladder: Ladder,
+    mailbox: Mailbox,
 ) -> None:
     """Appointments' misses ("missed_appt:<id>" keys) are chased and settled like follow-ups' misses."""
     t0 = utcnow()
@@ -244,8 +250,8 @@ def test_an_appointment_miss_is_chased_until_an_arrival_withdraws_it(
     record(ids[0], {"status": "attended"})  # withdrawn: no longer counted, so the next is no pattern
     record(ids[1], WNB)
     run_worker()
-    assert len(mailbox.wait_for(4)) == 4
-    assert len(mailbox.wait_for(5, timeout=0.3)) == 4
+    assert len(mailbox.wait_for(6)) == 6  # two misses and a withdrawal, each to the same two people
+    assert len(mailbox.wait_for(7, timeout=0.3)) == 6
     t0 = made_at(TUESDAY, since=t0)  # the was-not-brought ladder counts working time
     assert _escalate(t0 + 4 * HOUR + MINUTE) == 2  # only the standing miss's two messages are chased
 

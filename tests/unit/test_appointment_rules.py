@@ -165,7 +165,7 @@ def test_siu_falls_back_to_the_placer_id_and_the_ais_start() -> None:
 @pytest.mark.parametrize(
     ("replace", "code", "words"),
     [
-        ({"SIU^S26": "SIU^S17"}, AckCode.reject, "SIU event S17 is not handled"),
+        ({"SIU^S26": "SIU^S19"}, AckCode.reject, "SIU event S19 is not handled"),
         ({"SCH|PL1001^RBTPAS|APPT5001^RBTPAS|": "SCH|||"}, AckCode.error, "SCH-2 (filler appointment ID)"),
         ({"^^30^20261120093000": "^^30^20261320"}, AckCode.error, "is not an HL7 time stamp"),
         ({"9990000018^^^NHS^NH": "9990000017^^^NHS^NH"}, AckCode.error, "PID-3"),

@@ -78,6 +78,7 @@ def test_kinds_that_ask_for_an_action_are_chased_on_their_ladder(kind: K, minute
         K.transfer_declined,
         K.transfer_completed,
         K.transfer_withdrawn,
+        K.missed_appointment_withdrawn,
         K.reminder,
         K.escalation,
     ],

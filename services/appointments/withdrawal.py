@@ -1,0 +1,166 @@
+"""Withdrawing a miss, and telling the people who were told of it.
+
+A miss stops standing when its outcome is corrected (attended, cancelled, rescheduled), when the clinic's
+system reports an arrival after a no-show, or when the clinic deletes the booking as made in error (HL7
+SIU S17, FHIR entered-in-error). Everyone told of the miss (its own notifications, and the escalations
+about them) is told, by ref only, that it was withdrawn and why; and when the miss counted towards a
+missed-appointments threshold that no longer stands without it, everyone told of that threshold is told
+too (`rules.who_is_told_of_withdrawal`). Each once: the dedup key is `withdrawn:<miss event>:<user>`
+(`withdrawn:missed:<follow-up id>:<user>`, `withdrawn:missed_appt:<appointment id>:<user>`). The kind is
+informational (`missed_appointment_withdrawn`: never chased); the chase of the miss's own notifications
+stops because the event is settled (`services/notifications/events.settled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
+from services.appointments import rules
+from services.appointments.models import MissedAppointment, Target
+from services.audit import service as audit
+from services.audit.service import SYSTEM_ACTOR
+from services.chronology import service as chronology
+from services.notifications import service as notifications
+from services.notifications.events import event_key
+from services.notifications.models import Notification
+from services.people.access import Principal
+from services.people.models import YoungPerson
+from services.staff.models import User
+
+MISS_KINDS = (
+    NotificationKind.was_not_brought,
+    NotificationKind.did_not_attend,
+    NotificationKind.missed_appointments,
+)
+
+
+def key_of(target: Target) -> str:
+    """The withdrawal's event key: "withdrawn:missed:7" or "withdrawn:missed_appt:3"."""
+    return f"withdrawn:{target.key}"
+
+
+def _told_of(session: Session, keys: Collection[str], kinds: Collection[str]) -> list[Notification]:
+    """The notifications of these miss events of these kinds (not reminders, not escalations)."""
+    if not keys:
+        return []
+    found: list[Notification] = []
+    for key in keys:
+        found.extend(
+            n
+            for n in session.scalars(
+                select(Notification)
+                .where(
+                    Notification.dedup_key.startswith(f"{key}:", autoescape=True),
+                    Notification.kind.in_([str(k) for k in kinds]),
+                )
+                .order_by(Notification.id)
+            )
+            if event_key(n.dedup_key) == key
+        )
+    return found
+
+
+def _people(notes: Sequence[Notification]) -> list[tuple[int, CareTeamRole]]:
+    return [(n.recipient_id, CareTeamRole(n.recipient_role)) for n in notes if n.recipient.active]
+
+
+def withdraw(
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    row: MissedAppointment,
+    standing_in_window: Sequence[MissedAppointment],
+    why: WithdrawalWhy,
+    actor: Principal | None,
+    via: Via,
+    now: datetime,
+    threshold: int,
+    window_days: int,
+) -> list[int]:
+    """Withdraw a standing miss (`standing_in_window`: the standing misses with the appointment in the
+    window, before the withdrawal) and tell whoever the rules say. Returns the delivery ids to send."""
+    target = row.target
+    own = _told_of(session, [target.key], [str(k) for k in MISS_KINDS])
+    escalations = (
+        list(
+            session.scalars(
+                select(Notification)
+                .where(
+                    Notification.escalates_id.in_([n.id for n in own]),
+                    Notification.kind == NotificationKind.escalation,
+                )
+                .order_by(Notification.id)
+            )
+        )
+        if own
+        else []
+    )
+    pattern = _told_of(
+        session, [m.target.key for m in standing_in_window], [NotificationKind.missed_appointments]
+    )
+    counted = any(m.id == row.id for m in standing_in_window)
+    decision = rules.who_is_told_of_withdrawal(
+        rules.WithdrawalFacts(
+            told_of_miss=_people([*own, *escalations]),
+            told_of_pattern=_people(pattern),
+            counted=counted,
+            misses_in_window=len(standing_in_window),
+            threshold=threshold,
+        )
+    )
+    row.withdrawn_at = now
+    recipients = [(session.get_one(User, t.user_id), t.role) for t in decision.told]
+    delivery_ids = notifications.create(
+        session,
+        kind=NotificationKind.missed_appointment_withdrawn,
+        young_person=young_person,
+        recipients=recipients,
+        key=key_of(target),
+        detail=str(why),
+    )
+    by = actor.username if actor else SYSTEM_ACTOR
+    told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody"
+    summary = (
+        f"{target.what} on {target.at:%Y-%m-%d}: the {row.status.replace('_', ' ')} is withdrawn "
+        f"({why.words}; by {by}). Told: {told}."
+    )
+    if decision.pattern_lifted:
+        left = len(standing_in_window) - 1
+        summary += (
+            f" Without it, {left} missed appointment(s) in the last {window_days} days: below the "
+            f"threshold of {threshold}; those told of the threshold are told."
+        )
+    chronology.add(
+        session,
+        young_person_id=young_person.id,
+        at=now,
+        kind="missed_withdrawn",
+        summary=summary,
+        detail={
+            **target.ids,
+            "status": row.status,
+            "why": str(why),
+            "told": [user.username for user, _ in recipients],
+            "pattern_lifted": decision.pattern_lifted,
+        },
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="missed_appointment.withdrawn",
+        via=via,
+        ref=young_person.ref,
+        detail={
+            **target.ids,
+            "status": row.status,
+            "why": str(why),
+            "told": len(recipients),
+            "pattern_lifted": decision.pattern_lifted,
+        },
+    )
+    return delivery_ids
