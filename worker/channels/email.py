@@ -48,12 +48,20 @@ class SmtpTransport:
     def send(self, *, address: str, message: AlertMessage) -> None:
         mail = self.build(address=address, message=message)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            try:
                 if self.starttls:
                     smtp.starttls()
                 if self.username and self.password:
                     smtp.login(self.username, self.password)
                 smtp.send_message(mail)
+            except BaseException:
+                # No QUIT after a failure: `with smtplib.SMTP()` would send one and wait for its answer, so
+                # a send interrupted by the job's timeout would then hang on a stuck relay for up to
+                # SMTP_TIMEOUT_SECONDS more, and its answer could replace the timeout as the error.
+                smtp.close()
+                raise
+            _quit_quietly(smtp)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             raise TransportError(
@@ -65,3 +73,13 @@ class SmtpTransport:
             ) from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise TransportError(f"SMTP server unreachable: {exc}") from exc
+
+
+def _quit_quietly(smtp: smtplib.SMTP) -> None:
+    """Say QUIT after a sent message; the relay has accepted it already, so nothing here may fail it."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
+    finally:
+        smtp.close()
