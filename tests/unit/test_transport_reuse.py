@@ -1,5 +1,6 @@
-"""The HTTP transports are built once per process (an httpx client loads the CA bundle, ~100 ms, and keeps
-its connections), never shared with a forked child."""
+"""A worker keeps one transport a channel and configuration (an httpx client loads the CA bundle, ~100 ms,
+and keeps its connections; an SMTP session saves the connect, STARTTLS and login), never shared with a
+forked child."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ def test_a_worker_keeps_one_webhook_transport_per_configuration() -> None:
     first = registry.transport_for(Channel.webhook, settings)
     assert registry.transport_for(Channel.webhook, settings) is first
     assert registry.transport_for(Channel.webhook, Settings(secret_key="b" * 40)) is not first
-    assert registry.transport_for(Channel.email, settings) is not registry.transport_for(
-        Channel.email, settings
-    )  # SMTP holds no connection between sends: nothing to keep
+    assert registry.transport_for(Channel.email, settings) is registry.transport_for(Channel.email, settings)
+
+
+def test_a_forking_worker_keeps_no_smtp_session() -> None:
+    settings = Settings(secret_key="a" * 40, worker_mode="fork")  # each job's process ends with the job
+    email = registry.transport_for(Channel.email, settings)
+    assert email is not registry.transport_for(Channel.email, settings)
 
 
 def test_a_forked_child_builds_its_own() -> None:

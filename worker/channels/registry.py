@@ -36,18 +36,17 @@ def transport_for(channel: Channel, settings: Settings) -> Transport:
         return overrides[channel]
     match channel:
         case Channel.email:
-            return SmtpTransport(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.email_from,
-                username=settings.smtp_username,
-                password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-                starttls=settings.smtp_starttls,
-                timeout=settings.smtp_timeout_seconds,
-            )
+            if settings.worker_mode == "fork":  # one job a process: nothing to keep, QUIT after each
+                return _smtp(settings, keep_connection=False)
+            key: tuple[object, ...] = (channel, settings.smtp_host, settings.smtp_port, settings.email_from)
+            key += (settings.smtp_username, settings.smtp_password, settings.smtp_starttls)
+            key += (settings.smtp_timeout_seconds,)
+            if key not in _kept:
+                _kept[key] = _smtp(settings, keep_connection=True)
+            return _kept[key]
         case Channel.webhook:
             secret = settings.secret_key.get_secret_value()
-            key: tuple[object, ...] = (channel, secret, settings.webhook_timeout_seconds)
+            key = (channel, secret, settings.webhook_timeout_seconds)
             if key not in _kept:
                 _kept[key] = WebhookTransport(secret=secret, timeout=settings.webhook_timeout_seconds)
             return _kept[key]
@@ -74,3 +73,16 @@ def transport_for(channel: Channel, settings: Settings) -> Transport:
                     ),
                 )
             return _kept[key]
+
+
+def _smtp(settings: Settings, *, keep_connection: bool) -> SmtpTransport:
+    return SmtpTransport(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.email_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        starttls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+        keep_connection=keep_connection,
+    )
