@@ -21,6 +21,7 @@ import httpx
 import nhs_number
 
 ROOT = Path(__file__).resolve().parent.parent
+EXTRA_ROLES = ("camhs", "gp", "school_health", "early_help")  # care-team members after the lead social worker
 
 
 def free_port() -> int:
@@ -76,9 +77,12 @@ class Stack:
         )
         return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
-    def seed(self, count: int, *, social_worker_email: str | None = None) -> tuple[list[str], list[str]]:
-        """`count` young people in local authority B, each with one lead social worker (`sw`), so each
-        attendance makes one alert. Returns their NHS numbers and refs."""
+    def seed(
+        self, count: int, *, social_worker_email: str | None = None, recipients: int = 1
+    ) -> tuple[list[str], list[str]]:
+        """`count` young people in local authority B, each with one lead social worker (`sw`) and
+        `recipients` - 1 more care-team members (`sw2`, ... as CAMHS, GP ...), so each attendance makes
+        `recipients` alerts. Returns their NHS numbers and refs."""
         self.cli("team", "add", "B-SG", "--name", "Bench SG", "--agency", "social_care", "--la", "B")
         self.cli("team", "add", "B-CSC", "--name", "Bench CSC", "--agency", "social_care", "--la", "B")
         lead = self.cli(
@@ -86,6 +90,14 @@ class Stack:
         )
         email = ["--email", social_worker_email] if social_worker_email else []
         self.cli("user", "add", "sw", "--name", "SW", "--role", "social_worker", "--team", "B-CSC", *email)
+        members = [("sw", "lead_social_worker")]
+        for n, role in zip(range(2, recipients + 1), EXTRA_ROLES, strict=False):
+            user = f"sw{n}"
+            mail = ["--email", social_worker_email.replace("@", f"+{n}@")] if social_worker_email else []
+            self.cli(
+                "user", "add", user, "--name", user.upper(), "--role", "clinician", "--team", "B-CSC", *mail
+            )
+            members.append((user, role))
         auth = {"Authorization": f"Bearer {lead['token']}"}
         numbers = synthetic_nhs_numbers(count)
         refs: list[str] = []
@@ -97,11 +109,12 @@ class Stack:
             )
             created.raise_for_status()
             ref = created.json()["ref"]
-            self.http.post(
-                f"/api/v1/young-people/{ref}/care-team",
-                headers=auth,
-                json={"username": "sw", "role": "lead_social_worker"},
-            ).raise_for_status()
+            for username, role in members:
+                self.http.post(
+                    f"/api/v1/young-people/{ref}/care-team",
+                    headers=auth,
+                    json={"username": username, "role": role},
+                ).raise_for_status()
             refs.append(ref)
         return numbers, refs
 

@@ -167,15 +167,38 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description=(
-            "rq workers `liaison worker` runs (each forks a work horse per job, so a crash stays in one "
-            "job). One drains about 20 alerts a second on two shared cores; see docs/performance.md."
+            "rq workers `liaison worker` runs (rq's WorkerPool when more than one; it starts a new worker "
+            "if one dies). See docs/performance.md for what each drains on two shared cores."
+        ),
+    )
+    worker_mode: Literal["simple", "fork"] = Field(
+        default="simple",
+        description=(
+            "simple: each worker runs its jobs in its own warmed process (rq's SimpleWorker), keeping its "
+            "database and Redis connections and compiled SQL; a job over DELIVERY_JOB_TIMEOUT_SECONDS is "
+            "interrupted, and the job of a worker that dies is re-driven by the sweeper after "
+            "DELIVERY_LEASE_SECONDS. fork: rq forks a work horse per job (a crash ends only that job), "
+            "at about twice the CPU a delivery. See docs/performance.md."
         ),
     )
     delivery_max_attempts: int = Field(default=6, ge=1, le=50)
     delivery_retry_base_seconds: int = Field(default=10, ge=1)
     delivery_retry_max_seconds: int = Field(default=900, ge=1)
+    delivery_job_timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "rq interrupts a delivery job running longer than this (each channel's own timeout is 10 s). "
+            "Shorter than DELIVERY_LEASE_SECONDS, so a claim is never re-driven while its job may still send."
+        ),
+    )
     delivery_lease_seconds: int = Field(
-        default=300, ge=30, description="A claimed delivery not finished by then is re-driven by the sweeper."
+        default=90,
+        ge=2,
+        description=(
+            "A claimed delivery not finished by then (its worker died) is re-driven by the next sweep: a "
+            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS (2 min)."
+        ),
     )
     sweep_interval_seconds: int = Field(default=30, ge=5)
 
@@ -362,6 +385,15 @@ class Settings(BaseSettings):
     def _working_hours_in_order(self) -> Settings:
         if not self.working_hours_start < self.working_hours_end:
             raise ValueError("WORKING_HOURS_START must be before WORKING_HOURS_END")
+        return self
+
+    @model_validator(mode="after")
+    def _lease_outlasts_the_job(self) -> Settings:
+        if self.delivery_lease_seconds <= self.delivery_job_timeout_seconds:
+            raise ValueError(
+                "DELIVERY_LEASE_SECONDS must be longer than DELIVERY_JOB_TIMEOUT_SECONDS: a claim released "
+                "while its job may still be sending would send the alert twice"
+            )
         return self
 
     @property

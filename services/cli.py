@@ -204,12 +204,13 @@ def api() -> None:
 
 @app.command()
 def worker(burst: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False) -> None:
-    """Run the rq workers that deliver alerts (WORKER_PROCESSES of them; with rq's scheduler for retries)."""
+    """Run the rq workers that deliver alerts (WORKER_PROCESSES of them, WORKER_MODE simple or fork; with
+    rq's scheduler for retries)."""
     from worker.main import run_worker
 
     settings = get_settings()
     ensure_current(settings.database_url)
-    run_worker(burst=burst, processes=settings.worker_processes)
+    run_worker(burst=burst, processes=settings.worker_processes, mode=settings.worker_mode)
 
 
 @app.command()

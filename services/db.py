@@ -119,6 +119,13 @@ def _forget_pooled_connections_in_child() -> None:
 os.register_at_fork(after_in_child=_forget_pooled_connections_in_child)
 
 
+def close_pooled_connections() -> None:
+    """Close every pooled connection but keep the engines (and their compiled SQL): the next checkout
+    connects afresh. For a long-lived worker after a job was interrupted mid-statement."""
+    for engine in _engines.values():
+        engine.dispose()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection and forget the engines (after fork, or when settings change)."""
     for engine in _engines.values():

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from types import TracebackType
+from typing import Literal
 
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker, Worker
 from rq.cron import CronScheduler
+from rq.job import Job
+from rq.timeouts import JobTimeoutException
 from rq.worker_pool import WorkerPool
 from sqlalchemy.orm import configure_mappers
 
 from schemas.settings import get_settings
 from services.clock import utcnow
-from services.db import session_scope
+from services.db import close_pooled_connections, session_scope
 from services.notifications import delivery
 from services.notifications.dispatch import QUEUE
 from services.redis_conn import get_redis
@@ -19,25 +23,53 @@ from worker import jobs
 
 log = logging.getLogger(__name__)
 
+WORKER_CLASSES: dict[str, type[Worker] | type[SimpleWorker]] = {"simple": SimpleWorker, "fork": Worker}
 
-def run_worker(*, burst: bool = False, processes: int = 1) -> None:
+
+def after_timeout(
+    job: Job, exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+) -> bool:
+    """rq exception handler. A job timeout (SIGALRM) may interrupt a statement half-way through the
+    database protocol; in a worker that keeps its connections (WORKER_MODE=simple) the next job must not
+    inherit that connection, so the pooled ones are closed. The engine and its compiled SQL stay."""
+    if isinstance(exc, JobTimeoutException):
+        log.warning("job %s timed out: closing this worker's pooled database connections", job.id)
+        close_pooled_connections()
+    return True  # let rq's own handling (move to failed) go on
+
+
+def run_worker(
+    *, burst: bool = False, processes: int = 1, mode: Literal["simple", "fork"] = "simple"
+) -> None:
     """rq workers on the notifications queue, with rq's scheduler for delayed retries (one of them holds
     its lock). One worker runs in this process; more are rq's WorkerPool, which forks them from this warmed
-    process and starts a new one if one dies."""
+    process and starts a new one if one dies.
+
+    `mode` simple (the default): each worker runs its jobs itself, keeping its database connection, Redis
+    connection and compiled SQL from job to job. fork: rq forks a work horse per job, whose state dies with
+    it. Either way rq interrupts a job at its timeout, and a delivery whose worker died is re-driven by the
+    sweeper once its claim's lease runs out (docs/performance.md)."""
     import services.models  # noqa: F401 - preload before forking, so each job starts fast
 
-    # rq forks a work horse per job and the horse's state dies with it: whatever is left lazy here is paid
-    # for again by every job. Configuring the mappers took ~40 ms of each delivery (docs/performance.md).
+    # Whatever is left lazy here is paid for again by every forked work horse (mode fork) or by every
+    # worker of the pool: configuring the mappers took ~40 ms of each delivery (docs/performance.md).
     configure_mappers()
-    with session_scope() as session:  # also warms the engine: each forked job then only opens a connection
+    with session_scope() as session:  # also warms the engine: a forked job then only opens a connection
         delivery.warm_up(session, now=utcnow())
+    worker_class = WORKER_CLASSES[mode]
     redis = get_redis()
     if processes > 1:
-        WorkerPool([QUEUE], connection=redis, num_workers=processes, worker_class=Worker).start(
-            burst=burst, logging_level="INFO"
-        )
+        WorkerPool(
+            [QUEUE],
+            connection=redis,
+            num_workers=processes,
+            worker_class=worker_class,
+            exception_handlers=[after_timeout],
+        ).start(burst=burst, logging_level="INFO")
         return
-    worker = Worker([Queue(QUEUE, connection=redis)], connection=redis)
+    worker = worker_class(
+        [Queue(QUEUE, connection=redis)], connection=redis, exception_handlers=[after_timeout]
+    )
     worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
 
 

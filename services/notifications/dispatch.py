@@ -12,6 +12,8 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
+from schemas.settings import get_settings
+
 log = logging.getLogger(__name__)
 
 QUEUE = "notifications"
@@ -33,6 +35,8 @@ def enqueue_delivery(
     options = {
         "job_id": job_id(delivery_id, attempts, suffix),
         "unique": True,
+        # Shorter than the claim's lease: a job still running can never overlap the sweeper's re-drive.
+        "job_timeout": get_settings().delivery_job_timeout_seconds,
         "result_ttl": RESULT_TTL,
         "failure_ttl": FAILURE_TTL,
         "description": f"deliver {delivery_id} attempt {attempts + 1}",

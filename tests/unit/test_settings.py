@@ -98,3 +98,24 @@ def test_postgres_urls_are_normalised_to_psycopg(given: str, expected: str) -> N
 def test_database_url_from_the_environment_is_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgres://u@h/d")
     assert Settings().database_url == "postgresql+psycopg://u@h/d"
+
+
+def test_workers_run_jobs_in_their_own_process_by_default_and_redrive_a_dead_ones_within_two_minutes() -> (
+    None
+):
+    settings = Settings()
+    assert settings.worker_mode == "simple"
+    assert settings.delivery_job_timeout_seconds < settings.delivery_lease_seconds
+    assert settings.delivery_lease_seconds + settings.sweep_interval_seconds <= 120
+
+
+def test_worker_mode_is_simple_or_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WORKER_MODE", "fork")
+    assert Settings().worker_mode == "fork"
+    with pytest.raises(ValidationError, match="worker_mode"):
+        Settings(worker_mode="thread")
+
+
+def test_a_lease_no_longer_than_the_job_timeout_is_refused() -> None:
+    with pytest.raises(ValidationError, match="DELIVERY_LEASE_SECONDS must be longer"):
+        Settings(delivery_job_timeout_seconds=90, delivery_lease_seconds=90)
