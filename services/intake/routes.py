@@ -124,9 +124,10 @@ async def receive_encounter(
     return await run_in_threadpool(_encounter, session, credentials, raw)
 
 
-def _encounter(
-    session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
-) -> JSONResponse:
+def _fhir_caller(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, action: str, refusal: str
+) -> Principal | JSONResponse:
+    """Who sent a FHIR resource, or the OperationOutcome that turns them away (401; 403, audited)."""
     try:
         principal = get_principal(session, credentials, credentials, None)
     except HTTPException as exc:
@@ -134,8 +135,18 @@ def _encounter(
         response.headers.update(exc.headers or {})
         return response
     if not access.may_record_attendance(principal):
-        _deny(session, principal, "fhir.encounter")
-        return _outcome(status.HTTP_403_FORBIDDEN, "your role may not record attendances")
+        _deny(session, principal, action)
+        return _outcome(status.HTTP_403_FORBIDDEN, refusal)
+    return principal
+
+
+def _encounter(
+    session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
+) -> JSONResponse:
+    caller = _fhir_caller(session, credentials, "fhir.encounter", "your role may not record attendances")
+    if isinstance(caller, JSONResponse):
+        return caller
+    principal = caller
     try:
         body = fhir.json_body(raw)
         data = fhir.attendance_from_encounter(body)
@@ -200,15 +211,10 @@ async def receive_appointment(
 def _appointment(
     session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
 ) -> JSONResponse:
-    try:
-        principal = get_principal(session, credentials, credentials, None)
-    except HTTPException as exc:
-        response = _outcome(exc.status_code, str(exc.detail))
-        response.headers.update(exc.headers or {})
-        return response
-    if not access.may_record_attendance(principal):
-        _deny(session, principal, "fhir.appointment")
-        return _outcome(status.HTTP_403_FORBIDDEN, "your role may not send appointments")
+    caller = _fhir_caller(session, credentials, "fhir.appointment", "your role may not send appointments")
+    if isinstance(caller, JSONResponse):
+        return caller
+    principal = caller
     try:
         nhs_number, data = fhir_appointment.booking_from_appointment(fhir.json_body(raw))
     except fhir.EncounterProblem as problem:
