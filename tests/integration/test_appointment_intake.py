@@ -37,6 +37,7 @@ from tests.integration.intake_helpers import (
     tables_containing,
     variant,
 )
+from tests.integration.test_closures import _answer, _decide, _propose
 from tests.integration.test_missed_appointments import assert_ref_only, chronology
 
 pytestmark = pytest.mark.integration
@@ -234,29 +235,13 @@ def test_an_s26_over_a_real_mllp_socket_is_told_as_the_system_and_blocks_a_non_e
         json={"username": "camhs1", "role": "camhs"},
         headers=case.lead.headers,
     )
-    proposed = client.post(
-        f"/api/v1/young-people/{case.ref}/closures",
-        json={"reason": "non_engagement", "rationale": "Did not attend the clinic; letters not answered."},
-        headers=camhs.headers,
-    )
-    assert proposed.status_code == 201, proposed.text
-    closure_id = proposed.json()["id"]
+    closure_id = _propose(client, case, camhs)["id"]
     complete_assessment(client, nurse, case.ref)
     for person in (nurse, case.social_worker):
-        answered = client.post(
-            f"/api/v1/closures/{closure_id}/responses",
-            json={"stance": "agree", "comment": "Discussed at the core group."},
-            headers=person.headers,
-        )
-        assert answered.status_code == 200, answered.text
-    [blocker] = answered.json()["blockers"]
+        answered = _answer(client, closure_id, person, "agree")
+    [blocker] = answered["blockers"]
     assert blocker.startswith("1 missed appointment(s) in the last 90 days were recorded as was not brought")
-    refused = client.post(
-        f"/api/v1/closures/{closure_id}/decision",
-        json={"decision": "close", "note": "Agreed at the core group."},
-        headers=camhs.headers,
-    )
-    assert refused.status_code == 409
+    assert _decide(client, closure_id, camhs).status_code == 409
 
 
 def test_an_unmapped_facility_leaves_the_owner_unknown_and_the_pattern_says_so(

@@ -21,6 +21,7 @@ from tests.integration.conftest import (
     complete_assessment,
     run_worker,
 )
+from tests.integration.test_closures import _answer, _decide, _propose
 
 IDENTIFIERS = ("alex", "testperson", "9990000018", "2005-03-14", "car broke down", "transport", "college")
 WNB = {"status": "was_not_brought", "reason": "Mum's car broke down", "barriers": ["transport"]}
@@ -224,28 +225,13 @@ def test_a_non_engagement_closure_is_refused_after_was_not_brought_misses(
     assert outcome(client, nurse, case, plan, 0, WNB).status_code == 200
     assert outcome(client, nurse, case, plan, 1, WNB).status_code == 200
     camhs = team["camhs"]
-    proposed = client.post(
-        f"/api/v1/young-people/{case.ref}/closures",
-        json={"reason": "non_engagement", "rationale": "Two missed appointments; letters not answered."},
-        headers=camhs.headers,
-    )
-    assert proposed.status_code == 201, proposed.text
-    closure_id = proposed.json()["id"]
+    closure_id = _propose(client, case, camhs)["id"]
     complete_assessment(client, nurse, case.ref)
     for person in (nurse, case.social_worker):
-        answered = client.post(
-            f"/api/v1/closures/{closure_id}/responses",
-            json={"stance": "agree", "comment": "Discussed at the core group."},
-            headers=person.headers,
-        )
-        assert answered.status_code == 200, answered.text
-    [blocker] = answered.json()["blockers"]
+        answered = _answer(client, closure_id, person, "agree")
+    [blocker] = answered["blockers"]
     assert blocker.startswith("2 missed appointment(s) in the last 90 days were recorded as was not brought")
-    refused = client.post(
-        f"/api/v1/closures/{closure_id}/decision",
-        json={"decision": "close", "note": "Agreed at the core group on 2026-11-28."},
-        headers=camhs.headers,
-    )
+    refused = _decide(client, closure_id, camhs)
     assert refused.status_code == 409
     assert (
         "non-engagement is not the young person's choice when they were not brought"
