@@ -20,7 +20,7 @@ from telegram.ext import (
 )
 
 from bot.client import ApiError, ChatApi, NotLinked
-from bot.common import Context, chat_api, reply
+from bot.common import Context, chat_api, conversation_state, end_conversation, reply
 from bot.formatting import (
     PRIVATE_ONLY,
     choices,
@@ -36,15 +36,11 @@ TYPED = ("text", "date")
 
 
 def _state(context: Context) -> dict[str, Any] | None:
-    data = context.user_data
-    found = data.get(STATE) if data is not None else None
-    return found if isinstance(found, dict) else None
+    return conversation_state(context, STATE)
 
 
 def _end(context: Context) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(STATE, None)
-    return ConversationHandler.END
+    return end_conversation(context, STATE)
 
 
 def _keyboard(index: int, item: dict[str, Any]) -> InlineKeyboardMarkup | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.client import ApiClient, ChatApi
 from bot.formatting import ChatDetail
@@ -45,3 +45,17 @@ async def reply(update: Update, text: str, **kwargs: Any) -> None:
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(text, protect_content=True, **kwargs)
+
+
+def conversation_state(context: Context, key: str) -> dict[str, Any] | None:
+    """The state a conversation keeps for this user under `key` (None when none is open)."""
+    data = context.user_data
+    found = data.get(key) if data is not None else None
+    return found if isinstance(found, dict) else None
+
+
+def end_conversation(context: Context, key: str) -> int:
+    """Forget the conversation's state and end it."""
+    if context.user_data is not None:
+        context.user_data.pop(key, None)
+    return ConversationHandler.END
