@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import NotificationRead
 from schemas.enums import NotificationStatus, Role
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
 from services.notifications import service as notifications
 from services.notifications.models import Notification
-from services.notifications.schemas import NotificationRead
 from services.people import access
 from services.people import service as people
 from services.people.access import Principal

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import DeliveryRead, EscalationStepRead, NotificationRead
 from schemas.enums import (
     CareTeamRole,
     Channel,
@@ -24,7 +25,6 @@ from services.clock import utcnow
 from services.errors import NotFound
 from services.notifications import escalation, rules
 from services.notifications.models import Delivery, Notification
-from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory

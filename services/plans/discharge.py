@@ -10,11 +10,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.appointments import MissStatus
+from schemas.api.plans import (
+    DischargePlanCreate,
+    DischargePlanFields,
+    DischargePlanStatus,
+    FollowUpCreate,
+    FollowUpOutcome,
+    FollowUpStatus,
+)
 from schemas.enums import AssessmentStatus, CareTeamRole, Via, WithdrawalWhy
 from schemas.settings import Settings
 from services.appointments import service as missed
 from services.appointments.models import Target
-from services.appointments.schemas import MissStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
 from services.audit import service as audit
@@ -25,14 +33,6 @@ from services.people.models import YoungPerson
 from services.plans.models import (
     DischargePlan,
     FollowUpAppointment,
-)
-from services.plans.schemas import (
-    DischargePlanCreate,
-    DischargePlanFields,
-    DischargePlanStatus,
-    FollowUpCreate,
-    FollowUpOutcome,
-    FollowUpStatus,
 )
 from services.staff.models import Team, User
 

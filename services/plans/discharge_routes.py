@@ -11,6 +11,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
+from schemas.api.plans import (
+    DischargePlanCreate,
+    DischargePlanRead,
+    DischargePlanReview,
+    DischargePlanSummary,
+    DischargePlanUpdate,
+    FollowUpCreate,
+    FollowUpOutcome,
+    Readiness,
+)
 from schemas.settings import get_settings
 from services.appointments import service as missed
 from services.audit import service as audit
@@ -24,16 +34,6 @@ from services.plans import discharge, issuing, views
 from services.plans.fhir import MEDIA_TYPE
 from services.plans.fhir_discharge import discharge_plan
 from services.plans.models import DischargePlan
-from services.plans.schemas import (
-    DischargePlanCreate,
-    DischargePlanRead,
-    DischargePlanReview,
-    DischargePlanSummary,
-    DischargePlanUpdate,
-    FollowUpCreate,
-    FollowUpOutcome,
-    Readiness,
-)
 from services.redis_conn import get_redis
 
 router = APIRouter()
