@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from schemas.api.notifications import DeliveryRead, EscalationStepRead, NotificationRead
@@ -197,6 +197,23 @@ def query(
         if len(rows) < batch:
             return
         offset += batch
+
+
+def unacknowledged_for(
+    session: Session, *, recipient_id: int, limit: int, offset: int = 0
+) -> tuple[int, list[Notification]]:
+    """A person's own notifications not yet acknowledged (whatever their delivery status), the one waiting
+    longest first: how many there are, and the page from `offset`."""
+    mine = (Notification.recipient_id == recipient_id, Notification.acknowledged_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*mine)) or 0
+    statement = (
+        select(Notification)
+        .where(*mine)
+        .order_by(Notification.created_at, Notification.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, list(session.scalars(statement))
 
 
 def _alert_and_reminders(session: Session, notification: Notification) -> list[Notification]:
