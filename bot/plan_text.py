@@ -1,10 +1,10 @@
 """What the bot says about plans and appointments: pure functions from API answers (their `schemas.api`
-models) to text and button data. No I/O. The same CHAT_DETAIL rules as `bot.formatting`: the ref, statuses, dates, team codes,
-usernames with their care-team role, and levels with their label; the young person's name only in `named`
-mode; never an NHS number, birth date, address or clinical free text (the safety plan's content, a
-discharge plan's crisis plan or risk formulation, an appointment's location or purpose, a miss's reason).
-Neither CHAT_DETAIL mode permits clinical detail, so the safety plan is only said to exist, with where to
-read it.
+models) to text and button data. No I/O. The same CHAT_DETAIL rules as `bot.formatting`: the ref,
+statuses, dates, team codes, usernames with their care-team role, and levels with their label; the young
+person's name only in `named` mode; never an NHS number, birth date, address or clinical free text (the
+safety plan's content, a discharge plan's crisis plan or risk formulation, an appointment's location or
+purpose, a miss's reason). Neither CHAT_DETAIL mode permits clinical detail, so the safety plan is only
+said to exist, with where to read it.
 """
 
 from __future__ import annotations
