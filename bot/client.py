@@ -23,7 +23,7 @@ from schemas.api.assessments import (
 )
 from schemas.api.notifications import NotificationRead, PendingAlerts
 from schemas.api.people import YoungPersonRead
-from schemas.api.plans import DischargePlanRead, FollowUpOutcome, PlansOverview
+from schemas.api.plans import DischargePlanRead, PlansOverview
 from schemas.api.staff import TelegramLink, TelegramLinked, UserRead
 from schemas.checklists import Template
 from schemas.enums import AssessmentStatus
@@ -212,7 +212,7 @@ class ChatApi:
         return await self._call(AppointmentRead, "POST", path, json=body(outcome))
 
     async def follow_up_outcome(
-        self, ref: str, plan_id: int, follow_up_id: int, outcome: FollowUpOutcome
+        self, ref: str, plan_id: int, follow_up_id: int, outcome: AppointmentOutcome
     ) -> DischargePlanRead:
         path = f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome"
         return await self._call(DischargePlanRead, "POST", path, json=body(outcome))

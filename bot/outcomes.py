@@ -45,7 +45,7 @@ from bot.plan_text import (
 )
 from bot.queries import explain, ref_argument
 from schemas.api.appointments import AppointmentOutcome, AppointmentRead
-from schemas.api.plans import DischargePlanRead, DischargePlanStatus, FollowUpOutcome
+from schemas.api.plans import DischargePlanRead, DischargePlanStatus
 
 CHOOSING, OUTCOME, REASON, BARRIER = range(4)
 STATE = "outcome"
@@ -222,7 +222,7 @@ async def _record(update: Update, context: Context, body: dict[str, Any]) -> int
     try:
         if target.kind == "f":
             assert target.plan_id is not None
-            outcome = build(FollowUpOutcome, **body)
+            outcome = build(AppointmentOutcome, **body)
             answer = await api.follow_up_outcome(ref, target.plan_id, target.id, outcome)
         else:
             answer = await api.appointment_outcome(ref, target.id, build(AppointmentOutcome, **body))

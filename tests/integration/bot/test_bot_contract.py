@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 from bot import client as bot_client
 from bot.client import ApiClient
 from schemas.api.appointments import AppointmentOutcome, Barrier
-from schemas.api.plans import FollowUpOutcome, FollowUpStatus
+from schemas.api.plans import FollowUpStatus
 from schemas.checklists import Template
 from schemas.enums import Agency, AssessmentStatus
 from schemas.settings import get_settings
@@ -102,7 +102,7 @@ def test_every_answer_the_bot_reads_fits_its_model(
             assert missed.missed is not None and "nurse" in missed.missed.told
             follow_up = discharge.follow_ups[0]
             recorded = await api.follow_up_outcome(
-                case.ref, discharge.id, follow_up.id, FollowUpOutcome(status=FollowUpStatus.attended)
+                case.ref, discharge.id, follow_up.id, AppointmentOutcome(status=FollowUpStatus.attended)
             )
             assert [f.status for f in recorded.follow_ups if f.id == follow_up.id] == [
                 FollowUpStatus.attended

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from bot import client as bot_client
 from bot.client import ApiError, ChatApi
 from schemas.api.appointments import AppointmentOutcome
-from schemas.api.plans import FollowUpOutcome
 from services.app import create_app
 
 COMPOSITE = {"open_or_start_assessment"}  # made of the calls below
@@ -45,7 +44,7 @@ CALLS: dict[str, Call] = {
         "YP-00000-00000", 5, AppointmentOutcome(status="attended")
     ),
     "follow_up_outcome": lambda api: api.follow_up_outcome(
-        "YP-00000-00000", 3, 4, FollowUpOutcome(status="attended")
+        "YP-00000-00000", 3, 4, AppointmentOutcome(status="attended")
     ),
 }
 
