@@ -6,7 +6,7 @@ exactly as a discharge plan's follow-up does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -134,16 +134,15 @@ def set_outcome(
     now: datetime,
     settings: Settings,
     why: WithdrawalWhy | None = None,
-) -> list[int]:
+) -> None:
     """Attended, cancelled, was not brought or did not attend: as for a follow-up. A miss goes through the
     engine (refused, audited, naming everything missing; or tells whoever the rules say); any other outcome
     withdraws a standing miss and tells those told of it `why` (by default: the outcome was corrected to
-    this one). Returns the delivery ids to send after commit."""
+    this one)."""
     target = Target(appointment=appointment)
     before = appointment.status
-    delivery_ids: list[int] = []
     if status in MISSES:
-        delivery_ids = missed.record(
+        missed.record(
             session,
             young_person=young_person,
             target=target,
@@ -163,7 +162,7 @@ def set_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        delivery_ids = missed.withdraw(
+        missed.withdraw(
             session,
             young_person=young_person,
             target=target,
@@ -199,7 +198,6 @@ def set_outcome(
         ref=young_person.ref,
         detail={"appointment_id": appointment.id, "status": str(status)},
     )
-    return delivery_ids
 
 
 @dataclass(frozen=True)
@@ -231,7 +229,6 @@ class IntakeResult:
     outcome: str
     appointment: Appointment | None = None
     note: str = ""
-    delivery_ids: list[int] = field(default_factory=list)
     created: bool = False
 
 
@@ -304,7 +301,7 @@ def apply_intake(
     why = WithdrawalWhy.arrived
     if booking.action == rules.IntakeAction.deleted:
         why = WithdrawalWhy.booking_deleted
-    delivery_ids = set_outcome(
+    set_outcome(
         session,
         young_person=young_person,
         appointment=appointment,
@@ -322,7 +319,7 @@ def apply_intake(
     words = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
     if booking.action == rules.IntakeAction.deleted:
         words["cancelled"] = "withdrawn" if withdrawing else "deleted"
-    return IntakeResult(words.get(change, change), appointment, delivery_ids=delivery_ids, created=fresh)
+    return IntakeResult(words.get(change, change), appointment, created=fresh)
 
 
 def _from_intake(

@@ -65,7 +65,6 @@ def list_notifications(
     found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
-    session.commit()
     return [notifications.to_read(n) for n in found]
 
 
@@ -82,7 +81,6 @@ def read_notification(
         via=principal.via,
         ref=notification.young_person.ref,
     )
-    session.commit()
     return notifications.to_read(notification)
 
 
@@ -92,14 +90,13 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
     notification = notifications.get(session, notification_id=notification_id)
     _authorise(session, principal, notification, "notification.acknowledge")
     notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
-    session.commit()
     return notifications.to_read(notification)
 
 
 def _authorise(session: Session, principal: Principal, notification: Notification, action: str) -> None:
     integration = principal.role == Role.integration
     if integration or not _visible(session, principal, notification, {}):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action=action,
@@ -107,7 +104,6 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             ref=notification.young_person.ref,
             outcome="denied",
         )
-        session.commit()
         if integration:
             raise Forbidden("integration accounts do not handle notifications")
         raise Forbidden("this notification is about a young person outside your care teams")

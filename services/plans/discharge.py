@@ -280,17 +280,16 @@ def record_outcome(
     via: Via,
     now: datetime,
     settings: Settings,
-) -> list[int]:
+) -> None:
     """Attended, was not brought, did not attend or cancelled: recorded with who and when. A miss needs the
     reason and barriers (and, for did_not_attend, a capacity check) and tells the people the was-not-brought
-    rules name (`services/appointments`). Returns the delivery ids to send after commit."""
+    rules name (`services/appointments`)."""
     follow_up = next((f for f in plan.follow_ups if f.id == follow_up_id), None)
     if follow_up is None:
         raise NotFound(f"discharge plan {plan.id} has no follow-up {follow_up_id}")
     before = follow_up.status
-    delivery_ids: list[int] = []
     if data.status in MISSED:
-        delivery_ids = missed.record(
+        missed.record(
             session,
             young_person=plan.young_person,
             target=Target(follow_up=follow_up),
@@ -310,7 +309,7 @@ def record_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        delivery_ids = missed.withdraw(
+        missed.withdraw(
             session,
             young_person=plan.young_person,
             target=Target(follow_up=follow_up),
@@ -349,4 +348,3 @@ def record_outcome(
         ref=plan.young_person.ref,
         detail={"follow_up_id": follow_up.id, "status": str(data.status)},
     )
-    return delivery_ids
