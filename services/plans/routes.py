@@ -106,7 +106,9 @@ def read_care_plan(
     """The current version, with every review."""
     plan = plans.current(session, CarePlan, young_person_id=young_person.id)
     # kept when there is no plan to read: the attempt is audited although the answer is a 404
-    audit.record_kept(session, actor=principal, action="care_plan.read", via=principal.via, ref=young_person.ref)
+    audit.record_kept(
+        session, actor=principal, action="care_plan.read", via=principal.via, ref=young_person.ref
+    )
     if plan is None:
         raise NotFound(f"{young_person.ref} has no care plan")
     return views.care_plan_read(session, plan, today=utcnow().date())
@@ -209,7 +211,9 @@ def read_safety_plan(
 ) -> SafetyPlanRead:
     plan = plans.current(session, SafetyPlan, young_person_id=young_person.id)
     # kept when there is no plan to read: the attempt is audited although the answer is a 404
-    audit.record_kept(session, actor=principal, action="safety_plan.read", via=principal.via, ref=young_person.ref)
+    audit.record_kept(
+        session, actor=principal, action="safety_plan.read", via=principal.via, ref=young_person.ref
+    )
     if plan is None:
         raise NotFound(f"{young_person.ref} has no safety plan")
     return views.safety_plan_read(session, plan, today=utcnow().date())
