@@ -41,7 +41,7 @@ from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
 
 from schemas.enums import Via
 from schemas.settings import Settings
-from services.db import session_factory
+from services.db import session_scope
 from services.intake import hl7
 from services.intake import service as intake
 from services.logsafe import log_failure
@@ -83,15 +83,13 @@ def frame(payload: str | bytes) -> bytes:
 
 
 def _process(raw: bytes, allowed: frozenset[str]) -> str:
-    """Handle one message in its own session (runs in a worker thread)."""
-    session = session_factory()()
+    """Handle one message in its own unit of work (runs in a worker thread)."""
     try:
-        reply = intake.receive(session, raw=raw, actor=None, via=Via.mllp, allowed_facilities=allowed)
+        with session_scope() as session:
+            reply = intake.receive(session, raw=raw, actor=None, via=Via.mllp, allowed_facilities=allowed)
     except Exception:
         log_failure(log, "MLLP message failed")
         return intake.failure(raw).ack
-    finally:
-        session.close()
     return reply.ack
 
 

@@ -276,8 +276,11 @@ def _fhir(
             if safety
             else _load(session, CarePlan, young_person, number)
         )
-    except NotFound:  # "there is none" is also something learnt about the young person
-        _audit(session, principal, action, young_person.ref, version=number, found=False)
+    except NotFound:  # "there is none" is also something learnt about the young person: kept through the 404
+        detail = {"version": number, "found": False}
+        audit.record_kept(
+            session, actor=principal, action=action, via=principal.via, ref=young_person.ref, detail=detail
+        )
         raise
     previous = plan.version - 1 if plan.version > 1 else None
     if isinstance(plan, SafetyPlan):
