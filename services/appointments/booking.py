@@ -6,7 +6,7 @@ miss goes through the was-not-brought engine (`service.record` / `service.withdr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -137,15 +137,14 @@ def set_outcome(
     now: datetime,
     settings: Settings,
     why: WithdrawalWhy | None = None,
-) -> list[int]:
+) -> None:
     """Attended, cancelled, was not brought or did not attend, for any appointment (a discharge plan's
     follow-up too). A miss goes through the engine (refused, audited, naming everything missing; or tells
     whoever the rules say); any other outcome withdraws a standing miss and tells those told of it `why` (by
-    default: the outcome was corrected to this one). Returns the delivery ids to send after commit."""
+    default: the outcome was corrected to this one)."""
     before = appointment.status
-    delivery_ids: list[int] = []
     if status in MISSES:
-        delivery_ids = missed.record(
+        missed.record(
             session,
             young_person=young_person,
             appointment=appointment,
@@ -165,7 +164,7 @@ def set_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        delivery_ids = missed.withdraw(
+        missed.withdraw(
             session,
             young_person=young_person,
             appointment=appointment,
@@ -201,7 +200,6 @@ def set_outcome(
         ref=young_person.ref,
         detail={**appointment.ids, "status": str(status)},
     )
-    return delivery_ids
 
 
 @dataclass(frozen=True)
@@ -233,7 +231,6 @@ class IntakeResult:
     outcome: str
     appointment: Appointment | None = None
     note: str = ""
-    delivery_ids: list[int] = field(default_factory=list)
     created: bool = False
 
 
@@ -306,7 +303,7 @@ def apply_intake(
     why = WithdrawalWhy.arrived
     if booking.action == rules.IntakeAction.deleted:
         why = WithdrawalWhy.booking_deleted
-    delivery_ids = set_outcome(
+    set_outcome(
         session,
         young_person=young_person,
         appointment=appointment,
@@ -324,7 +321,7 @@ def apply_intake(
     words = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
     if booking.action == rules.IntakeAction.deleted:
         words["cancelled"] = "withdrawn" if withdrawing else "deleted"
-    return IntakeResult(words.get(change, change), appointment, delivery_ids=delivery_ids, created=fresh)
+    return IntakeResult(words.get(change, change), appointment, created=fresh)
 
 
 def _from_intake(

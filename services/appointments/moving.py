@@ -61,7 +61,7 @@ def move(
     owning team when one is given. True if anything changed."""
     refused = refusal(session, appointment)
     if refused is not None:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="appointment.move",

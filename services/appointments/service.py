@@ -122,9 +122,9 @@ def record(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """Record (or amend) the miss of one appointment and tell whoever the rules say, once per appointment.
-    Refused (422, audited) naming everything missing. Returns the delivery ids to send after commit.
+    Refused (422, audited) naming everything missing.
     `actor` None is the system (a no-show reported over MLLP)."""
     miss = rules.Miss(
         status=status,
@@ -140,7 +140,7 @@ def record(
         if assessor is None:
             standing.append(f"capacity.assessed_by: no user {capacity.assessed_by!r}")
     if standing:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="missed_appointment.record",
@@ -203,13 +203,11 @@ def record(
     recipients = [
         (session.get_one(User, t.user_id), t.role) for t in decision.told if t.user_id not in already
     ]
-    delivery_ids = notifications.create(
-        session, kind=kind, young_person=young_person, recipients=recipients, key=key
-    )
+    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, key=key)
     row.told = sorted(set(row.told) | {user.username for user, _ in recipients})
     coordinating = {t.user_id for t in decision.told if COORDINATING & set(t.because)}
     words = status.replace("_", " ")
-    delivery_ids += needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=young_person,
         reason=f"a missed appointment ({words}): {appointment.what}",
@@ -252,7 +250,6 @@ def record(
             ref=young_person.ref,
             detail={**appointment.ids, "misses": len(in_window), "window_days": window_days},
         )
-    return delivery_ids
 
 
 def _chronicle(
@@ -327,16 +324,16 @@ def withdraw(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """The miss no longer stands (the outcome was corrected, an arrival reported, the booking deleted): it
     no longer counts nor is chased, and everyone told of it is told why (`withdrawal.withdraw`). Nothing
-    happens when there is no standing miss for this appointment. Returns the delivery ids to send."""
+    happens when there is no standing miss for this appointment."""
     row = _row_for(session, appointment)
     if row is None or row.withdrawn_at is not None:
-        return []
+        return
     session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
     standing = _in_window(session, young_person_id=young_person.id, now=now, window_days=window_days)
-    return withdrawal.withdraw(
+    withdrawal.withdraw(
         session,
         young_person=young_person,
         row=row,

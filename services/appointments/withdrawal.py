@@ -81,9 +81,9 @@ def withdraw(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """Withdraw a standing miss (`standing_in_window`: the standing misses with the appointment in the
-    window, before the withdrawal) and tell whoever the rules say. Returns the delivery ids to send."""
+    window, before the withdrawal) and tell whoever the rules say."""
     appointment = row.appointment
     own = _told_of(session, [appointment.miss_key], [str(k) for k in MISS_KINDS])
     escalations = (
@@ -115,7 +115,7 @@ def withdraw(
     )
     row.withdrawn_at = now
     recipients = [(session.get_one(User, t.user_id), t.role) for t in decision.told]
-    delivery_ids = notifications.create(
+    notifications.create(
         session,
         kind=NotificationKind.missed_appointment_withdrawn,
         young_person=young_person,
@@ -163,4 +163,3 @@ def withdraw(
             "pattern_lifted": decision.pattern_lifted,
         },
     )
-    return delivery_ids

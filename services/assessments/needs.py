@@ -132,10 +132,9 @@ def coordinators(young_person: YoungPerson, *, fallback: bool) -> list[tuple[Use
     return []
 
 
-def notify_overdue(session: Session, *, now: datetime) -> list[int]:
+def notify_overdue(session: Session, *, now: datetime) -> None:
     """Each need past its due date, once: a chronology entry and a notification to the care coordinator.
     Idempotent: the need remembers it was notified."""
-    delivery_ids: list[int] = []
     found = session.scalars(
         select(UnmetNeed).where(
             UnmetNeed.status.in_(LIVE),
@@ -162,14 +161,13 @@ def notify_overdue(session: Session, *, now: datetime) -> list[int]:
             ref=need.young_person.ref,
             detail={"need_id": need.id},
         )
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=NotificationKind.need_overdue,
             young_person=need.young_person,
             recipients=coordinators(need.young_person, fallback=True),
             key=f"need_overdue:{need.id}",
         )
-    return delivery_ids
 
 
 def prompt_rescore(
@@ -180,7 +178,7 @@ def prompt_rescore(
     key: str,
     at: datetime,
     told_already: Collection[int] = (),
-) -> list[int]:
+) -> None:
     """Ask the care coordinator to re-score the needs assessment. `key` names the event that prompted it
     ("attendance:7", "residence:12", "stale:3"): an event prompts once.
 
@@ -189,11 +187,11 @@ def prompt_rescore(
     have a message about this event that asks for the re-score (an attendance alert does), so they get no
     second one."""
     if _prompted_already(session, young_person_id=young_person.id, key=key):
-        return []
+        return
     recipients = coordinators(young_person, fallback=True)
     coordinated = any(role == CareTeamRole.care_coordinator for _, role in recipients)
     to_tell = [(user, role) for user, role in recipients if user.id not in told_already]
-    delivery_ids = (
+    if to_tell:
         notifications.create(
             session,
             kind=NotificationKind.rescore,
@@ -201,9 +199,6 @@ def prompt_rescore(
             recipients=to_tell,
             key=f"rescore:{key}",
         )
-        if to_tell
-        else []
-    )
     asked = ", ".join(sorted(user.username for user, _ in recipients))
     if coordinated:
         summary = f"Care coordinator ({asked}) asked to re-score the needs assessment: {reason}"
@@ -228,7 +223,6 @@ def prompt_rescore(
             "the care team should name one (a single point of contact)",
             detail={"event": key},
         )
-    return delivery_ids
 
 
 def _prompted_already(session: Session, *, young_person_id: int, key: str) -> bool:
@@ -241,10 +235,9 @@ def _prompted_already(session: Session, *, young_person_id: int, key: str) -> bo
     return any(detail.get("event") == key for detail in details)
 
 
-def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> list[int]:
+def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> None:
     """Prompt a re-score where the newest completed assessment is older than `max_age_days`."""
     cutoff = now - timedelta(days=max_age_days)
-    delivery_ids: list[int] = []
     stale = session.scalars(
         select(Assessment).where(
             Assessment.status == AssessmentStatus.completed, Assessment.completed_at < cutoff
@@ -259,14 +252,13 @@ def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> list[
             )
         )
         if newer is None:  # a newer assessment, even in progress, means the re-score is under way
-            delivery_ids += prompt_rescore(
+            prompt_rescore(
                 session,
                 young_person=assessment.young_person,
                 reason=f"the last completed assessment is more than {max_age_days} days old",
                 key=f"stale:{assessment.id}",
                 at=now,
             )
-    return delivery_ids
 
 
 def record_thrive(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -38,7 +38,6 @@ class Recorded:
     young_person_ref: str | None
     outcome: str  # recorded | duplicate | not_registered
     notifications_queued: int = 0
-    delivery_ids: list[int] = field(default_factory=list)
 
 
 def find(session: Session, *, source: str, source_id: str) -> Attendance | None:
@@ -87,11 +86,9 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
     )
     session.add(attendance)
     session.flush()
-    delivery_ids = notifications.create_for_attendance(
-        session, attendance=attendance, young_person=young_person
-    )
+    notifications.create_for_attendance(session, attendance=attendance, young_person=young_person)
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
-    delivery_ids += patterns.check(
+    patterns.check(
         session,
         attendance=attendance,
         young_person=young_person,
@@ -101,7 +98,7 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
     alerted = session.scalars(
         select(Notification.recipient_id).where(Notification.attendance_id == attendance.id)
     )
-    delivery_ids += needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=young_person,
         reason="an acute hospital attendance",
@@ -138,7 +135,6 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
         young_person_ref=young_person.ref,
         outcome="recorded",
         notifications_queued=count,
-        delivery_ids=delivery_ids,
     )
 
 
@@ -257,11 +253,11 @@ def amend(
 
 def cancel(
     session: Session, *, attendance: Attendance, at: datetime, actor: Principal | None, via: Via
-) -> list[int] | None:
+) -> bool:
     """The visit was cancelled (recorded in error, or it never happened). Everyone alerted of it is told,
-    by ref only; returns the delivery ids to send, or None when it was already cancelled."""
+    by ref only; False when it was already cancelled."""
     if attendance.status == AttendanceStatus.cancelled:
-        return None
+        return False
     attendance.status = AttendanceStatus.cancelled
     attendance.cancelled_at = at
     alerted = session.scalars(
@@ -270,7 +266,7 @@ def cancel(
         .order_by(Notification.id)
     )
     recipients = [(n.recipient, CareTeamRole(n.recipient_role)) for n in alerted]
-    delivery_ids = notifications.create(
+    notifications.create(
         session,
         kind=NotificationKind.attendance_cancelled,
         young_person=attendance.young_person,
@@ -292,4 +288,4 @@ def cancel(
         actor=actor,
         via=via,
     )
-    return delivery_ids
+    return True

@@ -11,7 +11,6 @@ everything it would have sent, is rolled back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
@@ -188,22 +187,19 @@ def _words(delay: timedelta, clock: escalation.Clock) -> str:
     return f"{minutes} {working}minute{'s' if minutes != 1 else ''}"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    step: EscalationStep | None  # None: nothing was due, or another run took it
-    delivery_ids: list[int]
-
-
-def take_next(session: Session, *, notification_id: int, now: datetime, settings: Settings) -> Outcome:
-    """Take the next due step of one alert's chase, if any, and commit. Returns the deliveries to queue."""
+def take_next(
+    session: Session, *, notification_id: int, now: datetime, settings: Settings
+) -> EscalationStep | None:
+    """Take the next due step of one alert's chase, if any (the caller's unit of work commits it, and then
+    queues what it sent). None: nothing was due, or another run took it."""
     alert = session.get(Notification, notification_id)
     rule = policy(settings).ladder_for(alert.kind) if alert is not None else None
     if alert is None or rule is None:
-        return Outcome(None, [])
+        return None
     calendar = calendar_for(settings)
     due = escalation.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
     if due is None:
-        return Outcome(None, [])
+        return None
     taken = EscalationStepTaken(
         notification_id=alert.id,
         step=str(due.step),
@@ -219,7 +215,7 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         session.flush()  # claim the step before telling anyone
     except IntegrityError:
         session.rollback()  # another run took this step: it tells them, not us
-        return Outcome(None, [])
+        return None
 
     out_of_hours = escalation.tells_out_of_hours_team(
         kind=alert.kind, step=due.step, now=now, calendar=calendar
@@ -237,14 +233,13 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         already_alerted_ids=people["alerted"],
         out_of_hours_ids=people["out_of_hours"],
     )
-    delivery_ids: list[int] = []
     told: list[User] = []
     for group in ("recipient", "manager", "out_of_hours", "duty", "lead"):
         members = [(session.get_one(User, t.user_id), t.role) for t in chosen if t.group == group]
         if not members:
             continue
         told += [user for user, _ in members]
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=GROUP_KIND.get(group, NotificationKind.escalation),
             young_person=alert.young_person,
@@ -271,8 +266,7 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
             alert, people, chosen, out_of_hours=out_of_hours, acknowledged=acknowledged, told=told
         ),
     )
-    session.commit()
-    return Outcome(due.step, delivery_ids)
+    return due.step
 
 
 def _out_of_hours_note(

@@ -67,7 +67,6 @@ def list_notifications(
     found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
-    session.commit()
     return [notifications.to_read(n) for n in found]
 
 
@@ -81,17 +80,13 @@ def pending(
     """Your own notifications not yet acknowledged, whatever their delivery status: the one waiting longest
     first, with how many there are in all. Audited as `notification.list` for each young person listed."""
     if principal.role == Role.integration:
-        audit.record(
-            session, actor=principal, action="notification.list", via=principal.via, outcome="denied"
-        )
-        session.commit()
+        audit.record_refusal(session, actor=principal, action="notification.list", via=principal.via)
         raise Forbidden("integration accounts do not handle notifications")
     total, found = notifications.unacknowledged_for(
         session, recipient_id=principal.user_id, limit=limit, offset=offset
     )
     for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
-    session.commit()
     return PendingAlerts(total=total, notifications=[notifications.to_read(n) for n in found])
 
 
@@ -108,7 +103,6 @@ def read_notification(
         via=principal.via,
         ref=notification.young_person.ref,
     )
-    session.commit()
     return notifications.to_read(notification)
 
 
@@ -118,14 +112,13 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
     notification = notifications.get(session, notification_id=notification_id)
     _authorise(session, principal, notification, "notification.acknowledge")
     notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
-    session.commit()
     return notifications.to_read(notification)
 
 
 def _authorise(session: Session, principal: Principal, notification: Notification, action: str) -> None:
     integration = principal.role == Role.integration
     if integration or not _visible(session, principal, notification, {}):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action=action,
@@ -133,7 +126,6 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             ref=notification.young_person.ref,
             outcome="denied",
         )
-        session.commit()
         if integration:
             raise Forbidden("integration accounts do not handle notifications")
         raise Forbidden("this notification is about a young person outside your care teams")

@@ -23,7 +23,11 @@ from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
 from services.errors import NotFound
-from services.notifications import escalation, rules
+from services.notifications import (
+    dispatch,  # noqa: F401 - queues the deliveries made here on commit
+    escalation,
+    rules,
+)
 from services.notifications.models import Delivery, Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
@@ -39,10 +43,8 @@ def duty_users(session: Session, *, la_code: str) -> list[User]:
     return [session.get_one(User, user_id) for user_id in ids]
 
 
-def create_for_attendance(
-    session: Session, *, attendance: Attendance, young_person: YoungPerson
-) -> list[int]:
-    """One notification per recipient and one delivery per channel; returns the delivery ids to send.
+def create_for_attendance(session: Session, *, attendance: Attendance, young_person: YoungPerson) -> None:
+    """One notification per recipient and one delivery per channel (queued when the session commits).
 
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
@@ -70,7 +72,7 @@ def create_for_attendance(
         duty_users_by_la=directory.duty_user_ids(session, la_codes=la_codes),
         transfers=transfers,
     )
-    return create(
+    create(
         session,
         kind=NotificationKind.attendance,
         young_person=young_person,
@@ -90,12 +92,11 @@ def create(
     attendance: Attendance | None = None,
     escalates: Notification | None = None,
     detail: str | None = None,
-) -> list[int]:
+) -> None:
     """One notification of this kind per recipient, with one delivery per channel they can be reached on;
-    returns the delivery ids to send after commit. `key` names the event ("gateway:12"): a recipient
-    already told of that event is not told again. `escalates` is the alert a reminder or escalation chases;
-    `detail` a fixed code that words the message (a withdrawn miss's `WithdrawalWhy`)."""
-    delivery_ids: list[int] = []
+    the deliveries are queued when the session commits (`dispatch`). `key` names the event ("gateway:12"):
+    a recipient already told of that event is not told again. `escalates` is the alert a reminder or
+    escalation chases; `detail` a fixed code that words the message (a withdrawn miss's `WithdrawalWhy`)."""
     seen: set[int] = set()
     for user, role in recipients:
         dedup_key = f"{key}:{user.id}"
@@ -130,8 +131,6 @@ def create(
                 detail={"username": user.username, "notification_kind": str(kind)},
             )
         session.flush()
-        delivery_ids.extend(d.id for d in notification.deliveries)
-    return delivery_ids
 
 
 def to_read(notification: Notification) -> NotificationRead:

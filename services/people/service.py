@@ -84,11 +84,12 @@ def authorise(
     action: str,
     via: Via,
 ) -> None:
-    """Allow, or record the denial in the audit trail (committed at once) and refuse."""
+    """Allow, or record the denial in the audit trail (kept although the request rolls back) and refuse."""
     if rule(principal, facts(session, young_person=young_person)):
         return
-    audit.record(session, actor=principal, action=action, via=via, ref=young_person.ref, outcome="denied")
-    session.commit()
+    audit.record_refusal(
+        session, actor=principal, action=action, via=via, ref=young_person.ref, outcome="denied"
+    )
     raise Forbidden("this young person is not in your care teams")
 
 
@@ -133,12 +134,10 @@ def update(
     data: YoungPersonUpdate,
     actor: Principal,
     via: Via,
-    delivery_ids: list[int] | None = None,
 ) -> YoungPerson:
     """Apply a change. A new residence or responsible local authority is a move and enters the chronology;
     a new residence also prompts a re-score of the needs assessment, and a move into another local
-    authority opens a transfer that tells both (services/transfers); their deliveries are added to
-    `delivery_ids` for the caller to send after commit."""
+    authority opens a transfer that tells both (services/transfers)."""
     changes = data.model_dump(exclude_unset=True)
     if changes.get("responsible_la", "") is None:
         raise Conflict("responsible_la cannot be removed")
@@ -157,15 +156,13 @@ def update(
                 detail={"field": field, "from": before, "to": changes[field]},
             )
             if field == "residence_la":
-                prompted = needs.prompt_rescore(
+                needs.prompt_rescore(
                     session,
                     young_person=young_person,
                     reason=f"a change of residence local authority to {changes[field] or 'none'}",
                     key=f"residence:{young_person.id}:{now.isoformat()}",
                     at=now,
                 )
-                if delivery_ids is not None:
-                    delivery_ids.extend(prompted)
     if "statuses" in changes and changes["statuses"] is not None:
         changes["statuses"] = sorted({str(YoungPersonStatus(s)) for s in changes["statuses"]})
         if changes["statuses"] != sorted(young_person.statuses):
@@ -188,11 +185,7 @@ def update(
         ref=young_person.ref,
         detail={"fields": sorted(changes)},
     )
-    opened = transfers.open_for_change(
-        session, young_person=young_person, before=was, actor=actor, via=via, now=now
-    )
-    if delivery_ids is not None:
-        delivery_ids.extend(opened)
+    transfers.open_for_change(session, young_person=young_person, before=was, actor=actor, via=via, now=now)
     return young_person
 
 

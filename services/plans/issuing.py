@@ -79,14 +79,14 @@ def _recipients(session: Session, plan: DischargePlan) -> dict[int, tuple[User, 
     return named
 
 
-def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, now: datetime) -> list[int]:
+def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, now: datetime) -> None:
     """Issue a ready draft: pin the current care and safety plans, supersede older issued plans, and tell
-    everyone named in it (ref only). Refused with `NotReady` naming what is missing. Returns deliveries."""
+    everyone named in it (ref only). Refused with `NotReady` naming what is missing."""
     discharge.draft_only(plan)
     young_person = plan.young_person
     ready = readiness(session, plan=plan, now=now)
     if not ready.ready:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="discharge_plan.issue",
@@ -130,12 +130,11 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
             summary=f"Discharge plan {older.id} superseded by discharge plan {plan.id}",
             detail={"discharge_plan_id": older.id, "superseded_by_id": plan.id},
         )
-    delivery_ids: list[int] = []
     key = f"plan_issued:{plan.id}"
     named = _recipients(session, plan)
     for user, parts in named.values():
         role = discharge.member_role(young_person, user.id) or CareTeamRole.other
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=NotificationKind.plan_issued,
             young_person=young_person,
@@ -171,12 +170,11 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
         ref=young_person.ref,
         detail={"discharge_plan_id": plan.id, "recipients": len(named)},
     )
-    return delivery_ids
 
 
 def review(
     session: Session, *, plan: DischargePlan, outcome: str, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     """Mark an issued plan reviewed, and prompt a re-score of the needs assessment (once per plan)."""
     if plan.status != DischargePlanStatus.issued:
         raise Conflict(f"only an issued discharge plan can be reviewed; plan {plan.id} is {plan.status}")
@@ -201,7 +199,7 @@ def review(
         ref=plan.young_person.ref,
         detail={"discharge_plan_id": plan.id},
     )
-    return needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=plan.young_person,
         reason="the discharge plan was reviewed",

@@ -27,5 +27,4 @@ def me(session: SessionDep, principal: CurrentPrincipal) -> UserRead:
 def link_telegram(body: TelegramLink, chat_id: BotChat, session: SessionDep) -> TelegramLinked:
     """The bot only (its key and `X-Telegram-Chat-Id`): redeem a one-time link code for this chat."""
     user = staff.redeem_link_code(session, code=body.code, chat_id=chat_id, via=Via.bot)
-    session.commit()
     return TelegramLinked(username=user.username, display_name=user.display_name)
