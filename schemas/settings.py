@@ -13,52 +13,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas import chasing
 from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
 from schemas.enums import NotificationKind
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"
 
-# Chasing unacknowledged notifications (docs/escalation.md). A ladder is the minutes after a notification
-# was made at which its three steps fall due: a reminder to the recipient, their team manager (and the duty
-# team while nobody told of the event has acknowledged it), the responsible local authority's safeguarding
-# lead. `urgent` is always ESCALATION_REMINDER/MANAGER/LEAD_MINUTES; ESCALATION_LADDERS adds or changes the
-# others. Each deployment should have these signed off by its safeguarding partnership.
-URGENT_LADDER = "urgent"
-NEVER = "never"
-DEFAULT_ESCALATION_LADDERS: dict[str, list[int]] = {
-    "same_day": [4 * 60, 24 * 60, 2 * 24 * 60],  # a reminder after 4 hours, manager after 1 day, lead after 2
-    "daily": [24 * 60, 2 * 24 * 60, 3 * 24 * 60],  # after 1, 2 and 3 days
-}
-# Which kinds are chased, on which ladder (every kind not listed is never chased). Why, kind by kind, is in
-# docs/escalation.md; ESCALATION_KINDS overrides any of these.
-DEFAULT_ESCALATION_KINDS: dict[NotificationKind, str] = {
-    NotificationKind.attendance: URGENT_LADDER,  # a crisis now: the care team must know today
-    NotificationKind.was_not_brought: "same_day",  # act until satisfied the child is safe
-    NotificationKind.missed_appointments: "same_day",  # the threshold is met: a multi-agency discussion
-    NotificationKind.did_not_attend: "daily",  # the young person's own choice: re-offer, explore barriers
-    NotificationKind.gateway: "daily",  # HIGH: the care team prepares for the Gateway meeting
-    NotificationKind.resolution: "daily",
-    NotificationKind.repeat_attendance: "daily",  # the pattern the review found nobody saw
-    NotificationKind.transfer_opened: "daily",  # a move between authorities: nobody may drop the case
-    NotificationKind.transfer_overdue: "daily",
-    NotificationKind.closure_proposed: "daily",  # the consultation must be answered before closing
-    NotificationKind.rescore: "daily",
-    NotificationKind.plan_issued: "daily",  # NICE QS159: everyone named in the plan has it
-}
-# Which clock each chased kind's ladder counts (docs/escalation.md says why): `wall` is 24/7, `working`
-# counts only working time (WORKING_HOURS_START/END on WORKING_DAYS, not bank holidays), each day of the
-# ladder a working day. A kind not listed counts working time; ESCALATION_CLOCKS overrides any of these.
-WALL_CLOCK = "wall"
-WORKING_CLOCK = "working"
-DEFAULT_ESCALATION_CLOCKS: dict[NotificationKind, str] = {
-    NotificationKind.attendance: WALL_CLOCK,  # in an acute setting now: discharge does not wait for Monday
-    NotificationKind.plan_issued: WALL_CLOCK,  # the 72 h (or 48 h) first contact after discharge runs 24/7
-}
 BANK_HOLIDAY_SUBDIVISIONS = ("ENG", "WLS", "SCT", "NIR")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# Kinds that are never chased whatever is configured: the chasers themselves.
-UNCHASEABLE = frozenset({NotificationKind.reminder, NotificationKind.escalation})
 
 
 class Settings(BaseSettings):
@@ -401,69 +364,34 @@ class Settings(BaseSettings):
         """WORKING_DAYS as weekday numbers (Monday 0)."""
         return frozenset(DAY_NAMES.index(n) for n in self.working_days.split(","))
 
-    def escalation_clock(self, kind: NotificationKind) -> str:
-        """`wall` or `working`: the clock the kind's chase counts (the defaults, ESCALATION_CLOCKS)."""
-        chosen = {**DEFAULT_ESCALATION_CLOCKS, **self.escalation_clocks}
-        return chosen.get(kind, WORKING_CLOCK)
-
     @model_validator(mode="after")
-    def _escalation_in_order(self) -> Settings:
-        steps = (
-            self.escalation_reminder_minutes,
-            self.escalation_manager_minutes,
-            self.escalation_lead_minutes,
+    def _chase_that_can_work(self) -> Settings:
+        faults = chasing.policy_faults(
+            urgent=self._urgent(),
+            max_age_minutes=self.escalation_max_age_hours * 60,
+            ladders=self.escalation_ladders,
+            kinds=self.escalation_kinds,
         )
-        if not steps[0] < steps[1] < steps[2]:
-            raise ValueError(
-                "escalation steps out of order: ESCALATION_REMINDER_MINUTES < ESCALATION_MANAGER_MINUTES "
-                "< ESCALATION_LEAD_MINUTES is required"
-            )
-        if self.escalation_max_age_hours * 60 <= steps[2]:
-            raise ValueError("ESCALATION_MAX_AGE_HOURS must be longer than ESCALATION_LEAD_MINUTES")
-        faults: list[str] = []
-        if URGENT_LADDER in self.escalation_ladders or NEVER in self.escalation_ladders:
-            faults.append(f"ESCALATION_LADDERS: {URGENT_LADDER!r} and {NEVER!r} are reserved names")
-        for name, minutes in self.escalation_ladders.items():
-            faults += [f"ESCALATION_LADDERS {name!r}: {fault}" for fault in ladder_faults(minutes)]
-        ladders = self.ladder_minutes()
-        for kind, chosen in self.escalation_kinds.items():
-            if kind in UNCHASEABLE and chosen != NEVER:
-                faults.append(f"ESCALATION_KINDS {kind}: reminders and escalations are never chased")
-            elif isinstance(chosen, list):
-                faults += [f"ESCALATION_KINDS {kind}: {fault}" for fault in ladder_faults(chosen)]
-            elif chosen != NEVER and chosen not in ladders:
-                faults.append(f"ESCALATION_KINDS {kind}: no ladder named {chosen!r}")
         if faults:
             raise ValueError("; ".join(faults))
-        for kind, minutes in self.chased_kinds().items():
-            if self.escalation_max_age_hours * 60 <= minutes[-1]:
-                raise ValueError(
-                    f"ESCALATION_MAX_AGE_HOURS must be longer than the last step of every chased kind "
-                    f"({kind}: {minutes[-1]} minutes)"
-                )
         return self
 
-    def ladder_minutes(self) -> dict[str, list[int]]:
-        """Every named ladder: the defaults, ESCALATION_LADDERS over them, and `urgent`."""
-        urgent = [
+    def _urgent(self) -> list[int]:
+        return [
             self.escalation_reminder_minutes,
             self.escalation_manager_minutes,
             self.escalation_lead_minutes,
         ]
-        return {**DEFAULT_ESCALATION_LADDERS, **self.escalation_ladders, URGENT_LADDER: urgent}
+
+    # The chase these settings make (the rules are in schemas/chasing.py).
+    def ladder_minutes(self) -> dict[str, list[int]]:
+        return chasing.ladder_minutes(self._urgent(), self.escalation_ladders)
 
     def chased_kinds(self) -> dict[NotificationKind, list[int]]:
-        """Minutes after which each step of each chased kind falls due; kinds not listed are not chased."""
-        ladders = self.ladder_minutes()
-        chosen: dict[NotificationKind, str | list[int]] = {
-            **DEFAULT_ESCALATION_KINDS,
-            **self.escalation_kinds,
-        }
-        return {
-            kind: list(value) if isinstance(value, list) else ladders[value]
-            for kind, value in chosen.items()
-            if value != NEVER and kind not in UNCHASEABLE
-        }
+        return chasing.chased_kinds(self.ladder_minutes(), self.escalation_kinds)
+
+    def escalation_clock(self, kind: NotificationKind) -> str:
+        return chasing.clock_of(kind, self.escalation_clocks)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -533,17 +461,6 @@ class Settings(BaseSettings):
             return self.bot_api_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104 - a comparison
         return f"http://{host}:{self.port}"
-
-
-def ladder_faults(minutes: list[int]) -> list[str]:
-    """What is wrong with a ladder: three steps, each at least a minute, strictly in order."""
-    if len(minutes) != 3:
-        return ["three steps are needed (reminder, team manager, safeguarding lead), in minutes"]
-    if minutes[0] < 1:
-        return ["the reminder must come at least a minute after the notification"]
-    if not minutes[0] < minutes[1] < minutes[2]:
-        return ["steps out of order: reminder < team manager < safeguarding lead is required"]
-    return []
 
 
 class SettingsRefused(ValueError):

@@ -1,6 +1,6 @@
 """Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
 
-"Alert" here is any notification whose kind is chased (`Settings.chased_kinds`): an attendance alert, a
+"Alert" here is any notification whose kind is chased (`schemas/chasing.chased_kinds`): an attendance alert, a
 Gateway referral, a was-not-brought message ... `events.py` finds the other notifications of its event.
 
 Each step is recorded in `escalation_steps` before anything is told, in the same transaction as the
