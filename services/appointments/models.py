@@ -98,14 +98,6 @@ class Target:
             raise ValueError("a miss is of exactly one follow-up or appointment")
 
     @property
-    def key(self) -> str:
-        """The event key of its notifications and re-score prompt (kept as it was for follow-ups)."""
-        if self.follow_up is not None:
-            return f"missed:{self.follow_up.id}"
-        assert self.appointment is not None
-        return f"missed_appt:{self.appointment.id}"
-
-    @property
     def at(self) -> datetime:
         return self.follow_up.at if self.follow_up is not None else self._appointment.at
 

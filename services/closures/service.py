@@ -80,7 +80,7 @@ def _tell(
         kind=kind,
         young_person=closure.young_person,
         recipients=recipients,
-        key=f"{kind}:{closure.id}",
+        event=notifications.Event(str(kind), closure.id),
     )
 
 
@@ -153,7 +153,7 @@ def propose(
             session,
             young_person=young_person,
             reason=f"a proposal to close {_label(closure)} for {data.reason.replace('_', '-')}",
-            key=f"closure:{closure.id}",
+            cause=notifications.Event("closure", closure.id),
             at=now,
         )
     return closure, delivery_ids
@@ -262,6 +262,7 @@ def decide(
     closure.status = ClosureStatus.closed if data.decision == "close" else ClosureStatus.kept_open
     closure.decided_by = session.get_one(User, actor.user_id)
     closure.decided_at = now
+    notifications.void(session, event_type=NotificationKind.closure_proposed, event_id=closure.id, at=now)
     closure.decision_note = data.note.strip()
     member = closure.member
     if closure.status == ClosureStatus.closed:
