@@ -211,25 +211,28 @@ def _void(connection: sa.Connection) -> None:
     )
 
 
+COLUMNS = ("voided_at", "event_round", "event_id", "event_type")
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("notifications") as batch:
-        batch.add_column(sa.Column("event_type", sa.String(length=40), nullable=True))
-        batch.add_column(sa.Column("event_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("event_round", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True))
+    # Added in place, never by rebuilding the table: on SQLite a rebuild drops the old table, which the
+    # deliveries and the chasers' own `escalates_id` refer to. The two required columns take a default
+    # while the rows are converted (PostgreSQL drops it after; SQLite cannot without a rebuild, and every
+    # new row names its event anyway).
+    op.add_column("notifications", sa.Column("event_type", sa.String(40), nullable=False, server_default=""))
+    op.add_column("notifications", sa.Column("event_id", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("notifications", sa.Column("event_round", sa.Integer(), nullable=True))
+    op.add_column("notifications", sa.Column("voided_at", sa.DateTime(timezone=True), nullable=True))
     connection = op.get_bind()
     _convert(connection)
     _void(connection)
-    with op.batch_alter_table("notifications") as batch:
-        batch.alter_column("event_type", existing_type=sa.String(length=40), nullable=False)
-        batch.alter_column("event_id", existing_type=sa.Integer(), nullable=False)
-        batch.create_index("ix_notifications_event", ["event_type", "event_id"])
+    if connection.dialect.name != "sqlite":
+        op.alter_column("notifications", "event_type", server_default=None)
+        op.alter_column("notifications", "event_id", server_default=None)
+    op.create_index("ix_notifications_event", "notifications", ["event_type", "event_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("notifications") as batch:
-        batch.drop_index("ix_notifications_event")
-        batch.drop_column("voided_at")
-        batch.drop_column("event_round")
-        batch.drop_column("event_id")
-        batch.drop_column("event_type")
+    op.drop_index("ix_notifications_event", table_name="notifications")
+    for column in COLUMNS:  # in place (SQLite 3.35 and later), for the same reason
+        op.drop_column("notifications", column)
