@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import CareTeamRole, NotificationKind
-from schemas.kinds import KINDS, VOIDABLE, entry
+from schemas.kinds import CHASERS, KINDS, VOIDABLE, entry
 from services.notifications.models import Notification
 
 # Chase steps told once per event, however many of its recipients are chased.
@@ -132,33 +132,40 @@ def settled(alert: Notification) -> bool:
     return alert.voided_at is not None
 
 
+def _alerts_and_chasers(session: Session, event_type: str, event_id: int) -> list[Notification]:
+    """The event's notifications of a kind that is voided, with the reminders and escalations chasing them
+    (not those chasing a re-score prompt of the same attendance, say: that prompt still stands)."""
+    alerts = list(
+        session.scalars(
+            select(Notification).where(
+                Notification.event_type == event_type,
+                Notification.event_id == event_id,
+                Notification.kind.in_([str(k) for k in VOIDABLE if k not in CHASERS]),
+            )
+        )
+    )
+    if not alerts:
+        return []
+    chasers = session.scalars(
+        select(Notification).where(Notification.escalates_id.in_([a.id for a in alerts]))
+    )
+    return [*alerts, *chasers]
+
+
 def void(session: Session, *, event_type: str, event_id: int, at: datetime) -> int:
     """The producer says the event (of every round) no longer stands: the attendance was cancelled, the
     miss withdrawn, the referral resolved, the closure decided, the transfer withdrawn or no longer waiting.
     Its notifications of a kind that is voided (`schemas/kinds.py`), and their chasers, stop being chased.
     Returns how many were voided now."""
-    found = session.scalars(
-        select(Notification).where(
-            Notification.event_type == event_type,
-            Notification.event_id == event_id,
-            Notification.kind.in_([str(k) for k in VOIDABLE]),
-            Notification.voided_at.is_(None),
-        )
-    )
     count = 0
-    for notification in found:
-        notification.voided_at = at
-        count += 1
+    for notification in _alerts_and_chasers(session, event_type, event_id):
+        if notification.voided_at is None:
+            notification.voided_at = at
+            count += 1
     return count
 
 
 def reinstate(session: Session, *, event_type: str, event_id: int) -> None:
     """The producer says a voided event stands again (a withdrawn miss recorded as missed once more)."""
-    for notification in session.scalars(
-        select(Notification).where(
-            Notification.event_type == event_type,
-            Notification.event_id == event_id,
-            Notification.voided_at.is_not(None),
-        )
-    ):
+    for notification in _alerts_and_chasers(session, event_type, event_id):
         notification.voided_at = None
