@@ -5,9 +5,10 @@ system reports an arrival after a no-show, or when the clinic deletes the bookin
 SIU S17, FHIR entered-in-error). Everyone told of the miss (its own notifications, and the escalations
 about them) is told, by ref only, that it was withdrawn and why; and when the miss counted towards a
 missed-appointments threshold that no longer stands without it, everyone told of that threshold is told
-too (`rules.who_is_told_of_withdrawal`). Each once: the withdrawal tells of the miss's event (`event_of`),
-as its own kind (`missed_appointment_withdrawn`: informational, never chased). The chase of the miss's own
-notifications stops because the miss's event is voided (`services/notifications/events.void`).
+too (`rules.who_is_told_of_withdrawal`). Each once: the withdrawal tells of the miss's event (`event_of`:
+`Event("missed_appt", <appointment id>)`, a discharge plan's follow-up included), as its own kind
+(`missed_appointment_withdrawn`: informational, never chased). The chase of the miss's own notifications
+stops because the miss's event is voided (`services/notifications/events.void`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules
-from services.appointments.models import MissedAppointment, Target
+from services.appointments.models import Appointment, MissedAppointment
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
@@ -37,20 +38,18 @@ MISS_KINDS = (
 )
 
 
-def event_of(target: Target) -> notifications.Event:
-    """The event of a miss, that its notifications and re-score prompt tell of: ("missed_appt", appointment
-    id), or ("missed", follow-up id) for a discharge plan's follow-up."""
-    if target.follow_up is not None:
-        return notifications.Event("missed", target.follow_up.id)
-    assert target.appointment is not None
-    return notifications.Event("missed_appt", target.appointment.id)
+def event_of(appointment: Appointment) -> notifications.Event:
+    """The event of a miss, that its notifications and re-score prompt tell of."""
+    return notifications.Event("missed_appt", appointment.id)
 
 
-def _told_of(session: Session, targets: Collection[Target], kinds: Collection[str]) -> list[Notification]:
-    """The notifications of these misses of these kinds (not reminders, not escalations)."""
+def _told_of(
+    session: Session, appointments: Collection[Appointment], kinds: Collection[str]
+) -> list[Notification]:
+    """The notifications of these appointments' misses of these kinds (not reminders, not escalations)."""
     found: list[Notification] = []
-    for target in targets:
-        found += notifications.told_of(session, event=event_of(target), kinds=list(kinds))
+    for appointment in appointments:
+        found += notifications.told_of(session, event=event_of(appointment), kinds=list(kinds))
     return found
 
 
@@ -73,8 +72,8 @@ def withdraw(
 ) -> list[int]:
     """Withdraw a standing miss (`standing_in_window`: the standing misses with the appointment in the
     window, before the withdrawal) and tell whoever the rules say. Returns the delivery ids to send."""
-    target = row.target
-    own = _told_of(session, [target], [str(k) for k in MISS_KINDS])
+    appointment = row.appointment
+    own = _told_of(session, [appointment], [str(k) for k in MISS_KINDS])
     escalations = (
         list(
             session.scalars(
@@ -90,7 +89,7 @@ def withdraw(
         else []
     )
     pattern = _told_of(
-        session, [m.target for m in standing_in_window], [NotificationKind.missed_appointments]
+        session, [m.appointment for m in standing_in_window], [NotificationKind.missed_appointments]
     )
     counted = any(m.id == row.id for m in standing_in_window)
     decision = rules.who_is_told_of_withdrawal(
@@ -103,7 +102,7 @@ def withdraw(
         )
     )
     row.withdrawn_at = now
-    miss = event_of(target)
+    miss = event_of(appointment)
     notifications.void(session, event_type=miss.type, event_id=miss.id, at=now)
     recipients = [(session.get_one(User, t.user_id), t.role) for t in decision.told]
     delivery_ids = notifications.create(
@@ -117,7 +116,7 @@ def withdraw(
     by = actor.username if actor else SYSTEM_ACTOR
     told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody"
     summary = (
-        f"{target.what} on {target.at:%Y-%m-%d}: the {row.status.replace('_', ' ')} is withdrawn "
+        f"{appointment.what} on {appointment.at:%Y-%m-%d}: the {row.status.replace('_', ' ')} is withdrawn "
         f"({why.words}; by {by}). Told: {told}."
     )
     if decision.pattern_lifted:
@@ -133,7 +132,7 @@ def withdraw(
         kind="missed_withdrawn",
         summary=summary,
         detail={
-            **target.ids,
+            **appointment.ids,
             "status": row.status,
             "why": str(why),
             "told": [user.username for user, _ in recipients],
@@ -147,7 +146,7 @@ def withdraw(
         via=via,
         ref=young_person.ref,
         detail={
-            **target.ids,
+            **appointment.ids,
             "status": row.status,
             "why": str(why),
             "told": len(recipients),

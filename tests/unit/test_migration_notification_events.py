@@ -95,7 +95,6 @@ def _legacy(url: str) -> None:
         _insert(connection, "attendances", id=13, status="open")
         _insert(connection, "missed_appointments", id=1, appointment_id=4, status="was_not_brought",
                 withdrawn_at=T1)  # fmt: skip
-        _insert(connection, "missed_appointments", id=2, follow_up_id=5, status="was_not_brought")
         _insert(connection, "escalations", id=3, status="resolved", closed_at=T1)
         _insert(connection, "transfers", id=2, status="accepted", accepted_at=T1)
         _notify(connection, 1, "attendance:12:7", "attendance")
@@ -131,14 +130,14 @@ def _rows(url: str) -> dict[int, tuple[Any, ...]]:
 
 
 def test_legacy_keys_become_typed_events_and_settled_ones_are_voided(url: str) -> None:
-    upgrade(url, "0012")
+    upgrade(url, "0013")  # 0013 rewrote follow-ups' "missed:<id>" keys; one left over is typed too
     _legacy(url)
     upgrade(url, "0014")
     rows = _rows(url)
     assert rows[1] == ("attendance", 12, None, True, "attendance:12:7")  # cancelled
     assert rows[2] == ("attendance", 13, None, False, "attendance:13:7")
     assert rows[3] == ("gateway", 3, None, True, "gateway:3:7")  # resolved
-    assert rows[4] == ("missed", 5, None, False, "missed:5:7")  # a follow-up's miss, still standing
+    assert rows[4] == ("missed", 5, None, False, "missed:5:7")  # a key of before 0013, typed all the same
     assert rows[5] == ("missed_appt", 4, None, True, "missed_appt:4:7")  # withdrawn
     assert rows[6] == ("transfer_overdue", 2, 1, True, "transfer_overdue:2:1:7")  # accepted: no longer open
     assert rows[7] == ("transfer_opened", 2, None, False, "transfer_opened:2:7")  # accepted, not withdrawn
@@ -150,7 +149,7 @@ def test_legacy_keys_become_typed_events_and_settled_ones_are_voided(url: str) -
     assert rows[13] == ("attendance", 13, None, False, "escalation:attendance:13:out_of_hours:7")
     assert rows[14] == ("residence", 1, -11, False, "escalation:rescore:residence:1:-11:duty:7")
 
-    downgrade(url, "0012")
+    downgrade(url, "0013")
     engine = sa.create_engine(url)
     with engine.connect() as connection:
         columns = {c["name"] for c in sa.inspect(connection).get_columns("notifications")}
