@@ -143,11 +143,17 @@ def test_legacy_keys_become_typed_events_and_settled_ones_are_voided(url: str) -
     assert rows[7] == ("transfer_opened", 2, None, False, "transfer_opened:2:7")  # accepted, not withdrawn
     assert rows[8] == ("missed_appt", 4, None, False, "withdrawn:missed_appt:4:7")  # informational
     assert rows[9] == ("attendance", 12, None, False, "rescore:attendance:12:7")  # a prompt is not voided
-    assert rows[10] == ("care_plan_review_due", 1, 20261203, False, "care_plan_review_due:1:20261203:7")
-    assert rows[11] == ("residence", 1, -11, False, "rescore:residence:1:-11:7")
+    assert rows[10] == ("care_plan_review_due", 1, 20261203, False, "care_plan_review_due:1:2026-12-03:7")
+    assert rows[11] == ("residence", 1, -11, False, "rescore:residence:1:2026-11-28T09:30:00.123+00:00:7")
     assert rows[12] == ("attendance", 12, None, True, "reminder:1:7")  # with the alert it repeats
     assert rows[13] == ("attendance", 13, None, False, "escalation:attendance:13:out_of_hours:7")
-    assert rows[14] == ("residence", 1, -11, False, "escalation:rescore:residence:1:-11:duty:7")
+    assert rows[14] == (
+        "residence",
+        1,
+        -11,
+        False,
+        "escalation:rescore:residence:1:2026-11-28T09:30:00.123+00:00:duty:7",
+    )
 
     downgrade(url, "0013")
     engine = sa.create_engine(url)

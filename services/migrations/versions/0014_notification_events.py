@@ -8,14 +8,14 @@ migration is the one place that reads them. A reminder or escalation takes the e
 chases. Two legacy forms had no number for their second part: a care plan review due by date
 ("care_plan_review_due:<young person>:2026-12-03") takes the date as a number (20261203), and a re-score
 prompted by a change of residence at a time ("rescore:residence:<young person>:<timestamp>") takes the
-negative id of its first notification (new ones take the move's chronology entry, never negative); their
-dedup keys (and those of their duty and out-of-hours escalations) are rebuilt to match. `voided_at` is
-filled from the producers' own state as it stands: a cancelled attendance, a withdrawn miss (by appointment;
-by follow-up while `missed_appointments.follow_up_id` exists), a resolved referral, a decided closure, a
-withdrawn transfer, an overdue transfer no longer open.
+negative id of its first notification (new ones take the move's chronology entry, never negative). Every
+dedup key stays as it is: those two were never asked again (a plan review is claimed once per date, each
+move is new), and a key of any form this migration does not know is typed without being touched.
+`voided_at` is filled from the producers' own state as it stands: a cancelled attendance, a withdrawn
+miss (by appointment; by follow-up while `missed_appointments.follow_up_id` exists), a resolved referral,
+a decided closure, a withdrawn transfer, an overdue transfer no longer open.
 
-Downgrade drops the columns and keeps the dedup keys as they are (the rebuilt ones stay unique, and the old
-code reads them as it read any key).
+Downgrade drops the columns.
 
 Revision ID: 0014
 Revises: 0013
@@ -38,7 +38,6 @@ depends_on: str | Sequence[str] | None = None
 # As they were when this migration was written (never the code's own tables: it moves on).
 CHASERS = ("reminder", "escalation")
 PREFIX = {"rescore": "rescore:", "missed_appointment_withdrawn": "withdrawn:"}
-PER_EVENT = ("duty", "out_of_hours")
 MISSES = ("was_not_brought", "did_not_attend", "missed_appointments")
 
 
@@ -46,8 +45,8 @@ def _number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _event(key: str, kind: str, first_id: int) -> tuple[str, int, int | None, str]:
-    """(type, id, round, event key as the new code builds it) of an alert's dedup key."""
+def _event(key: str, kind: str, first_id: int) -> tuple[str, int, int | None]:
+    """(type, id, round) of an alert's dedup key."""
     prefix = PREFIX.get(kind, "")
     event = key.rpartition(":")[0] or key
     if prefix and event.startswith(prefix):
@@ -56,58 +55,44 @@ def _event(key: str, kind: str, first_id: int) -> tuple[str, int, int | None, st
     first, _, second = rest.partition(":")
     number = _number(first)
     if number is not None and not second:
-        return kind_of, number, None, f"{kind_of}:{number}"
+        return kind_of, number, None
     if number is not None and _number(second) is not None:
-        return kind_of, number, int(second), f"{kind_of}:{number}:{int(second)}"
+        return kind_of, number, int(second)
     if number is not None and kind_of == "care_plan_review_due" and _number(second.replace("-", "")):
-        day = int(second.replace("-", ""))
-        return kind_of, number, day, f"{kind_of}:{number}:{day}"
-    legacy = -first_id  # a second part that is no number: one event per key, never a new event's round
-    return kind_of, number or 0, legacy, f"{kind_of}:{number or 0}:{legacy}"
+        return kind_of, number, int(second.replace("-", ""))
+    return kind_of, number or 0, -first_id  # no number: one event per key, never a new event's round
 
 
 def _convert(connection: sa.Connection) -> None:
     rows = connection.execute(
-        sa.text("SELECT id, dedup_key, kind, recipient_id, escalates_id FROM notifications ORDER BY id")
+        sa.text("SELECT id, dedup_key, kind, escalates_id FROM notifications ORDER BY id")
     ).all()
     firsts: dict[tuple[str, str], int] = {}
     for row in rows:
         if row.kind not in CHASERS:
             firsts.setdefault((row.kind, row.dedup_key.rpartition(":")[0]), row.id)
-    alerts: dict[int, tuple[str, int, int | None, str, str]] = {}
-    changes: list[dict[str, Any]] = []
-    for row in rows:
-        if row.kind in CHASERS:
-            continue
-        first = firsts[(row.kind, row.dedup_key.rpartition(":")[0])]
-        kind_of, number, round_, event_key = _event(row.dedup_key, row.kind, first)
-        prefix = PREFIX.get(row.kind, "")
-        alerts[row.id] = (kind_of, number, round_, event_key, prefix)
-        changes.append(
-            {
-                "id": row.id,
-                "t": kind_of,
-                "i": number,
-                "r": round_,
-                "k": f"{prefix}{event_key}:{row.recipient_id}",
-            }
-        )
+    alerts: dict[int, tuple[str, int, int | None]] = {}
     for row in rows:
         if row.kind not in CHASERS:
-            continue
-        kind_of, number, round_, event_key, prefix = alerts.get(
-            row.escalates_id, ("unknown", 0, -row.id, "", "")
+            first = firsts[(row.kind, row.dedup_key.rpartition(":")[0])]
+            alerts[row.id] = _event(row.dedup_key, row.kind, first)
+    changes = [
+        dict(zip(("id", "t", "i", "r"), (row.id, *alerts[row.id]), strict=True))
+        if row.kind not in CHASERS
+        # a reminder or escalation tells of the event of the alert it chases
+        else dict(
+            zip(
+                ("id", "t", "i", "r"),
+                (row.id, *alerts.get(row.escalates_id, ("unknown", 0, -row.id))),
+                strict=True,
+            )
         )
-        key = row.dedup_key
-        step = key.rpartition(":")[0].rpartition(":")[2]
-        if row.kind == "escalation" and step in PER_EVENT and event_key:
-            key = f"escalation:{prefix}{event_key}:{step}:{row.recipient_id}"
-        changes.append({"id": row.id, "t": kind_of, "i": number, "r": round_, "k": key})
+        for row in rows
+    ]
     if changes:
         connection.execute(
             sa.text(
-                "UPDATE notifications SET event_type = :t, event_id = :i, event_round = :r, dedup_key = :k "
-                "WHERE id = :id"
+                "UPDATE notifications SET event_type = :t, event_id = :i, event_round = :r WHERE id = :id"
             ),
             changes,
         )
