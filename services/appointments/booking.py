@@ -12,12 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import Via, WithdrawalWhy
-from schemas.settings import Settings
-from services.appointments import rules
-from services.appointments import service as missed
-from services.appointments.models import Appointment
-from services.appointments.schemas import (
+from schemas.api.appointments import (
     AppointmentCreate,
     AppointmentKind,
     AppointmentStatus,
@@ -25,6 +20,11 @@ from services.appointments.schemas import (
     CapacityCheck,
     MissStatus,
 )
+from schemas.enums import Via, WithdrawalWhy
+from schemas.settings import Settings
+from services.appointments import rules
+from services.appointments import service as missed
+from services.appointments.models import Appointment
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology

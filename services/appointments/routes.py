@@ -11,11 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from schemas.settings import get_settings
-from services.appointments import booking, moving, views
-from services.appointments import service as missed
-from services.appointments.models import Appointment
-from services.appointments.schemas import (
+from schemas.api.appointments import (
     AppointmentCreate,
     AppointmentOutcome,
     AppointmentRead,
@@ -23,6 +19,10 @@ from services.appointments.schemas import (
     AppointmentUpdate,
     MissedAppointmentsRead,
 )
+from schemas.settings import get_settings
+from services.appointments import booking, moving, views
+from services.appointments import service as missed
+from services.appointments.models import Appointment
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.appointments import Barrier, CapacityCheck, MissStatus
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules, withdrawal
 from services.appointments.models import Appointment, MissedAppointment
-from services.appointments.schemas import Barrier, CapacityCheck, MissStatus
 from services.assessments import needs
 from services.attendances.patterns import safeguarding_leads
 from services.audit import service as audit

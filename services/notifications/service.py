@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import DeliveryRead, EscalationStepRead, NotificationRead
 from schemas.enums import (
     CareTeamRole,
     Channel,
@@ -27,7 +28,6 @@ from services.notifications.events import Event as Event
 from services.notifications.events import reinstate as reinstate
 from services.notifications.events import void as void
 from services.notifications.models import Delivery, Notification
-from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
@@ -204,6 +204,23 @@ def query(
         if len(rows) < batch:
             return
         offset += batch
+
+
+def unacknowledged_for(
+    session: Session, *, recipient_id: int, limit: int, offset: int = 0
+) -> tuple[int, list[Notification]]:
+    """A person's own notifications not yet acknowledged (whatever their delivery status), the one waiting
+    longest first: how many there are, and the page from `offset`."""
+    mine = (Notification.recipient_id == recipient_id, Notification.acknowledged_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*mine)) or 0
+    statement = (
+        select(Notification)
+        .where(*mine)
+        .order_by(Notification.created_at, Notification.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, list(session.scalars(statement))
 
 
 def _alert_and_reminders(session: Session, notification: Notification) -> list[Notification]:

@@ -12,9 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
+from schemas.api.appointments import AppointmentOutcome
+from schemas.api.plans import (
+    DischargePlanCreate,
+    DischargePlanRead,
+    DischargePlanReview,
+    DischargePlanSummary,
+    DischargePlanUpdate,
+    FollowUpCreate,
+    Readiness,
+)
 from schemas.settings import get_settings
 from services.appointments import routes as appointment_routes
-from services.appointments.schemas import AppointmentOutcome
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
@@ -26,15 +35,6 @@ from services.plans import discharge, issuing, views
 from services.plans.fhir import MEDIA_TYPE
 from services.plans.fhir_discharge import discharge_plan
 from services.plans.models import DischargePlan
-from services.plans.schemas import (
-    DischargePlanCreate,
-    DischargePlanRead,
-    DischargePlanReview,
-    DischargePlanSummary,
-    DischargePlanUpdate,
-    FollowUpCreate,
-    Readiness,
-)
 from services.redis_conn import get_redis
 
 router = APIRouter()
