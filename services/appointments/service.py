@@ -25,8 +25,8 @@ from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
 from services.errors import Invalid
+from services.notifications import events
 from services.notifications import service as notifications
-from services.notifications.models import Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import User
@@ -174,6 +174,9 @@ def record(
     row.statuses = sorted(set(young_person.statuses) & rules.STATUTORY)
     row.recorded_by_id = actor.user_id if actor else None
     row.recorded_at = now
+    event = withdrawal.event_of(appointment)
+    if row.withdrawn_at is not None:  # recorded as missed again: its notifications stand again
+        notifications.reinstate(session, event_type=event.type, event_id=event.id)
     row.withdrawn_at = None
     session.flush()
 
@@ -192,18 +195,13 @@ def record(
         )
     )
     kind = NotificationKind.missed_appointments if decision.pattern else KINDS[status]
-    key = appointment.miss_key
-    already = set(
-        session.scalars(
-            select(Notification.recipient_id).where(
-                Notification.dedup_key.in_([f"{key}:{t.user_id}" for t in decision.told])
-            )
-        )
-    )
+    already = {
+        n.recipient_id for n in notifications.told_of(session, event=event, kinds=events.told_kinds(kind))
+    }
     recipients = [
         (session.get_one(User, t.user_id), t.role) for t in decision.told if t.user_id not in already
     ]
-    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, key=key)
+    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, event=event)
     row.told = sorted(set(row.told) | {user.username for user, _ in recipients})
     coordinating = {t.user_id for t in decision.told if COORDINATING & set(t.because)}
     words = status.replace("_", " ")
@@ -211,7 +209,7 @@ def record(
         session,
         young_person=young_person,
         reason=f"a missed appointment ({words}): {appointment.what}",
-        key=key,
+        cause=event,
         at=now,
         told_already=coordinating,
     )

@@ -55,7 +55,11 @@ def _notify(session: Session, *, escalation: Escalation, kind: NotificationKind,
         session, young_person=young_person, settings=settings
     )
     notifications.create(
-        session, kind=kind, young_person=young_person, recipients=recipients, key=f"{kind}:{escalation.id}"
+        session,
+        kind=kind,
+        young_person=young_person,
+        recipients=recipients,
+        event=notifications.Event(str(kind), escalation.id),
     )
 
 
@@ -157,6 +161,8 @@ def close(session: Session, *, escalation: Escalation, outcome: str, actor: Prin
     now = utcnow()
     escalation.status = EscalationStatus.resolved
     escalation.closed_at = now
+    for told_as in (NotificationKind.gateway, NotificationKind.resolution):  # a referral and its request
+        notifications.void(session, event_type=told_as, event_id=escalation.id, at=now)
     escalation.closed_by_id = actor.user_id
     escalation.outcome = outcome.strip()
     label = "Gateway referral" if escalation.level == EscalationLevel.gateway else "Resolution request"

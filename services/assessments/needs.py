@@ -166,7 +166,7 @@ def notify_overdue(session: Session, *, now: datetime) -> None:
             kind=NotificationKind.need_overdue,
             young_person=need.young_person,
             recipients=coordinators(need.young_person, fallback=True),
-            key=f"need_overdue:{need.id}",
+            event=notifications.Event("need_overdue", need.id),
         )
 
 
@@ -175,17 +175,18 @@ def prompt_rescore(
     *,
     young_person: YoungPerson,
     reason: str,
-    key: str,
+    cause: notifications.Event,
     at: datetime,
     told_already: Collection[int] = (),
 ) -> None:
-    """Ask the care coordinator to re-score the needs assessment. `key` names the event that prompted it
-    ("attendance:7", "residence:12", "stale:3"): an event prompts once.
+    """Ask the care coordinator to re-score the needs assessment. `cause` is the event that prompted it
+    (`Event("attendance", 7)`, `Event("stale", 3)`): an event prompts once.
 
     When nobody coordinates care, the lead social worker is asked instead, and the chronology flags the
     missing coordinator (the review found nobody coordinated Jez's care). People in `told_already` already
     have a message about this event that asks for the re-score (an attendance alert does), so they get no
     second one."""
+    key = cause.key
     if _prompted_already(session, young_person_id=young_person.id, key=key):
         return
     recipients = coordinators(young_person, fallback=True)
@@ -197,7 +198,7 @@ def prompt_rescore(
             kind=NotificationKind.rescore,
             young_person=young_person,
             recipients=to_tell,
-            key=f"rescore:{key}",
+            event=cause,  # a re-score prompt tells of its cause (kept apart from its alerts by its kind)
         )
     asked = ", ".join(sorted(user.username for user, _ in recipients))
     if coordinated:
@@ -256,7 +257,7 @@ def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> None:
                 session,
                 young_person=assessment.young_person,
                 reason=f"the last completed assessment is more than {max_age_days} days old",
-                key=f"stale:{assessment.id}",
+                cause=notifications.Event("stale", assessment.id),
                 at=now,
             )
 

@@ -82,7 +82,7 @@ def check(
         kind=NotificationKind.repeat_attendance,
         young_person=young_person,
         recipients=[(user, CareTeamRole.safeguarding_lead) for user in leads],
-        key=f"repeat_attendance:{attendance.id}",
+        event=notifications.Event("repeat_attendance", attendance.id),
     )
 
 

@@ -21,6 +21,7 @@ from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people import service as people
 from services.people.access import Principal
+from services.transfers import views as transfers
 
 SETTING_LABELS = {
     CareSetting.emergency_department: "emergency department",
@@ -86,7 +87,12 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
     )
     session.add(attendance)
     session.flush()
-    notifications.create_for_attendance(session, attendance=attendance, young_person=young_person)
+    notifications.create_for_attendance(
+        session,
+        attendance_id=attendance.id,
+        young_person=young_person,
+        transfers=transfers.live_between(session, young_person_id=young_person.id),
+    )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
     patterns.check(
         session,
@@ -102,7 +108,7 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
         session,
         young_person=young_person,
         reason="an acute hospital attendance",
-        key=f"attendance:{attendance.id}",
+        cause=notifications.Event("attendance", attendance.id),
         at=attendance.arrived_at,
         told_already=set(alerted),  # the attendance alert itself asks for the re-score
     )
@@ -260,6 +266,7 @@ def cancel(
         return False
     attendance.status = AttendanceStatus.cancelled
     attendance.cancelled_at = at
+    notifications.void(session, event_type="attendance", event_id=attendance.id, at=at)
     alerted = session.scalars(
         select(Notification)
         .where(Notification.attendance_id == attendance.id, Notification.kind == NotificationKind.attendance)
@@ -271,8 +278,8 @@ def cancel(
         kind=NotificationKind.attendance_cancelled,
         young_person=attendance.young_person,
         recipients=recipients,
-        key=f"attendance_cancelled:{attendance.id}",
-        attendance=attendance,
+        event=notifications.Event("attendance_cancelled", attendance.id),
+        attendance_id=attendance.id,
     )
     told = len(recipients)
     _note(

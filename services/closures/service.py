@@ -78,7 +78,7 @@ def _tell(session: Session, closure: Closure, kind: NotificationKind, *, also: U
         kind=kind,
         young_person=closure.young_person,
         recipients=recipients,
-        key=f"{kind}:{closure.id}",
+        event=notifications.Event(str(kind), closure.id),
     )
 
 
@@ -151,7 +151,7 @@ def propose(
             session,
             young_person=young_person,
             reason=f"a proposal to close {_label(closure)} for {data.reason.replace('_', '-')}",
-            key=f"closure:{closure.id}",
+            cause=notifications.Event("closure", closure.id),
             at=now,
         )
     return closure
@@ -260,6 +260,7 @@ def decide(
     closure.status = ClosureStatus.closed if data.decision == "close" else ClosureStatus.kept_open
     closure.decided_by = session.get_one(User, actor.user_id)
     closure.decided_at = now
+    notifications.void(session, event_type=NotificationKind.closure_proposed, event_id=closure.id, at=now)
     closure.decision_note = data.note.strip()
     member = closure.member
     if closure.status == ClosureStatus.closed:

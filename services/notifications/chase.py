@@ -1,6 +1,6 @@
 """Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
 
-"Alert" here is any notification whose kind is chased (`Settings.chased_kinds`): an attendance alert, a
+"Alert" here is any notification whose kind is chased (`schemas/chasing.chased_kinds`): an attendance alert, a
 Gateway referral, a was-not-brought message ... `events.py` finds the other notifications of its event.
 
 Each step is recorded in `escalation_steps` before anything is told, in the same transaction as the
@@ -137,7 +137,7 @@ def state(session: Session, *, alert: Notification) -> escalation.AlertState:
         taken=[
             escalation.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
         ],
-        cancelled=events.settled(session, alert),
+        cancelled=events.settled(alert),
     )
 
 
@@ -152,27 +152,10 @@ def _people(session: Session, alert: Notification, *, out_of_hours: bool) -> dic
         "out_of_hours": [],
     }
     if out_of_hours:  # once per event: not again at the next step, nor for the next recipient's alert
-        key = f"{events.out_of_hours_key(alert)}:"
-        told = set(
-            session.scalars(
-                select(Notification.recipient_id).where(
-                    Notification.dedup_key.startswith(key, autoescape=True)
-                )
-            )
-        )
+        told = events.out_of_hours_told(session, alert)
         people["out_of_hours_team"] = directory.out_of_hours_user_ids(session, la_code=la_code)
         people["out_of_hours"] = [i for i in people["out_of_hours_team"] if i not in told]
     return people
-
-
-def _key(alert: Notification, group: str) -> str:
-    if group == "recipient":
-        return f"reminder:{alert.id}"
-    if group == "duty":
-        return events.duty_key(alert)  # the duty team is told once per event
-    if group == "out_of_hours":
-        return events.out_of_hours_key(alert)  # so is the out-of-hours team
-    return f"escalation:{alert.id}:{group}"
 
 
 def _words(delay: timedelta, clock: escalation.Clock) -> str:
@@ -244,9 +227,10 @@ def take_next(
             kind=GROUP_KIND.get(group, NotificationKind.escalation),
             young_person=alert.young_person,
             recipients=members,
-            key=_key(alert, group),
-            attendance=alert.attendance,
+            event=events.of(alert),  # the chase tells of the alert's event
+            attendance_id=alert.attendance_id,
             escalates=alert,
+            step=group,
         )
     taken.told = len(told)
     taken.reached = any(

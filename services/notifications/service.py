@@ -1,5 +1,6 @@
 """Notification intents: made with the event (an attendance, a Gateway referral, a prompt) in one
-transaction, read and acknowledged by people."""
+transaction, read and acknowledged by people. What the event is, and whether it still stands, the producer
+says (`events.Event`, `events.void`): nothing here reads a producer's tables."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from schemas.enums import (
     NotificationStatus,
     Via,
 )
-from services.attendances.models import Attendance
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
@@ -26,15 +26,17 @@ from services.errors import NotFound
 from services.notifications import (
     dispatch,  # noqa: F401 - queues the deliveries made here on commit
     escalation,
+    events,
     rules,
 )
+from services.notifications.events import Event as Event
+from services.notifications.events import reinstate as reinstate
+from services.notifications.events import void as void
 from services.notifications.models import Delivery, Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
 from services.staff.models import User
-from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
 
 
 def duty_users(session: Session, *, la_code: str) -> list[User]:
@@ -43,23 +45,20 @@ def duty_users(session: Session, *, la_code: str) -> list[User]:
     return [session.get_one(User, user_id) for user_id in ids]
 
 
-def create_for_attendance(session: Session, *, attendance: Attendance, young_person: YoungPerson) -> None:
+def create_for_attendance(
+    session: Session,
+    *,
+    attendance_id: int,
+    young_person: YoungPerson,
+    transfers: Sequence[tuple[str, str]] = (),
+) -> None:
     """One notification per recipient and one delivery per channel (queued when the session commits).
+    `transfers`: the (from, to) local authorities of the young person's open or accepted transfers, oldest
+    first, whose duty teams are told too (the producer hands them in).
 
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
     members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
-    transfers = [
-        (from_la, to_la)
-        for from_la, to_la in session.execute(
-            select(Transfer.from_la, Transfer.to_la)
-            .where(
-                Transfer.young_person_id == young_person.id,
-                Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
-            )
-            .order_by(Transfer.id)
-        )
-    ]
     la_codes = (
         {young_person.responsible_la}
         | ({young_person.residence_la} if young_person.residence_la else set())
@@ -70,15 +69,15 @@ def create_for_attendance(session: Session, *, attendance: Attendance, young_per
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         duty_users_by_la=directory.duty_user_ids(session, la_codes=la_codes),
-        transfers=transfers,
+        transfers=list(transfers),
     )
     create(
         session,
         kind=NotificationKind.attendance,
         young_person=young_person,
         recipients=[(session.get_one(User, r.user_id), r.role) for r in recipients],
-        key=f"attendance:{attendance.id}",
-        attendance=attendance,
+        event=Event("attendance", attendance_id),
+        attendance_id=attendance_id,
     )
 
 
@@ -88,26 +87,31 @@ def create(
     kind: NotificationKind,
     young_person: YoungPerson,
     recipients: Sequence[tuple[User, CareTeamRole]],
-    key: str,
-    attendance: Attendance | None = None,
+    event: Event,
+    attendance_id: int | None = None,
     escalates: Notification | None = None,
+    step: str | None = None,
     detail: str | None = None,
 ) -> None:
     """One notification of this kind per recipient, with one delivery per channel they can be reached on;
-    the deliveries are queued when the session commits (`dispatch`). `key` names the event ("gateway:12"):
-    a recipient already told of that event is not told again. `escalates` is the alert a reminder or
-    escalation chases; `detail` a fixed code that words the message (a withdrawn miss's `WithdrawalWhy`)."""
+    the deliveries are queued when the session commits (`dispatch`). `event` is what it tells of
+    (`Event("gateway", 12)`): a recipient already told of that event is not told again. `escalates` is the
+    alert a reminder or escalation chases, at chase `step`; `detail` a fixed code that words the message (a
+    withdrawn miss's `WithdrawalWhy`)."""
     seen: set[int] = set()
     for user, role in recipients:
-        dedup_key = f"{key}:{user.id}"
+        dedup_key = events.dedup_key(kind, event, user.id, chasing=escalates, step=step)
         told = session.scalar(select(Notification.id).where(Notification.dedup_key == dedup_key))
         if user.id in seen or told is not None:
             continue
         seen.add(user.id)
         notification = Notification(
             dedup_key=dedup_key,
+            event_type=event.type,
+            event_id=event.id,
+            event_round=event.round,
             kind=str(kind),
-            attendance=attendance,
+            attendance_id=attendance_id,
             young_person_id=young_person.id,
             recipient=user,
             recipient_role=str(role),
@@ -167,6 +171,12 @@ def to_read(notification: Notification) -> NotificationRead:
         ],
         escalates_notification_id=notification.escalates_id,
     )
+
+
+def told_of(session: Session, *, event: Event, kinds: Sequence[str]) -> list[Notification]:
+    """The notifications of these kinds that tell of this event, oldest first (a producer asking whom it
+    has told: those told of a miss it withdraws)."""
+    return [n for n in events.told_in(session, event) if n.kind in kinds]
 
 
 def get(session: Session, *, notification_id: int) -> Notification:

@@ -21,6 +21,7 @@ from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
 from services.errors import Conflict, Forbidden, NotFound
+from services.notifications.events import Event
 from services.notifications.models import Notification
 from services.people.access import CaseFacts, Principal
 from services.people.models import CareTeamMember, YoungPerson
@@ -147,7 +148,7 @@ def update(
         if field in changes and changes[field] != getattr(young_person, field):
             before = getattr(young_person, field)
             label = "residence" if field == "residence_la" else "responsible local authority"
-            chronology.add(
+            moved = chronology.add(
                 session,
                 young_person_id=young_person.id,
                 at=now,
@@ -156,11 +157,12 @@ def update(
                 detail={"field": field, "from": before, "to": changes[field]},
             )
             if field == "residence_la":
+                session.flush()  # the move's chronology entry names it
                 needs.prompt_rescore(
                     session,
                     young_person=young_person,
                     reason=f"a change of residence local authority to {changes[field] or 'none'}",
-                    key=f"residence:{young_person.id}:{now.isoformat()}",
+                    cause=Event("residence", young_person.id, round=moved.id),  # each move once
                     at=now,
                 )
     if "statuses" in changes and changes["statuses"] is not None:

@@ -15,6 +15,7 @@ from services.assessments.models import Assessment
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.errors import Conflict, Invalid
+from services.notifications import events
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people.access import Principal
@@ -130,7 +131,7 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
             summary=f"Discharge plan {older.id} superseded by discharge plan {plan.id}",
             detail={"discharge_plan_id": older.id, "superseded_by_id": plan.id},
         )
-    key = f"plan_issued:{plan.id}"
+    event = notifications.Event("plan_issued", plan.id)
     named = _recipients(session, plan)
     for user, parts in named.values():
         role = discharge.member_role(young_person, user.id) or CareTeamRole.other
@@ -139,10 +140,12 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
             kind=NotificationKind.plan_issued,
             young_person=young_person,
             recipients=[(user, role)],
-            key=key,
+            event=event,
         )
         notification_id = session.scalar(
-            select(Notification.id).where(Notification.dedup_key == f"{key}:{user.id}")
+            select(Notification.id).where(
+                Notification.dedup_key == events.dedup_key(NotificationKind.plan_issued, event, user.id)
+            )
         )
         plan.recipients.append(
             DischargePlanRecipient(
@@ -203,7 +206,7 @@ def review(
         session,
         young_person=plan.young_person,
         reason="the discharge plan was reviewed",
-        key=f"discharge_plan_review:{plan.id}",
+        cause=notifications.Event("discharge_plan_review", plan.id),
         at=now,
     )
 

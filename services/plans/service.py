@@ -255,7 +255,7 @@ def review_care_plan(
         session,
         young_person=young_person,
         reason="the care plan was reviewed",
-        key=f"care_plan_review:{review.id}",
+        cause=notifications.Event("care_plan_review", review.id),
         at=review.reviewed_at,
     )
     return review
@@ -312,5 +312,8 @@ def prompt_due_reviews(session: Session, *, now: datetime) -> None:
             kind=NotificationKind.plan_review_due,
             young_person=young_person,
             recipients=needs.coordinators(young_person, fallback=True),
-            key=f"care_plan_review_due:{young_person.id}:{plan.review_date.isoformat()}",
+            # once per young person and review date (its round: the date as a number, 20261203)
+            event=notifications.Event(
+                "care_plan_review_due", young_person.id, round=int(plan.review_date.strftime("%Y%m%d"))
+            ),
         )

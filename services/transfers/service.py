@@ -60,7 +60,7 @@ def _tell(
     transfer: Transfer,
     kind: NotificationKind,
     *,
-    key: str,
+    event: notifications.Event,
     care_team: bool = True,
     duty: bool = False,
 ) -> None:
@@ -80,7 +80,17 @@ def _tell(
             recipients += [
                 (user, CareTeamRole.duty) for user in notifications.duty_users(session, la_code=la_code)
             ]
-    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, key=key)
+    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, event=event)
+
+
+def _void(session: Session, transfer: Transfer, *, now: datetime) -> None:
+    """A transfer no longer open is no longer overdue; one withdrawn no longer asks anyone to act on it."""
+    if transfer.status != TransferStatus.open:
+        notifications.void(
+            session, event_type=NotificationKind.transfer_overdue, event_id=transfer.id, at=now
+        )
+    if transfer.status == TransferStatus.withdrawn:
+        notifications.void(session, event_type=NotificationKind.transfer_opened, event_id=transfer.id, at=now)
 
 
 def _record(
@@ -166,7 +176,11 @@ def _open(
         detail={"from_la": move.from_la, "to_la": move.to_la, "changed": transfer.changed},
     )
     _tell(
-        session, transfer, NotificationKind.transfer_opened, key=f"transfer_opened:{transfer.id}", duty=True
+        session,
+        transfer,
+        NotificationKind.transfer_opened,
+        event=notifications.Event("transfer_opened", transfer.id),
+        duty=True,
     )
 
 
@@ -263,6 +277,7 @@ def accept(
     _require(session, transfer, TransferStatus.accepted, actor=actor, via=via)
     transfer.status = TransferStatus.accepted
     transfer.accepted_at = now
+    _void(session, transfer, now=now)
     transfer.accepted_by = session.get_one(User, actor.user_id)
     transfer.acceptance_note = note.strip() if note else None
     left = rules.outstanding(views.checklist_facts(session, transfer=transfer))
@@ -277,7 +292,12 @@ def accept(
         via=via,
         now=now,
     )
-    _tell(session, transfer, NotificationKind.transfer_accepted, key=f"transfer_accepted:{transfer.id}")
+    _tell(
+        session,
+        transfer,
+        NotificationKind.transfer_accepted,
+        event=notifications.Event("transfer_accepted", transfer.id),
+    )
 
 
 def _end(
@@ -293,6 +313,7 @@ def _end(
     _require(session, transfer, status, actor=actor, via=via)
     transfer.status = status
     transfer.ended_at = now
+    _void(session, transfer, now=now)
     transfer.ended_by_id = actor.user_id if actor is not None else None
     transfer.end_note = note.strip()
     by = actor.username if actor is not None else "liaison"
@@ -315,7 +336,7 @@ def _end(
             )
     _record(session, transfer, kind=f"transfer_{status}", summary=summary, actor=actor, via=via, now=now)
     kind = NotificationKind(f"transfer_{status}")
-    _tell(session, transfer, kind, key=f"{kind}:{transfer.id}")
+    _tell(session, transfer, kind, event=notifications.Event(str(kind), transfer.id))
 
 
 def decline(
@@ -385,6 +406,6 @@ def chase_overdue(
             session,
             transfer,
             NotificationKind.transfer_overdue,
-            key=f"transfer_overdue:{transfer.id}:{due}",
+            event=notifications.Event("transfer_overdue", transfer.id, round=due),
             care_team=False,
         )
