@@ -23,7 +23,7 @@ from services.appointments.schemas import (
     MissedDetail,
     MissStatus,
 )
-from services.audit.service import SYSTEM_ACTOR
+from services.kernel.audit.service import SYSTEM_ACTOR
 from services.people.models import YoungPerson
 
 

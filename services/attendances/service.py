@@ -14,13 +14,13 @@ from services.assessments import needs
 from services.attendances import patterns
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people import service as people
-from services.people.access import Principal
 
 SETTING_LABELS = {
     CareSetting.emergency_department: "emergency department",

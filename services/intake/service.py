@@ -30,14 +30,14 @@ from services.appointments.booking import IntakeBooking
 from services.attendances import service as attendances
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
-from services.audit import service as audit
-from services.clock import utcnow
 from services.intake import hl7, scheduling, siu
 from services.intake.hl7 import AckCode, Header, MessageProblem, VisitEvent
 from services.intake.models import InboundMessage
-from services.logsafe import log_failure
+from services.kernel.audit import service as audit
+from services.kernel.clock import utcnow
+from services.kernel.identity import Principal
+from services.kernel.logsafe import log_failure
 from services.notifications.dispatch import enqueue_committed
-from services.people.access import Principal
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,7 @@ from enum import StrEnum
 
 from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
 from schemas.settings import UNCHASEABLE, ladder_faults
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 STEPS = tuple(EscalationStep)
 # Kinds whose escalation outside working time also tells the LA's out-of-hours (emergency duty) team: a

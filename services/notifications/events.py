@@ -12,13 +12,12 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from schemas.enums import AttendanceStatus, ClosureStatus, EscalationStatus, NotificationKind
+from schemas.enums import AttendanceStatus, ClosureStatus, EscalationStatus, NotificationKind, TransferStatus
 from services.appointments.models import MissedAppointment
 from services.assessments.models import Escalation
 from services.closures.models import Closure
 from services.notifications.models import Notification
 from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
 
 
 def event_key(dedup_key: str) -> str:

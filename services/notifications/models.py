@@ -11,8 +11,8 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from services.attendances.models import Attendance
-from services.clock import utcnow
-from services.db import Base, UTCDateTime
+from services.kernel.clock import utcnow
+from services.kernel.db import Base, UTCDateTime
 from services.people.models import YoungPerson
 from services.staff.models import User
 

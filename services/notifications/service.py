@@ -15,22 +15,22 @@ from schemas.enums import (
     EscalationStep,
     NotificationKind,
     NotificationStatus,
+    TransferStatus,
     Via,
 )
 from services.attendances.models import Attendance
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.errors import NotFound
+from services.kernel.identity import Principal
 from services.notifications import escalation, rules
 from services.notifications.models import Delivery, Notification
 from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
 from services.staff.models import User
 from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
 
 
 def duty_users(session: Session, *, la_code: str) -> list[User]:

@@ -17,10 +17,10 @@ from services.appointments.models import Target
 from services.appointments.schemas import MissStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, Invalid, NotFound
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.identity import Principal
 from services.people.models import YoungPerson
 from services.plans.models import (
     DischargePlan,

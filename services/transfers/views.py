@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole
+from schemas.enums import CareTeamRole, TransferStatus
 from services.people.models import YoungPerson
 from services.plans import service as plans
 from services.plans.models import CarePlan, SafetyPlan
 from services.staff.models import User
 from services.transfers import rules
 from services.transfers.models import Transfer
-from services.transfers.rules import ChecklistFacts, TransferChange, TransferItem, TransferStatus
+from services.transfers.rules import ChecklistFacts, TransferChange, TransferItem
 from services.transfers.schemas import ItemRead, TransferRead
 
 
@@ -80,4 +81,14 @@ def to_read(session: Session, *, transfer: Transfer) -> TransferRead:
         chased=transfer.chased,
         checklist=items,
         outstanding=[s.item for s in rules.outstanding(facts)] if status.live else [],
+    )
+
+
+def live_transfer_id(session: Session, *, young_person_id: int) -> int | None:
+    """The young person's transfer in progress (open or accepted), if any."""
+    return session.scalar(
+        select(Transfer.id).where(
+            Transfer.young_person_id == young_person_id,
+            Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+        )
     )

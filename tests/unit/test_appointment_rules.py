@@ -20,12 +20,8 @@ from services.appointments.rules import IntakeAction, MissFacts, intake_change, 
 from services.intake import fhir_appointment, siu
 from services.intake.fhir import EncounterProblem
 from services.intake.hl7 import AckCode, MessageProblem, header
-from services.people.access import (
-    CaseFacts,
-    Principal,
-    may_book_appointment,
-    may_record_appointment_outcome,
-)
+from services.kernel.identity import Principal
+from services.people.access import CaseFacts, may_book_appointment, may_record_appointment_outcome
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CAMHS_TEAM, OTHER_TEAM, MEMBER = 40, 41, 7
