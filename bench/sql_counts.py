@@ -39,7 +39,7 @@ def main() -> int:  # noqa: PLR0915 - one straight script
     folder = Path(tempfile.mkdtemp(prefix="liaison-sql-"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.db'}")
 
-    from services import embedded_redis
+    from runtime import embedded_redis
 
     redis = embedded_redis.start(folder)
     os.environ["REDIS_URL"] = redis.url
@@ -51,8 +51,8 @@ def main() -> int:  # noqa: PLR0915 - one straight script
         from schemas.enums import Agency, Channel, Role, Via
         from schemas.settings import get_settings
         from services.app import create_app
-        from services.db import get_engine, session_scope
-        from services.migrate import upgrade
+        from services.kernel.db import get_engine, session_scope
+        from services.kernel.migrate import upgrade
         from services.notifications.models import Delivery
         from services.staff import service as staff
         from worker import jobs

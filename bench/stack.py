@@ -68,7 +68,7 @@ class Stack:
     def cli(self, *args: str) -> dict[str, Any]:
         """Run `liaison ARGS...` against this stack; its last line of JSON."""
         out = subprocess.run(  # noqa: S603
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "runtime.cli", *args],
             env=self.env,
             cwd=self.workdir,
             check=True,
@@ -128,7 +128,7 @@ def running(prefix: str, **env: str) -> Iterator[Stack]:
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), **env)
     with (workdir / "stack.log").open("w") as log:
         stack = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "services.cli", "run"],
+            [sys.executable, "-m", "runtime.cli", "run"],
             env=full_env,
             cwd=workdir,
             stdout=log,

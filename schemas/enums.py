@@ -263,3 +263,16 @@ class EscalationStep(StrEnum):
     def level(self) -> int:
         """1, 2, 3: how far the chase has gone."""
         return list(EscalationStep).index(self) + 1
+
+
+class TransferStatus(StrEnum):
+    open = "open"  # the receiving LA has not accepted yet: the sending LA keeps responsibility
+    accepted = "accepted"  # the receiving LA has accepted; the handover checklist is being worked through
+    completed = "completed"  # every required handover item is done
+    declined = "declined"  # the receiving LA declined (with a reason): the sending LA keeps responsibility
+    withdrawn = "withdrawn"  # the sending LA withdrew it, or a later move superseded it
+
+    @property
+    def live(self) -> bool:
+        """Still in progress: both local authorities are party to the young person's record."""
+        return self in (TransferStatus.open, TransferStatus.accepted)

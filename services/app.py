@@ -9,25 +9,25 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
-from services.appointments.routes import router as appointments_router
-from services.assessments.fhir_routes import router as fhir_router
-from services.assessments.routes import router as assessments_router
-from services.attendances.routes import router as attendances_router
-from services.audit.routes import router as audit_router
-from services.closures.routes import router as closures_router
-from services.db import get_engine
-from services.errors import DomainError
+from services.api.appointments import router as appointments_router
+from services.api.assessments import router as assessments_router
+from services.api.assessments_fhir import router as fhir_router
+from services.api.attendances import router as attendances_router
+from services.api.audit import router as audit_router
+from services.api.closures import router as closures_router
+from services.api.intake import router as intake_router
+from services.api.notifications import me_router as my_notifications_router
+from services.api.notifications import router as notifications_router
+from services.api.people import router as people_router
+from services.api.plans import router as plans_router
+from services.api.staff import router as staff_router
+from services.api.transfers import router as transfers_router
+from services.api.transfers_handover import router as handover_router
 from services.intake import fhir
-from services.intake.routes import router as intake_router
-from services.logsafe import db_error_summary
-from services.notifications.routes import me_router as my_notifications_router
-from services.notifications.routes import router as notifications_router
-from services.people.routes import router as people_router
-from services.plans.routes import router as plans_router
-from services.redis_conn import get_redis
-from services.staff.routes import router as staff_router
-from services.transfers.handover_routes import router as handover_router
-from services.transfers.routes import router as transfers_router
+from services.kernel.db import get_engine
+from services.kernel.errors import DomainError
+from services.kernel.logsafe import db_error_summary
+from services.kernel.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 FHIR_PREFIX = "/api/v1/fhir/"

@@ -10,11 +10,11 @@ from services.assessments.models import (
     UnmetNeed,
 )
 from services.attendances.models import Attendance
-from services.audit.models import AuditEvent, AuditSeal
-from services.chronology.models import ChronologyEntry
 from services.closures.models import Closure, ClosureResponse
-from services.db import Base
 from services.intake.models import InboundMessage
+from services.kernel.audit.models import AuditEvent, AuditSeal
+from services.kernel.chronology.models import ChronologyEntry
+from services.kernel.db import Base
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import CareTeamMember, YoungPerson
 from services.plans.models import (

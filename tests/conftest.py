@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from runtime import embedded_redis
 from schemas.settings import get_settings
-from services import embedded_redis
-from services.db import dispose_engines
-from services.migrate import upgrade
-from services.redis_conn import forget_clients
+from services.kernel.db import dispose_engines
+from services.kernel.migrate import upgrade
+from services.kernel.redis_conn import forget_clients
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEEP = "alembic_version"

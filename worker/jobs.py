@@ -9,16 +9,16 @@ from datetime import datetime
 from schemas.enums import EscalationStep, Via
 from schemas.settings import get_settings
 from services.assessments import needs
-from services.audit import sealing
-from services.clock import utcnow
-from services.db import session_scope
+from services.kernel.audit import sealing
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
+from services.kernel.redis_conn import get_redis
+from services.kernel.worktime.rules import calendar_for
 from services.notifications import chase, delivery
 from services.notifications.dispatch import enqueue_delivery, queued
 from services.plans import issuing
 from services.plans import service as plans
-from services.redis_conn import get_redis
 from services.transfers import service as transfers
-from services.worktime.rules import calendar_for
 from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
 from worker.messages import notification_message

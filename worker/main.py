@@ -14,11 +14,11 @@ from rq.worker_pool import WorkerPool
 from sqlalchemy.orm import configure_mappers
 
 from schemas.settings import get_settings
-from services.clock import utcnow
-from services.db import close_pooled_connections, session_scope
+from services.kernel.clock import utcnow
+from services.kernel.db import close_pooled_connections, session_scope
+from services.kernel.redis_conn import get_redis
 from services.notifications import delivery
 from services.notifications.dispatch import QUEUE
-from services.redis_conn import get_redis
 from worker import jobs
 
 log = logging.getLogger(__name__)

@@ -25,11 +25,11 @@ from schemas.settings import Settings
 from services.appointments import rules
 from services.appointments import service as missed
 from services.appointments.models import Appointment
-from services.audit import service as audit
-from services.audit.service import SYSTEM_ACTOR
-from services.chronology import service as chronology
-from services.errors import Conflict, Invalid, NotFound
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.audit.service import SYSTEM_ACTOR
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.identity import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
 

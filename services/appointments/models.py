@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.clock import utcnow
-from services.db import Base, UTCDateTime
+from services.kernel.clock import utcnow
+from services.kernel.db import Base, UTCDateTime
 from services.staff.models import Team, User
 
 

@@ -16,10 +16,10 @@ from schemas.api.appointments import AppointmentUpdate
 from schemas.enums import Via
 from services.appointments import rules
 from services.appointments.models import Appointment, MissedAppointment
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, NotFound
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, NotFound
+from services.kernel.identity import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
 

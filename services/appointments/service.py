@@ -20,15 +20,15 @@ from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules, withdrawal
 from services.appointments.models import Appointment, MissedAppointment
 from services.assessments import needs
-from services.attendances.patterns import safeguarding_leads
-from services.audit import service as audit
-from services.audit.service import SYSTEM_ACTOR
-from services.chronology import service as chronology
-from services.errors import Invalid
+from services.kernel.audit import service as audit
+from services.kernel.audit.service import SYSTEM_ACTOR
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Invalid
+from services.kernel.identity import Principal
 from services.notifications import events
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import YoungPerson
+from services.staff.directory import safeguarding_leads
 from services.staff.models import User
 
 KINDS = {

@@ -23,7 +23,7 @@ from schemas.api.appointments import (
 )
 from services.appointments import rules
 from services.appointments.models import Appointment, MissedAppointment
-from services.audit.service import SYSTEM_ACTOR
+from services.kernel.audit.service import SYSTEM_ACTOR
 from services.people.models import YoungPerson
 
 

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules
 from services.appointments.models import Appointment, MissedAppointment
-from services.audit import service as audit
-from services.audit.service import SYSTEM_ACTOR
-from services.chronology import service as chronology
+from services.kernel.audit import service as audit
+from services.kernel.audit.service import SYSTEM_ACTOR
+from services.kernel.chronology import service as chronology
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
 from services.notifications.models import Notification
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import User
 

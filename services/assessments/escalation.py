@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 from schemas.enums import CareTeamRole, EscalationLevel, EscalationStatus, NotificationKind, Via
 from schemas.settings import Settings
 from services.assessments.models import Assessment, Escalation
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import Conflict, NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.errors import Conflict, NotFound
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import User
 

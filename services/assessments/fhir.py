@@ -21,11 +21,7 @@ from schemas.checklists import EnableWhen, Item, ItemType, Option, Template
 from schemas.enums import AssessmentStatus
 from services.assessments.models import Assessment
 from services.assessments.rules import NG225_NOTE
-
-BASE = "https://liaison.example/fhir"
-YOUNG_PERSON_SYSTEM = "https://liaison.example/Id/young-person-ref"
-ASSESSMENT_SYSTEM = "https://liaison.example/Id/assessment"
-MEDIA_TYPE = "application/fhir+json"
+from services.kernel.fhir import ASSESSMENT_SYSTEM, BASE, YOUNG_PERSON_SYSTEM
 
 ORDINAL_VALUE = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 MIN_VALUE = "http://hl7.org/fhir/StructureDefinition/minValue"

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from schemas.enums import AssessmentStatus, CareTeamRole, NeedStatus, NotificationKind, Thrive, Via
 from services.assessments import templates
 from services.assessments.models import Assessment, ThriveRecord, UnmetNeed
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.chronology.models import ChronologyEntry
-from services.clock import utcnow
-from services.errors import Invalid, NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.chronology.models import ChronologyEntry
+from services.kernel.clock import utcnow
+from services.kernel.errors import Invalid, NotFound
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import Team, User
 

@@ -13,11 +13,11 @@ from schemas.enums import AssessmentStatus, NeedStatus, Via
 from schemas.settings import Settings
 from services.assessments import escalation, rules, templates
 from services.assessments.models import Assessment, AssessmentAnswer, UnmetNeed
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import Conflict, Invalid, NotFound
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.identity import Principal
 from services.people.models import YoungPerson
 
 OPEN = (AssessmentStatus.draft, AssessmentStatus.in_progress)

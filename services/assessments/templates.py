@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from schemas.checklists import Template, bundled_templates
 from services.assessments.models import Assessment, AssessmentTemplate
-from services.errors import Conflict, NotFound
+from services.kernel.errors import Conflict, NotFound
 
 
 class TemplateChanged(Conflict):

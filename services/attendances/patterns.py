@@ -17,12 +17,11 @@ from schemas.attendance_rules import RepeatRule
 from schemas.enums import AttendanceStatus, CareTeamRole, NotificationKind, Via
 from services.attendances.models import Attendance
 from services.attendances.rules import PastAttendance, RuleMet, rules_met
-from services.audit import service as audit
-from services.chronology import service as chronology
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
 from services.notifications import service as notifications
 from services.people.models import YoungPerson
 from services.staff import directory
-from services.staff.models import User
 
 ASK = "Hold a multi-agency meeting, re-score the needs assessment, and consider a Gateway (Level 1) referral."
 
@@ -33,14 +32,6 @@ def _past(attendance: Attendance) -> PastAttendance:
         reasons=frozenset(attendance.reasons),
         cancelled=attendance.status == AttendanceStatus.cancelled,
     )
-
-
-def safeguarding_leads(session: Session, *, la_code: str) -> list[User]:
-    """The local authority's safeguarding leads; its duty team when it has none."""
-    ids = directory.safeguarding_lead_ids(session, la_code=la_code) or directory.duty_user_ids(
-        session, la_codes=[la_code]
-    ).get(la_code, [])
-    return [session.get_one(User, user_id) for user_id in ids]
 
 
 def check(
@@ -76,7 +67,7 @@ def check(
     if not met:
         return
     _record(session, attendance=attendance, young_person=young_person, met=met, via=via)
-    leads = safeguarding_leads(session, la_code=young_person.responsible_la)
+    leads = directory.safeguarding_leads(session, la_code=young_person.responsible_la)
     notifications.create(
         session,
         kind=NotificationKind.repeat_attendance,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,14 +16,13 @@ from services.assessments import needs
 from services.attendances import patterns
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people import service as people
-from services.people.access import Principal
-from services.transfers import views as transfers
 
 SETTING_LABELS = {
     CareSetting.emergency_department: "emergency department",
@@ -47,7 +48,21 @@ def find(session: Session, *, source: str, source_id: str) -> Attendance | None:
     )
 
 
-def record(session: Session, *, data: AttendanceCreate, actor: Principal | None, via: Via) -> Recorded:
+# The (from, to) local authorities of a young person's transfers in progress, whose duty teams an attendance
+# alert tells too. Transfers sit above attendances, so the caller hands in how to find them
+# (`services.transfers.views.live_between`).
+class LiveTransfers(Protocol):
+    def __call__(self, session: Session, *, young_person_id: int) -> Sequence[tuple[str, str]]: ...
+
+
+def record(
+    session: Session,
+    *,
+    data: AttendanceCreate,
+    actor: Principal | None,
+    via: Via,
+    live_transfers: LiveTransfers,
+) -> Recorded:
     """Store an attendance of a registered young person with one notification per recipient.
 
     Idempotent on (source, source_id). For an NHS number nobody has registered, nothing identifying is
@@ -91,7 +106,7 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
         session,
         attendance_id=attendance.id,
         young_person=young_person,
-        transfers=transfers.live_between(session, young_person_id=young_person.id),
+        transfers=live_transfers(session, young_person_id=young_person.id),
     )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
     patterns.check(

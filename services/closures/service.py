@@ -24,18 +24,16 @@ from schemas.enums import (
 from services.appointments import service as missed
 from services.assessments import needs
 from services.assessments.models import Assessment
-from services.audit import service as audit
-from services.chronology import service as chronology
 from services.closures.models import Closure, ClosureResponse
 from services.closures.rules import ClosureFacts, blockers
 from services.closures.schemas import ClosureDecide, ClosurePropose, ClosureRespond
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import User
-from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
 
 MANAGERS = frozenset({Role.team_manager, Role.safeguarding_lead, Role.admin})
 KEY_ROLES = (CareTeamRole.lead_social_worker, CareTeamRole.care_coordinator)
@@ -197,8 +195,16 @@ def respond(
 
 
 def facts(
-    session: Session, *, closure: Closure, decider: Principal | None, now: datetime, missed_window_days: int
+    session: Session,
+    *,
+    closure: Closure,
+    decider: Principal | None,
+    now: datetime,
+    missed_window_days: int,
+    live_transfer_id: int | None,
 ) -> ClosureFacts:
+    """What the closure guard reads. `live_transfer_id` is the young person's transfer in progress (open or
+    accepted), which the caller asks the transfers domain for (services/transfers/views.py)."""
     key = {
         m.user_id: m.user.username
         for m in closure.young_person.care_team
@@ -212,12 +218,6 @@ def facts(
             Assessment.young_person_id == closure.young_person_id,
             Assessment.status == AssessmentStatus.completed,
             Assessment.completed_at >= closure.proposed_at,
-        )
-    )
-    live_transfer = session.scalar(
-        select(Transfer.id).where(
-            Transfer.young_person_id == closure.young_person_id,
-            Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
         )
     )
     return ClosureFacts(
@@ -234,7 +234,7 @@ def facts(
         ),
         not_brought_window_days=missed_window_days,
         member_is_lead_social_worker=closure.member_role == CareTeamRole.lead_social_worker,
-        live_transfer_id=live_transfer,
+        live_transfer_id=live_transfer_id,
     )
 
 
@@ -247,13 +247,21 @@ def decide(
     via: Via,
     now: datetime,
     missed_window_days: int,
+    live_transfer_id: int | None,
 ) -> None:
     if closure.status != ClosureStatus.proposed:
         raise Conflict(f"closure {closure.id} is already decided ({closure.status})")
     if actor.user_id not in (closure.member_id, closure.proposed_by_id) and actor.role not in MANAGERS:
         raise Forbidden("the proposer, the member or a manager decides a closure")
     if data.decision == "close":
-        found = facts(session, closure=closure, decider=actor, now=now, missed_window_days=missed_window_days)
+        found = facts(
+            session,
+            closure=closure,
+            decider=actor,
+            now=now,
+            missed_window_days=missed_window_days,
+            live_transfer_id=live_transfer_id,
+        )
         standing = blockers(found, now=now)
         if standing:
             raise Conflict("this closure cannot be decided yet: " + "; ".join(standing))

@@ -11,8 +11,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.clock import utcnow
-from services.db import Base, UTCDateTime
+from services.kernel.clock import utcnow
+from services.kernel.db import Base, UTCDateTime
 
 
 class InboundMessage(Base):

@@ -17,10 +17,10 @@ from schemas.settings import get_settings
 from services.appointments import booking
 from services.appointments import service as missed
 from services.appointments.booking import IntakeBooking, IntakeProblem
-from services.audit import service as audit
-from services.clock import utcnow
+from services.kernel.audit import service as audit
+from services.kernel.clock import utcnow
+from services.kernel.identity import Principal
 from services.people import service as people
-from services.people.access import Principal
 
 NOT_REGISTERED = "NHS number not registered with liaison: nothing kept"
 

@@ -28,13 +28,14 @@ from services.appointments.booking import IntakeBooking
 from services.attendances import service as attendances
 from services.attendances.models import Attendance
 from services.attendances.schemas import AttendanceCreate
-from services.audit import service as audit
-from services.clock import utcnow
 from services.intake import hl7, scheduling, siu
 from services.intake.hl7 import AckCode, Header, MessageProblem, VisitEvent
 from services.intake.models import InboundMessage
-from services.logsafe import log_failure
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.clock import utcnow
+from services.kernel.identity import Principal
+from services.kernel.logsafe import log_failure
+from services.transfers import views as transfers
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
         except ValidationError as exc:
             reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise MessageProblem(AckCode.error, reason, error_code="102") from exc
-        recorded = attendances.record(session, data=data, actor=actor, via=via)
+        recorded = attendances.record(
+            session, data=data, actor=actor, via=via, live_transfers=transfers.live_between
+        )
         note = NOT_REGISTERED if recorded.outcome == "not_registered" else ""
         return Applied(recorded.outcome, recorded.attendance, note)
     if existing is None:
@@ -306,4 +309,6 @@ def cancel_encounter(session: Session, *, data: AttendanceCreate, actor: Princip
 
 def record_encounter(session: Session, *, data: AttendanceCreate, actor: Principal) -> attendances.Recorded:
     """A FHIR Encounter's attendance, recorded like any other (its alerts are queued on commit)."""
-    return attendances.record(session, data=data, actor=actor, via=actor.via)
+    return attendances.record(
+        session, data=data, actor=actor, via=actor.via, live_transfers=transfers.live_between
+    )

@@ -1,10 +1,10 @@
-"""Alembic environment: runs migrations on the URL that services.migrate passes in."""
+"""Alembic environment: runs migrations on the URL that services.kernel.migrate passes in."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from services.db import make_engine
+from services.kernel.db import make_engine
 from services.models import Base
 
 config = context.config

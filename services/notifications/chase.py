@@ -25,14 +25,14 @@ from schemas.enums import (
     Via,
 )
 from schemas.settings import Settings
-from services.audit import service as audit
-from services.chronology import service as chronology
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.worktime.rules import WorkingCalendar, calendar_for
 from services.notifications import escalation, events, rules
 from services.notifications import service as notifications
 from services.notifications.models import EscalationStepTaken, Notification
 from services.staff import directory
 from services.staff.models import User
-from services.worktime.rules import WorkingCalendar, calendar_for
 
 UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
 GROUP_KIND = {"recipient": NotificationKind.reminder}

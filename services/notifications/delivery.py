@@ -14,8 +14,8 @@ from sqlalchemy import Row, and_, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import CareTeamRole, Channel, DeliveryStatus, NotificationKind, NotificationStatus, Via
-from services.audit import service as audit
-from services.chronology import service as chronology
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
 from services.notifications import rules
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from services.people.models import YoungPerson

@@ -21,8 +21,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from schemas.settings import get_settings
+from services.kernel.redis_conn import get_redis
 from services.notifications.models import Delivery
-from services.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 

@@ -43,7 +43,7 @@ from enum import StrEnum
 from schemas.chasing import ladder_faults
 from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
 from schemas.kinds import CHASERS
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 STEPS = tuple(EscalationStep)
 # Kinds whose escalation outside working time also tells the LA's out-of-hours (emergency duty) team: a

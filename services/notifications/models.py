@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.clock import utcnow
-from services.db import Base, UTCDateTime
+from services.kernel.clock import utcnow
+from services.kernel.db import Base, UTCDateTime
 from services.people.models import YoungPerson
 from services.staff.models import User
 

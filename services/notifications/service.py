@@ -19,10 +19,11 @@ from schemas.enums import (
     NotificationStatus,
     Via,
 )
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.errors import NotFound
+from services.kernel.identity import Principal
 from services.notifications import (
     dispatch,  # noqa: F401 - queues the deliveries made here on commit
     escalation,
@@ -33,7 +34,6 @@ from services.notifications.events import Event as Event
 from services.notifications.events import reinstate as reinstate
 from services.notifications.events import void as void
 from services.notifications.models import Delivery, Notification
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
 from services.staff.models import User

@@ -17,9 +17,9 @@ from typing import Any
 from fhir.resources.R4B.careteam import CareTeam
 
 from schemas.enums import CareTeamRole
-from services.assessments.fhir import BASE, MEDIA_TYPE, YOUNG_PERSON_SYSTEM
+from services.kernel.fhir import BASE, instant, subject
 
-__all__ = ["MEDIA_TYPE", "CareTeamFacts", "Member", "care_team", "instant", "staff", "subject", "team"]
+__all__ = ["CareTeamFacts", "Member", "care_team", "staff", "team"]
 
 STAFF_SYSTEM = "https://liaison.example/Id/staff-username"
 TEAM_SYSTEM = "https://liaison.example/Id/team-code"
@@ -27,16 +27,6 @@ CARE_TEAM_SYSTEM = "https://liaison.example/Id/care-team"
 CARE_TEAM_ROLE = f"{BASE}/CodeSystem/care-team-role"
 AGENCY = f"{BASE}/StructureDefinition/agency"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def instant(moment: datetime) -> str:
-    """An ISO instant in UTC (a naive value is taken to be UTC, as the database stores it)."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
-
-
-def subject(ref: str) -> dict[str, Any]:
-    """The young person, by opaque ref only."""
-    return {"type": "Patient", "identifier": {"system": YOUNG_PERSON_SYSTEM, "value": ref}}
 
 
 def staff(username: str, display: str | None = None) -> dict[str, Any]:

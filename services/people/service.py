@@ -1,9 +1,8 @@
-"""Registering young people, their care teams and moves. Keyword-only functions, session first."""
+"""Registering young people and their care teams. Keyword-only functions, session first."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,22 +12,15 @@ from schemas.api.people import (
     CareTeamMemberRead,
     YoungPersonCreate,
     YoungPersonRead,
-    YoungPersonUpdate,
 )
 from schemas.enums import CareTeamRole, Via, YoungPersonStatus
-from services.assessments import needs
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import Conflict, Forbidden, NotFound
-from services.notifications.events import Event
-from services.notifications.models import Notification
-from services.people.access import CaseFacts, Principal
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.clock import utcnow
+from services.kernel.errors import Conflict, NotFound
+from services.kernel.identity import Principal
 from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import User
-from services.transfers import service as transfers
-from services.transfers.models import Transfer
-from services.transfers.rules import LaState, TransferStatus
 
 REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 
@@ -54,44 +46,6 @@ def get(session: Session, *, ref: str) -> YoungPerson:
 
 def find_by_nhs_number(session: Session, *, nhs_number: str) -> YoungPerson | None:
     return session.scalar(select(YoungPerson).where(YoungPerson.nhs_number == nhs_number))
-
-
-def facts(session: Session, *, young_person: YoungPerson) -> CaseFacts:
-    alerted = session.scalars(
-        select(Notification.recipient_id).where(Notification.young_person_id == young_person.id)
-    )
-    live = session.execute(
-        select(Transfer.from_la, Transfer.to_la).where(
-            Transfer.young_person_id == young_person.id,
-            Transfer.status.in_([TransferStatus.open, TransferStatus.accepted]),
-        )
-    )
-    return CaseFacts(
-        responsible_la=young_person.responsible_la,
-        residence_la=young_person.residence_la,
-        member_user_ids=frozenset(m.user_id for m in young_person.care_team),
-        member_team_ids=frozenset(m.user.team_id for m in young_person.care_team),
-        alerted_user_ids=frozenset(alerted),
-        transfer_las=frozenset(la for pair in live for la in pair),
-    )
-
-
-def authorise(
-    session: Session,
-    *,
-    principal: Principal,
-    young_person: YoungPerson,
-    rule: Callable[[Principal, CaseFacts], bool],
-    action: str,
-    via: Via,
-) -> None:
-    """Allow, or record the denial in the audit trail (kept although the request rolls back) and refuse."""
-    if rule(principal, facts(session, young_person=young_person)):
-        return
-    audit.record_refusal(
-        session, actor=principal, action=action, via=via, ref=young_person.ref, outcome="denied"
-    )
-    raise Forbidden("this young person is not in your care teams")
 
 
 def register(session: Session, *, data: YoungPersonCreate, actor: Principal, via: Via) -> YoungPerson:
@@ -125,69 +79,6 @@ def register(session: Session, *, data: YoungPersonCreate, actor: Principal, via
         detail={"responsible_la": data.responsible_la, "residence_la": data.residence_la},
     )
     audit.record(session, actor=actor, action="young_person.registered", via=via, ref=ref)
-    return young_person
-
-
-def update(
-    session: Session,
-    *,
-    young_person: YoungPerson,
-    data: YoungPersonUpdate,
-    actor: Principal,
-    via: Via,
-) -> YoungPerson:
-    """Apply a change. A new residence or responsible local authority is a move and enters the chronology;
-    a new residence also prompts a re-score of the needs assessment, and a move into another local
-    authority opens a transfer that tells both (services/transfers)."""
-    changes = data.model_dump(exclude_unset=True)
-    if changes.get("responsible_la", "") is None:
-        raise Conflict("responsible_la cannot be removed")
-    now = utcnow()
-    was = LaState(young_person.responsible_la, young_person.residence_la)
-    for field in ("residence_la", "responsible_la"):
-        if field in changes and changes[field] != getattr(young_person, field):
-            before = getattr(young_person, field)
-            label = "residence" if field == "residence_la" else "responsible local authority"
-            moved = chronology.add(
-                session,
-                young_person_id=young_person.id,
-                at=now,
-                kind="moved",
-                summary=f"Change of {label}: {before or 'none'} to {changes[field] or 'none'}",
-                detail={"field": field, "from": before, "to": changes[field]},
-            )
-            if field == "residence_la":
-                session.flush()  # the move's chronology entry names it
-                needs.prompt_rescore(
-                    session,
-                    young_person=young_person,
-                    reason=f"a change of residence local authority to {changes[field] or 'none'}",
-                    cause=Event("residence", young_person.id, round=moved.id),  # each move once
-                    at=now,
-                )
-    if "statuses" in changes and changes["statuses"] is not None:
-        changes["statuses"] = sorted({str(YoungPersonStatus(s)) for s in changes["statuses"]})
-        if changes["statuses"] != sorted(young_person.statuses):
-            chronology.add(
-                session,
-                young_person_id=young_person.id,
-                at=now,
-                kind="status_changed",
-                summary="Statuses now: " + (", ".join(changes["statuses"]) or "none"),
-                detail={"from": young_person.statuses, "to": changes["statuses"]},
-            )
-    for field, value in changes.items():
-        setattr(young_person, field, value)
-    young_person.updated_at = now
-    audit.record(
-        session,
-        actor=actor,
-        action="young_person.updated",
-        via=via,
-        ref=young_person.ref,
-        detail={"fields": sorted(changes)},
-    )
-    transfers.open_for_change(session, young_person=young_person, before=was, actor=actor, via=via, now=now)
     return young_person
 
 

@@ -23,10 +23,10 @@ from schemas.settings import Settings
 from services.appointments.models import Appointment
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, Invalid, NotFound
-from services.people.access import Principal
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Invalid, NotFound
+from services.kernel.identity import Principal
 from services.people.models import YoungPerson
 from services.plans.models import DischargePlan
 from services.staff.models import Team, User

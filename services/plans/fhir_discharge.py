@@ -24,8 +24,9 @@ from typing import Any
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
 from schemas.api.plans import DischargePlanRead, DischargePlanStatus, FollowUpRead, FollowUpStatus
-from services.assessments.fhir import ASSESSMENT_SYSTEM, BASE, LEVEL
-from services.people.fhir import care_team_identifier, instant, staff, subject, team
+from services.assessments.fhir import LEVEL
+from services.kernel.fhir import ASSESSMENT_SYSTEM, BASE, instant, subject
+from services.people.fhir import care_team_identifier, staff, team
 from services.plans.fhir import CONSENT_TO_SHARE, LAWFUL_BASIS, REVIEW_DATE, category, plan_identifier
 
 DISCHARGE_PLAN_SYSTEM = "https://liaison.example/Id/discharge-plan"

@@ -12,13 +12,13 @@ from schemas.api.plans import DischargePlanStatus, FollowUpStatus
 from schemas.enums import CareTeamRole, NotificationKind, Via
 from services.assessments import needs
 from services.assessments.models import Assessment
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, Invalid
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Invalid
+from services.kernel.identity import Principal
 from services.notifications import events
 from services.notifications import service as notifications
 from services.notifications.models import Notification
-from services.people.access import Principal
 from services.plans import discharge, rules
 from services.plans import service as plans
 from services.plans.models import CarePlan, DischargePlan, DischargePlanRecipient, SafetyPlan

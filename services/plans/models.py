@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.clock import utcnow
-from services.db import Base, UTCDateTime
+from services.kernel.clock import utcnow
+from services.kernel.db import Base, UTCDateTime
 from services.notifications.models import Notification
 from services.people.models import YoungPerson
 from services.staff.models import User

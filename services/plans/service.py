@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from schemas.api.plans import CarePlanContent, ReviewCreate, SafetyPlanContent, VersionStatus
 from schemas.enums import NotificationKind, Via
 from services.assessments import needs
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, NotFound
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, NotFound
+from services.kernel.identity import Principal
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.plans import rules
 from services.plans.models import CarePlan, CarePlanReview, SafetyPlan

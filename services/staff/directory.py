@@ -62,3 +62,11 @@ def team_manager_ids(session: Session, *, team_id: int) -> list[int]:
             .order_by(User.id)
         )
     )
+
+
+def safeguarding_leads(session: Session, *, la_code: str) -> list[User]:
+    """The local authority's safeguarding leads; its duty team when it has none."""
+    ids = safeguarding_lead_ids(session, la_code=la_code) or duty_user_ids(session, la_codes=[la_code]).get(
+        la_code, []
+    )
+    return [session.get_one(User, user_id) for user_id in ids]

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from schemas.api.staff import TeamCreate, UserCreate, UserRead
 from schemas.enums import Role, Via
-from services.audit import service as audit
-from services.clock import utcnow
-from services.errors import Conflict, DomainError, Invalid, NotFound
-from services.people.access import Principal
-from services.security import digest, new_api_token, new_link_code, normalise_link_code
+from services.kernel.audit import service as audit
+from services.kernel.clock import utcnow
+from services.kernel.errors import Conflict, DomainError, Invalid, NotFound
+from services.kernel.identity import Principal
+from services.kernel.security import digest, new_api_token, new_link_code, normalise_link_code
 from services.staff.models import ApiToken, Team, User
 
 

@@ -19,8 +19,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
-from services.assessments.fhir import BASE
-from services.people.fhir import instant
+from services.kernel.fhir import BASE, instant
 
 HANDOVER_SYSTEM = "https://liaison.example/Id/handover"
 

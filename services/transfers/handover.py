@@ -1,5 +1,5 @@
 """Loading what the FHIR exports of the care team, the flags and the handover need, as plain data for the
-pure builders (`services/people/fhir.py`, `services/chronology/flags.py`, `services/transfers/fhir.py`).
+pure builders (`services/people/fhir.py`, `services/transfers/flags.py`, `services/transfers/fhir.py`).
 Reads only: the routes audit and commit."""
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from services.appointments.models import MissedAppointment
 from services.assessments import fhir as assessment_fhir
 from services.assessments import service as assessments
 from services.assessments.models import Assessment
-from services.chronology import flags
-from services.chronology.models import ChronologyEntry
 from services.closures.models import Closure
+from services.kernel.chronology.models import ChronologyEntry
 from services.people import fhir as people_fhir
 from services.people.models import YoungPerson
 from services.plans import discharge, views
@@ -29,6 +28,7 @@ from services.plans import service as plans
 from services.plans.fhir_discharge import discharge_plan
 from services.plans.models import CarePlan, DischargePlan, SafetyPlan
 from services.transfers import fhir as bundles
+from services.transfers import flags
 from services.transfers import service as transfers
 
 LIVE_PLAN = (DischargePlanStatus.issued, DischargePlanStatus.reviewed)

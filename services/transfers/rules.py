@@ -15,25 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
+from schemas.enums import TransferStatus
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 
 class TransferChange(StrEnum):
     residence = "residence"  # where the young person lives
     responsibility = "responsibility"  # which local authority is responsible
-
-
-class TransferStatus(StrEnum):
-    open = "open"  # the receiving LA has not accepted yet: the sending LA keeps responsibility
-    accepted = "accepted"  # the receiving LA has accepted; the handover checklist is being worked through
-    completed = "completed"  # every required handover item is done
-    declined = "declined"  # the receiving LA declined (with a reason): the sending LA keeps responsibility
-    withdrawn = "withdrawn"  # the sending LA withdrew it, or a later move superseded it
-
-    @property
-    def live(self) -> bool:
-        """Still in progress: both local authorities are party to the young person's record."""
-        return self in (TransferStatus.open, TransferStatus.accepted)
 
 
 # Which status each step leads to, from which statuses.

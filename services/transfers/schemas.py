@@ -6,7 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from services.transfers.rules import TransferChange, TransferItem, TransferStatus
+from schemas.enums import TransferStatus
+from services.transfers.rules import TransferChange, TransferItem
 
 
 class TickCreate(BaseModel):

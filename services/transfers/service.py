@@ -12,28 +12,20 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, NotificationKind, Role, Via
-from services.attendances.patterns import safeguarding_leads
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from schemas.enums import CareTeamRole, NotificationKind, Role, TransferStatus, Via
+from services.kernel.audit import service as audit
+from services.kernel.chronology import service as chronology
+from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.identity import Principal
+from services.kernel.worktime.rules import WorkingCalendar
 from services.notifications import service as notifications
-from services.people.access import Principal
 from services.people.models import YoungPerson
+from services.staff.directory import safeguarding_leads
 from services.staff.models import User
 from services.transfers import rules, views
 from services.transfers.models import Transfer, TransferTick
-from services.transfers.rules import (
-    LaState,
-    LiveTransfer,
-    Move,
-    RefusalKind,
-    TransferChange,
-    TransferItem,
-    TransferStatus,
-)
+from services.transfers.rules import LaState, LiveTransfer, Move, RefusalKind, TransferChange, TransferItem
 from services.transfers.views import lead_social_workers
-from services.worktime.rules import WorkingCalendar
 
 LIVE = (TransferStatus.open, TransferStatus.accepted)
 _ERRORS = {RefusalKind.conflict: Conflict, RefusalKind.forbidden: Forbidden, RefusalKind.invalid: Invalid}

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole
+from schemas.enums import CareTeamRole, TransferStatus
 from services.people.models import YoungPerson
 from services.plans import service as plans
 from services.plans.models import CarePlan, SafetyPlan
 from services.staff.models import User
 from services.transfers import rules
 from services.transfers.models import Transfer
-from services.transfers.rules import ChecklistFacts, TransferChange, TransferItem, TransferStatus
+from services.transfers.rules import ChecklistFacts, TransferChange, TransferItem
 from services.transfers.schemas import ItemRead, TransferRead
 
 
@@ -96,3 +96,13 @@ def live_between(session: Session, *, young_person_id: int) -> list[tuple[str, s
         .order_by(Transfer.id)
     )
     return [(from_la, to_la) for from_la, to_la in rows]
+
+
+def live_transfer_id(session: Session, *, young_person_id: int) -> int | None:
+    """The young person's transfer in progress (open or accepted), if any: it blocks a closure."""
+    return session.scalar(
+        select(Transfer.id).where(
+            Transfer.young_person_id == young_person_id,
+            Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+        )
+    )

@@ -126,7 +126,7 @@ class Stack:
         self.api = f"http://127.0.0.1:{self.port}"
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "run"],
+            [sys.executable, "-m", "runtime.cli", "run"],
             cwd=folder,
             env=env,
             stdout=subprocess.PIPE,
@@ -160,7 +160,7 @@ class Stack:
 
     def cli(self, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "runtime.cli", *args],
             cwd=self.folder,
             env={**self.env, **env},
             capture_output=True,

@@ -22,11 +22,11 @@ from schemas.api.staff import TeamCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import get_settings
 from services.app import create_app
-from services.audit.models import AuditEvent
-from services.db import session_scope
+from services.kernel.audit.models import AuditEvent
+from services.kernel.db import session_scope
+from services.kernel.redis_conn import get_redis
 from services.notifications.dispatch import QUEUE
 from services.notifications.models import Notification
-from services.redis_conn import get_redis
 from services.staff import service as staff
 from tests.conftest import Database, _reset_settings
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import hl7
 from sqlalchemy import select
 
-from services.db import session_scope
-from services.intake.mllp import Listener, ListenerConfig, frame
+from services.api.mllp import Listener, ListenerConfig, frame
+from services.kernel.db import session_scope
 from services.models import Base
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

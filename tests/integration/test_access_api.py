@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select, text
 
 from schemas.enums import Role
 from services.attendances.models import Attendance
-from services.db import get_engine, session_scope
+from services.kernel.db import get_engine, session_scope
 from services.people.models import YoungPerson
 from tests.integration.conftest import YOUNG_PERSON, Case, Person, World, attendance, audit_events
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
 from schemas.settings import get_settings
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import (
     Case,
     Mailbox,

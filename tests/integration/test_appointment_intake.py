@@ -17,7 +17,7 @@ from httpx import Response
 
 from schemas.enums import Agency, Role
 from schemas.settings import get_settings
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import (
     Case,
     Mailbox,

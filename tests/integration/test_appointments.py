@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from schemas.enums import Agency, Role
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import (
     Case,
     Mailbox,

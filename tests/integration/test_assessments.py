@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from schemas.checklists import bundled_templates
 from schemas.enums import Role
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import (
     Case,
     Mailbox,
@@ -303,8 +303,8 @@ def test_thrive_grouping_keeps_history(client: TestClient, case: Case, liaison: 
 
 def test_a_used_template_version_cannot_change(client: TestClient, case: Case, liaison: Person) -> None:
     from services.assessments import templates
-    from services.db import session_scope
-    from services.errors import Conflict
+    from services.kernel.db import session_scope
+    from services.kernel.errors import Conflict
 
     start_and_answer(client, liaison, case.ref, {})
     edited = TEMPLATE.model_copy(update={"title": "Edited title, same version"})

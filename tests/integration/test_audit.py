@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, text, update
 from sqlalchemy.exc import DBAPIError
 
-from services.audit.models import AuditEvent
-from services.db import session_scope
+from services.kernel.audit.models import AuditEvent
+from services.kernel.db import session_scope
 from tests.integration.conftest import Case, Mailbox, attendance, audit_events, run_worker
 
 

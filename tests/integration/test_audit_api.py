@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.enums import Role
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import Case, Person, World, audit_events
 
 

@@ -14,13 +14,13 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
+from runtime.cli import app
 from schemas.enums import Via
-from services.audit import sealing
-from services.audit import service as audit
-from services.audit.models import AuditEvent, AuditSeal
-from services.cli import app
-from services.clock import utcnow
-from services.db import get_engine, session_scope
+from services.kernel.audit import sealing
+from services.kernel.audit import service as audit
+from services.kernel.audit.models import AuditEvent, AuditSeal
+from services.kernel.clock import utcnow
+from services.kernel.db import get_engine, session_scope
 from tests.integration.conftest import Case, audit_events
 from worker import jobs
 

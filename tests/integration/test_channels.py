@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.enums import Role
-from services.security import verify
+from services.kernel.security import verify
 from tests.integration.conftest import YOUNG_PERSON, World, attendance, run_worker
 from worker.channels.base import TransportError
 from worker.channels.telegram import TelegramTransport

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from services.db import get_engine
-from services.logsafe import db_error_summary, log_failure
+from services.kernel.db import get_engine
+from services.kernel.logsafe import db_error_summary, log_failure
 
 IDENTIFYING = "9990000018 Jez Test 2009-03-14"[:32]
 

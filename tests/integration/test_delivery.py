@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from schemas.enums import Agency, Role
 from schemas.settings import get_settings
-from services.clock import utcnow
-from services.db import session_scope
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
 from services.notifications import delivery
 from services.notifications.models import Delivery, DeliveryAttempt
 from tests.conftest import _reset_settings

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
 from schemas.settings import get_settings
-from services.clock import utcnow
-from services.db import session_scope
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
 from services.notifications import chase
 from tests.integration.conftest import (
     Case,

@@ -16,7 +16,7 @@ from fhir.resources.R4B.careteam import CareTeam
 
 from schemas.enums import Role
 from services.assessments.fhir import LEVEL
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from services.plans.fhir import PLAN_KIND
 from services.plans.fhir_discharge import CARE_COORDINATOR, DISTRIBUTION, READINESS
 from tests.integration.conftest import (

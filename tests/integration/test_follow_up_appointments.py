@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from schemas.enums import Agency, Role
-from services.db import session_scope
+from services.kernel.db import session_scope
 from services.notifications.models import Notification
 from services.staff.models import User
 from tests.integration.conftest import Case, Person, World, add_care_coordinator, audit_events

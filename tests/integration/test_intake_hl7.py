@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from schemas.enums import Role
 from services.attendances.models import Attendance
-from services.db import session_scope
 from services.intake.models import InboundMessage
+from services.kernel.db import session_scope
 from tests.conftest import _reset_settings
 from tests.integration.conftest import Case, Mailbox, Person, World, audit_events, run_worker
 from tests.integration.intake_helpers import (

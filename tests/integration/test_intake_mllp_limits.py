@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from services.intake.mllp import frame
+from services.api.mllp import frame
 from tests.integration.conftest import YOUNG_PERSON, Case, _free_port
 from tests.integration.intake_helpers import (
     MllpClient,
@@ -34,7 +34,7 @@ A04 = hl7_fixture("a04-ed-attendance.hl7")
 def test_a_connection_over_the_cap_is_closed_at_once_and_the_others_are_still_served(
     case: Case, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="services.intake.mllp")
+    caplog.set_level(logging.INFO, logger="services.api.mllp")
     with mllp_listener(max_connections=2) as listener:
         first, second = MllpClient(listener.port), MllpClient(listener.port)
         assert msa(first.send(A04))[:2] == ("AA", "MSG0001")  # both are being served
@@ -109,7 +109,7 @@ def test_sigterm_stops_liaison_mllp_cleanly(case: Case) -> None:
     port = _free_port()
     env = dict(os.environ, HL7_MLLP_PORT=str(port), HL7_MLLP_SHUTDOWN_GRACE_SECONDS="5")
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "mllp"],
+        [sys.executable, "-m", "runtime.cli", "mllp"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.conftest import (
     Case,
     Mailbox,

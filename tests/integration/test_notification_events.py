@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, NotificationKind
-from services.db import session_scope
+from services.kernel.db import session_scope
 from services.notifications import events
 from services.notifications import service as notifications
 from services.notifications.events import Event

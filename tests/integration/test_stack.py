@@ -32,7 +32,7 @@ class Stack:
         self.folder, self.env = folder, env
         self.lines: list[str] = []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "run"],
+            [sys.executable, "-m", "runtime.cli", "run"],
             cwd=folder,
             env=env,
             stdout=subprocess.PIPE,
@@ -49,7 +49,7 @@ class Stack:
 
     def cli(self, *args: str) -> dict[str, Any]:
         done = subprocess.run(
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "runtime.cli", *args],
             cwd=self.folder,
             env=self.env,
             capture_output=True,

@@ -7,9 +7,9 @@ import json
 
 from typer.testing import CliRunner
 
+from runtime.cli import app
 from schemas.enums import Agency, Role
-from services.cli import app
-from services.db import session_scope
+from services.kernel.db import session_scope
 from services.staff import directory
 from tests.integration.conftest import World, audit_events
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from redis import Redis
 from sqlalchemy import select, update
 
-from services.clock import utcnow
-from services.db import session_scope
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
 from services.notifications.models import Delivery, DeliveryAttempt
 from services.staff.models import User
 from tests.conftest import _reset_settings

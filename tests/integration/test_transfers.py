@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from schemas.enums import Role
-from services.db import session_scope
+from services.kernel.db import session_scope
+from services.kernel.worktime.rules import DEFAULT_CALENDAR
 from services.notifications.models import Notification
 from services.staff.models import User
 from services.transfers.models import Transfer
-from services.worktime.rules import DEFAULT_CALENDAR
 from tests.integration.conftest import Case, Mailbox, Person, World, attendance, audit_events, run_worker
 from tests.integration.test_plans import CARE_PLAN
 from worker import jobs

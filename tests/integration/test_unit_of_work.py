@@ -1,7 +1,7 @@
-"""One unit of work per request (`services.deps.get_session`) and per job (`services.db.session_scope`):
-the commit happens before the response is sent, a failed commit is never answered 2xx, deliveries are
-queued after the commit and never for work rolled back, and a refusal's audit event outlives the
-rollback of the work it refused."""
+"""One unit of work per request (`services.api.deps.get_session`) and per job
+(`services.kernel.db.session_scope`): the commit happens before the response is sent, a failed commit is
+never answered 2xx, deliveries are queued after the commit and never for work rolled back, and a refusal's
+audit event outlives the rollback of the work it refused."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from starlette.types import Message, Receive, Scope, Send
 
 from schemas.enums import CareTeamRole, NotificationKind, Via
 from schemas.settings import get_settings
+from services.api.deps import SessionDep
 from services.app import create_app
 from services.attendances.models import Attendance
-from services.audit import service as audit
-from services.clock import utcnow
-from services.db import session_scope
-from services.deps import SessionDep
-from services.errors import Forbidden
+from services.kernel.audit import service as audit
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
+from services.kernel.errors import Forbidden
 from services.notifications import service as notifications
 from services.notifications.dispatch import QUEUE, job_id
 from services.notifications.models import Delivery

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from rq import Worker
 from sqlalchemy import select
 
-from services.chronology.models import ChronologyEntry
-from services.db import session_scope
+from services.kernel.chronology.models import ChronologyEntry
+from services.kernel.db import session_scope
+from services.kernel.redis_conn import get_redis
 from services.notifications.models import Delivery, DeliveryAttempt
-from services.redis_conn import get_redis
 from tests.conftest import _reset_settings
 from tests.integration.conftest import Case, Mailbox, _free_port, attendance, run_worker
 
@@ -87,7 +87,7 @@ def _start(log: Path, *args: str) -> subprocess.Popen[bytes]:
     """`liaison ARGS` in a process group of its own (rq's scheduler and the pool's workers included)."""
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "services.cli", *args],
+            [sys.executable, "-m", "runtime.cli", *args],
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             cwd=ROOT,
             stdout=out,

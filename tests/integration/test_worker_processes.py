@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.db import session_scope
+from services.kernel.db import session_scope
 from services.notifications.models import Delivery
 from tests.integration.conftest import Case, Mailbox, attendance
 
@@ -30,7 +30,7 @@ def test_two_worker_processes_deliver_every_alert_once(
         assert accepted.status_code == 202
 
     finished = subprocess.run(  # noqa: S603 - our own command
-        [sys.executable, "-m", "services.cli", "worker", "--burst"],
+        [sys.executable, "-m", "runtime.cli", "worker", "--burst"],
         env={**os.environ, "WORKER_PROCESSES": "2", "PYTHONPATH": str(ROOT)},
         cwd=ROOT,
         capture_output=True,

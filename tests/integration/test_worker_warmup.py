@@ -10,10 +10,10 @@ from redis import Redis
 from sqlalchemy import event, func, select
 from sqlalchemy.engine.interfaces import CacheStats
 
-from services.audit.models import AuditEvent
-from services.chronology.models import ChronologyEntry
-from services.clock import utcnow
-from services.db import dispose_engines, get_engine, session_scope
+from services.kernel.audit.models import AuditEvent
+from services.kernel.chronology.models import ChronologyEntry
+from services.kernel.clock import utcnow
+from services.kernel.db import dispose_engines, get_engine, session_scope
 from services.notifications import delivery
 from services.notifications.models import Delivery, DeliveryAttempt, Notification
 from tests.integration.conftest import Case, Mailbox, attendance

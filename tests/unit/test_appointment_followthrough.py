@@ -19,7 +19,8 @@ from services.appointments.rules import (
 )
 from services.intake import fhir_appointment, siu
 from services.intake.hl7 import header
-from services.people.access import CaseFacts, Principal, may_move_appointment
+from services.kernel.identity import Principal
+from services.people.access import CaseFacts, may_move_appointment
 from worker.messages import notification_message
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -21,12 +21,8 @@ from services.appointments.withdrawal import event_of
 from services.intake import fhir_appointment, siu
 from services.intake.fhir import EncounterProblem
 from services.intake.hl7 import AckCode, MessageProblem, header
-from services.people.access import (
-    CaseFacts,
-    Principal,
-    may_book_appointment,
-    may_record_appointment_outcome,
-)
+from services.kernel.identity import Principal
+from services.people.access import CaseFacts, may_book_appointment, may_record_appointment_outcome
 from services.staff.models import Team
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -1,4 +1,5 @@
-"""The audit trail's hash chain (services/audit/rules.py): an untouched chain verifies; any change to a sealed
+"""The audit trail's hash chain (services/kernel/audit/rules.py): an untouched chain verifies; any change to a
+sealed
 event, any deletion, insertion or reordering of events or seals is detected; late events are reported."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.audit import rules
+from services.kernel.audit import rules
 
 # the machine is shared: generous deadlines rather than flaky ones
 relaxed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

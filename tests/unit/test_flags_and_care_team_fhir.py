@@ -11,9 +11,9 @@ from fhir.resources.R4B.careteam import CareTeam
 from fhir.resources.R4B.flag import Flag
 
 from schemas.enums import CareTeamRole
-from services.chronology.flags import FlagFacts, FlagState, MissFact, StatusChange, TransferFact, derive, flag
 from services.people.fhir import CARE_TEAM_ROLE, CareTeamFacts, Member, care_team
 from services.transfers.fhir import contents, handover, searchset
+from services.transfers.flags import FlagFacts, FlagState, MissFact, StatusChange, TransferFact, derive, flag
 
 REF = "YP-7KQ2M-9XW4T"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from services.logsafe import WITHHELD, redacted_traceback
+from services.kernel.logsafe import WITHHELD, redacted_traceback
 
 
 def _parse(segment: str) -> None:

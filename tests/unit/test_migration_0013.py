@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, MetaData, create_engine, inspect, select, text
 
-from services.db import dispose_engines
-from services.migrate import downgrade, upgrade
+from services.kernel.db import dispose_engines
+from services.kernel.migrate import downgrade, upgrade
 
 AT = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 KEYS = [

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from services.db import dispose_engines
-from services.migrate import downgrade, upgrade
+from services.kernel.db import dispose_engines
+from services.kernel.migrate import downgrade, upgrade
 
 T0 = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 T1 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)

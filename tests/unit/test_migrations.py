@@ -9,8 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from services.db import dispose_engines
-from services.migrate import alembic_config, downgrade, upgrade
+from services.kernel.db import dispose_engines
+from services.kernel.migrate import alembic_config, downgrade, upgrade
 from services.models import Base
 
 # A table a migration folded into another comes back when it is downgraded: the only tables a step down

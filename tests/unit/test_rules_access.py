@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from schemas.enums import Role
+from services.kernel.identity import Principal
 from services.people.access import (
     CaseFacts,
-    Principal,
     may_manage_care_team,
     may_record_attendance,
     may_register,

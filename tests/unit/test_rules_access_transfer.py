@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from schemas.enums import CareTeamRole, Role
+from services.kernel.identity import Principal
 from services.notifications.rules import Member, Recipient, select_recipients
 from services.people.access import (
     CaseFacts,
-    Principal,
     may_accept_transfer,
     may_manage_care_team,
     may_view,

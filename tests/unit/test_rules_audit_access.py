@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from schemas.enums import Role
-from services.people.access import CaseFacts, Principal, may_read_access_log, may_read_audit_trail
+from services.kernel.identity import Principal
+from services.people.access import CaseFacts, may_read_access_log, may_read_audit_trail
 
 MEMBER_ID, MEMBER_TEAM = 10, 100
 CASE = CaseFacts(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 from services.notifications import chase
 from services.notifications.escalation import (
     AlertState,
@@ -18,7 +19,6 @@ from services.notifications.escalation import (
     targets,
     tells_out_of_hours_team,
 )
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 from tests.unit.test_settings import make
 
 pytestmark = pytest.mark.usefixtures("clean_environment")

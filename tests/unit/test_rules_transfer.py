@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from schemas.enums import ClosureReason, ClosureStance
+from schemas.enums import ClosureReason, ClosureStance, TransferStatus
 from services.closures.rules import ClosureFacts, blockers
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 from services.transfers.rules import (
     ChecklistFacts,
     LaState,
@@ -18,7 +19,6 @@ from services.transfers.rules import (
     RefusalKind,
     TransferChange,
     TransferItem,
-    TransferStatus,
     chase_due,
     completion_refusal,
     moves,
@@ -28,7 +28,6 @@ from services.transfers.rules import (
     thresholds_passed,
     tick_refusal,
 )
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 RES, RESP = TransferChange.residence, TransferChange.responsibility
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from schemas.settings import Settings
-from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar, calendar_for
+from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar, calendar_for
 
 pytestmark = pytest.mark.usefixtures("clean_environment")
 

@@ -11,7 +11,7 @@ import os
 
 from schemas.enums import Channel
 from schemas.settings import Settings
-from services.redis_conn import get_redis
+from services.kernel.redis_conn import get_redis
 from worker.channels.base import Transport, TransportError
 from worker.channels.email import SmtpTransport
 from worker.channels.ratelimit import TelegramRateLimiter

@@ -7,7 +7,7 @@ import time
 
 import httpx
 
-from services.security import sign
+from services.kernel.security import sign
 from worker.channels.base import TransportError
 from worker.messages import AlertMessage
 

@@ -83,7 +83,7 @@ def start_bot(telegram: TelegramServer, api: ApiServer, tmp_path: Path, **env: s
     log = tmp_path / "bot.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(  # noqa: S603 - our own command
-            [sys.executable, "-m", "services.cli", "bot"],
+            [sys.executable, "-m", "runtime.cli", "bot"],
             env=environment,
             cwd=ROOT,
             stdout=sink,

@@ -12,8 +12,8 @@ from sqlalchemy import update
 
 from schemas.enums import Role
 from schemas.settings import get_settings
-from services.clock import utcnow
-from services.db import session_scope
+from services.kernel.clock import utcnow
+from services.kernel.db import session_scope
 from services.staff.models import User
 from tests.integration.conftest import Case, World, attendance, audit_events
 

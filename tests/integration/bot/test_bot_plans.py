@@ -11,7 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from schemas.enums import Agency, Role
-from services.clock import utcnow
+from services.kernel.clock import utcnow
 from tests.integration.bot.conftest import ApiServer, BotProcess, start_bot, stop_bot
 from tests.integration.bot.telegram_server import Call, TelegramServer
 from tests.integration.bot.test_bot_e2e import CHAT, STRANGER, link, no_identifiers, say

@@ -1,0 +1,1 @@
+"""The runtime: the `liaison` command, the supervised stack, embedded Redis, child processes."""

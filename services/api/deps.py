@@ -1,0 +1,139 @@
+"""Typed dependencies: the database session, the caller, and a young person the caller may see."""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.http import HTTPBase
+from sqlalchemy.orm import Session
+
+from schemas.enums import Role, Via
+from schemas.settings import get_settings
+from services.flows import case_access
+from services.kernel.db import session_factory, unit_of_work
+from services.kernel.errors import Forbidden
+from services.kernel.identity import Principal
+from services.people import service as people
+from services.people.access import CaseFacts
+from services.people.models import YoungPerson
+from services.staff import service as staff
+
+bearer = HTTPBearer(auto_error=False, description="The API token `liaison user add` printed")
+bot_scheme = HTTPBase(
+    scheme="bot",
+    scheme_name="TelegramBot",
+    auto_error=False,
+    description="The Telegram bot's key (`Authorization: Bot <BOT_API_KEY>`), with `X-Telegram-Chat-Id`: "
+    "the call is made as the user linked to that chat, with that user's permissions.",
+)
+chat_header = APIKeyHeader(name="X-Telegram-Chat-Id", auto_error=False, scheme_name="TelegramChat")
+
+
+def get_session() -> Iterator[Session]:
+    """The request's one unit of work (`services.kernel.db.unit_of_work`): the route does its work and
+    returns; this commits before the response is sent (scope "function": FastAPI closes the dependency
+    when the route returns, not after the body is sent), so a commit that fails is a 5xx (or the 409 of a
+    unique key), never a 2xx for data not saved. An exception rolls the work back; a refusal's audit event
+    (`audit.record_refusal`) is kept. Deliveries made in it are queued after the commit
+    (`services.notifications.dispatch`). Routes never commit."""
+    with unit_of_work(session_factory()()) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def _unauthorised(detail: str, challenge: str = "Bearer") -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": challenge})
+
+
+def _bot_chat(credentials: HTTPAuthorizationCredentials, chat: str | None) -> int:
+    """The chat a genuine bot call is made for; 401 for a wrong key or a missing chat id."""
+    expected = get_settings().bot_key()
+    given = credentials.credentials.encode()
+    if expected is None or not hmac.compare_digest(given, expected.encode()):
+        raise _unauthorised("the bot key is not valid", "Bot")
+    try:
+        return int(chat or "")
+    except ValueError:
+        raise _unauthorised("X-Telegram-Chat-Id must be the chat's numeric id", "Bot") from None
+
+
+def get_bot_chat(
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
+    chat: Annotated[str | None, Depends(chat_header)],
+) -> int:
+    """Only the bot may call this: its key, and the chat it acts in."""
+    if credentials is None or credentials.scheme.lower() != "bot":
+        raise _unauthorised("only the Telegram bot may call this", "Bot")
+    return _bot_chat(credentials, chat)
+
+
+BotChat = Annotated[int, Depends(get_bot_chat)]
+
+
+def get_principal(
+    session: SessionDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
+    chat: Annotated[str | None, Depends(chat_header)],
+) -> Principal:
+    if credentials is not None and credentials.scheme.lower() == "bot":
+        linked = staff.user_for_chat(session, chat_id=_bot_chat(credentials, chat))
+        if linked is None:
+            raise _unauthorised("this chat is not linked to a liaison account", "Bot")
+        return dataclasses.replace(staff.principal_of(linked), via=Via.bot)
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorised("a bearer token is required")
+    user = staff.authenticate(session, token=credentials.credentials)
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the token is not valid",
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return staff.principal_of(user)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only these roles through (function-level authorisation, OWASP API5)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"your role ({principal.role}) may not do this")
+        return principal
+
+    return check
+
+
+def young_person_dependency(
+    rule: Callable[[Principal, CaseFacts], bool], action: str
+) -> Callable[..., YoungPerson]:
+    """Loads `{ref}` and applies the access rule; a refusal is audited (object-level authorisation)."""
+
+    def load(
+        session: SessionDep,
+        principal: CurrentPrincipal,
+        ref: Annotated[str, Path(min_length=1, max_length=32)],
+    ) -> YoungPerson:
+        young_person = people.get(session, ref=ref)
+        case_access.authorise(
+            session,
+            principal=principal,
+            young_person=young_person,
+            rule=rule,
+            action=action,
+            via=principal.via,
+        )
+        return young_person
+
+    return load

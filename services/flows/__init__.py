@@ -1,0 +1,1 @@
+"""Flows that cross domains: what one change sets going in several."""

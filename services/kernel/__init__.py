@@ -1,0 +1,1 @@
+"""The kernel: database, clock, errors, identity, audit trail, chronology, working calendar."""
