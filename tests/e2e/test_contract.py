@@ -36,7 +36,8 @@ from tests.e2e.peers import (
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.conftest import Mailbox
 
-pytestmark = [pytest.mark.integration, pytest.mark.stack]
+# One stack for the module, its tests in file order: under xdist (--dist loadgroup) they stay on one worker.
+pytestmark = [pytest.mark.integration, pytest.mark.stack, pytest.mark.xdist_group("contract")]
 
 ALEX = {
     "nhs_number": "9990000018",
@@ -86,11 +87,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     configured = os.environ.get("DATABASE_URL", "")
     database_url = redis_url = None
     if configured and not configured.startswith("sqlite"):  # the suite runs on PostgreSQL: so does the stack
-        database = request.getfixturevalue("database")
+        database = request.getfixturevalue("database")  # this xdist worker's own database and Redis db
         database.reset()
         redis_url = request.getfixturevalue("redis_url")
         Redis.from_url(redis_url).flushdb()
-        database_url = configured
+        database_url = database.url
     with smtp_mailbox() as (mailbox, smtp_port), webhook_receiver() as webhook, bot_api_server() as telegram:
         env = stack_env(
             database_url=database_url,
