@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -27,6 +28,25 @@ from services.redis_conn import forget_clients
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEEP = "alembic_version"
+
+
+# Modules whose tests share one set of peers (a module-scoped `liaison run` stack) and run in file order:
+# under xdist all of a module's tests go to one worker. Every other test is scheduled on its own.
+ONE_WORKER_PER_MODULE = ("tests/e2e/",)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getvalue("dist") != "load":
+        return None  # an explicit --dist other than load: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedModulesTogether(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if module.startswith(ONE_WORKER_PER_MODULE) else nodeid
+
+    return SharedModulesTogether(config, log)
 
 
 def worker_index() -> int:

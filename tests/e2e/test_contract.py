@@ -36,8 +36,8 @@ from tests.e2e.peers import (
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.conftest import Mailbox
 
-# One stack for the module, its tests in file order: under xdist (--dist loadgroup) they stay on one worker.
-pytestmark = [pytest.mark.integration, pytest.mark.stack, pytest.mark.xdist_group("contract")]
+# One stack for the module, its tests in file order: under xdist they stay on one worker (tests/conftest.py).
+pytestmark = [pytest.mark.integration, pytest.mark.stack]
 
 ALEX = {
     "nhs_number": "9990000018",
@@ -104,7 +104,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         stack = Stack(tmp_path_factory.mktemp("stack"), env)
         try:
             stack.wait_ready()
-            telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=30)
+            telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=90)
             yield World(stack, mailbox, webhook, telegram)
         finally:
             stack.stop()
