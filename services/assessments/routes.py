@@ -8,12 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from sqlalchemy.orm import Session
 
-from schemas.enums import AssessmentStatus, EscalationLevel, EscalationStatus, NeedStatus, Thrive, Via
-from schemas.settings import get_settings
-from services.assessments import escalation, needs, templates
-from services.assessments import service as assessments
-from services.assessments.models import Assessment, Escalation, UnmetNeed
-from services.assessments.schemas import (
+from schemas.api.assessments import (
     AnswerRead,
     AnswerSave,
     AssessmentComplete,
@@ -31,6 +26,11 @@ from services.assessments.schemas import (
     ThriveCreate,
     ThriveRead,
 )
+from schemas.enums import AssessmentStatus, EscalationLevel, EscalationStatus, NeedStatus, Thrive, Via
+from schemas.settings import get_settings
+from services.assessments import escalation, needs, templates
+from services.assessments import service as assessments
+from services.assessments.models import Assessment, Escalation, UnmetNeed
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency

@@ -1,4 +1,5 @@
-"""HTTP layer for notifications: see their delivery, and acknowledge them."""
+"""HTTP layer for notifications: see their delivery, and acknowledge them; `GET /api/v1/me/pending` lists the
+caller's own alerts not yet acknowledged (the bot's /pending)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import NotificationRead, PendingAlerts
 from schemas.enums import NotificationStatus, Role
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
 from services.notifications import service as notifications
 from services.notifications.models import Notification
-from services.notifications.schemas import NotificationRead
 from services.people import access
 from services.people import service as people
 from services.people.access import Principal
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+me_router = APIRouter(prefix="/api/v1/me", tags=["notifications"])
 
 
 def _visible(
@@ -67,6 +69,30 @@ def list_notifications(
         audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
     session.commit()
     return [notifications.to_read(n) for n in found]
+
+
+@me_router.get("/pending", response_model=PendingAlerts)
+def pending(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> PendingAlerts:
+    """Your own notifications not yet acknowledged, whatever their delivery status: the one waiting longest
+    first, with how many there are in all. Audited as `notification.list` for each young person listed."""
+    if principal.role == Role.integration:
+        audit.record(
+            session, actor=principal, action="notification.list", via=principal.via, outcome="denied"
+        )
+        session.commit()
+        raise Forbidden("integration accounts do not handle notifications")
+    total, found = notifications.unacknowledged_for(
+        session, recipient_id=principal.user_id, limit=limit, offset=offset
+    )
+    for ref in sorted({n.young_person.ref for n in found}):
+        audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
+    session.commit()
+    return PendingAlerts(total=total, notifications=[notifications.to_read(n) for n in found])
 
 
 @router.get("/{notification_id}", response_model=NotificationRead)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import DeliveryRead, EscalationStepRead, NotificationRead
 from schemas.enums import (
     CareTeamRole,
     Channel,
@@ -24,7 +25,6 @@ from services.clock import utcnow
 from services.errors import NotFound
 from services.notifications import escalation, rules
 from services.notifications.models import Delivery, Notification
-from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
@@ -197,6 +197,23 @@ def query(
         if len(rows) < batch:
             return
         offset += batch
+
+
+def unacknowledged_for(
+    session: Session, *, recipient_id: int, limit: int, offset: int = 0
+) -> tuple[int, list[Notification]]:
+    """A person's own notifications not yet acknowledged (whatever their delivery status), the one waiting
+    longest first: how many there are, and the page from `offset`."""
+    mine = (Notification.recipient_id == recipient_id, Notification.acknowledged_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*mine)) or 0
+    statement = (
+        select(Notification)
+        .where(*mine)
+        .order_by(Notification.created_at, Notification.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, list(session.scalars(statement))
 
 
 def _alert_and_reminders(session: Session, notification: Notification) -> list[Notification]:

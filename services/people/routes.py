@@ -7,6 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
+from schemas.api.people import (
+    CareTeamMemberCreate,
+    CareTeamMemberRead,
+    CaseloadEntry,
+    YoungPersonCreate,
+    YoungPersonCreated,
+    YoungPersonRead,
+    YoungPersonUpdate,
+)
 from schemas.enums import CareTeamRole, YoungPersonStatus
 from services.audit import service as audit
 from services.chronology import service as chronology
@@ -17,15 +26,6 @@ from services.notifications.dispatch import enqueue_committed
 from services.people import access, caseload
 from services.people import service as people
 from services.people.models import YoungPerson
-from services.people.schemas import (
-    CareTeamMemberCreate,
-    CareTeamMemberRead,
-    CaseloadEntry,
-    YoungPersonCreate,
-    YoungPersonCreated,
-    YoungPersonRead,
-    YoungPersonUpdate,
-)
 from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1/young-people", tags=["young people"])

@@ -8,6 +8,13 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.people import (
+    CareTeamMemberCreate,
+    CareTeamMemberRead,
+    YoungPersonCreate,
+    YoungPersonRead,
+    YoungPersonUpdate,
+)
 from schemas.enums import CareTeamRole, Via, YoungPersonStatus
 from services.assessments import needs
 from services.audit import service as audit
@@ -17,13 +24,6 @@ from services.errors import Conflict, Forbidden, NotFound
 from services.notifications.models import Notification
 from services.people.access import CaseFacts, Principal
 from services.people.models import CareTeamMember, YoungPerson
-from services.people.schemas import (
-    CareTeamMemberCreate,
-    CareTeamMemberRead,
-    YoungPersonCreate,
-    YoungPersonRead,
-    YoungPersonUpdate,
-)
 from services.staff.models import User
 from services.transfers import service as transfers
 from services.transfers.models import Transfer

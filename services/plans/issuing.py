@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from schemas.api.plans import DischargePlanStatus, FollowUpStatus
 from schemas.enums import CareTeamRole, NotificationKind, Via
 from services.assessments import needs
 from services.assessments.models import Assessment
@@ -20,7 +21,6 @@ from services.people.access import Principal
 from services.plans import discharge, rules
 from services.plans import service as plans
 from services.plans.models import CarePlan, DischargePlan, DischargePlanRecipient, SafetyPlan
-from services.plans.schemas import DischargePlanStatus, FollowUpStatus
 from services.staff.models import User
 
 

@@ -13,6 +13,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
+from schemas.api.plans import (
+    CarePlanContent,
+    CarePlanRead,
+    PlansOverview,
+    ReviewCreate,
+    ReviewRead,
+    SafetyPlanContent,
+    SafetyPlanRead,
+)
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
@@ -25,15 +34,6 @@ from services.plans import fhir, views
 from services.plans import service as plans
 from services.plans.discharge_routes import router as discharge_router
 from services.plans.models import CarePlan, SafetyPlan
-from services.plans.schemas import (
-    CarePlanContent,
-    CarePlanRead,
-    PlansOverview,
-    ReviewCreate,
-    ReviewRead,
-    SafetyPlanContent,
-    SafetyPlanRead,
-)
 from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1/young-people/{ref}", tags=["plans"])

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from schemas.api.plans import CarePlanContent, ReviewCreate, SafetyPlanContent, VersionStatus
 from schemas.enums import NotificationKind, Via
 from services.assessments import needs
 from services.audit import service as audit
@@ -21,7 +22,6 @@ from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.plans import rules
 from services.plans.models import CarePlan, CarePlanReview, SafetyPlan
-from services.plans.schemas import CarePlanContent, ReviewCreate, SafetyPlanContent, VersionStatus
 from services.staff.models import Team, User
 
 Plan = TypeVar("Plan", CarePlan, SafetyPlan)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from schemas.api.staff import TelegramLink, TelegramLinked, UserRead
 from schemas.enums import Via
 from services.deps import BotChat, CurrentPrincipal, SessionDep
 from services.staff import service as staff
 from services.staff.models import User
-from services.staff.schemas import TelegramLink, TelegramLinked, UserRead
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
