@@ -22,9 +22,12 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/liaison run
 
-## Run the whole test suite (against DATABASE_URL / REDIS_URL when set, embedded defaults otherwise).
+## Run the whole test suite (against DATABASE_URL / REDIS_URL when set, embedded defaults otherwise), in
+## TEST_WORKERS pytest-xdist processes, each with its own database and Redis database (`make test TEST_WORKERS=0`: one
+## process). More workers than cores pays: many integration tests wait on sockets and child processes.
+TEST_WORKERS ?= 4
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -144,7 +144,7 @@ class Stack:
     def output(self) -> str:
         return "\n".join(self.lines)
 
-    def wait_ready(self, timeout: float = 60.0) -> None:
+    def wait_ready(self, timeout: float = 120.0) -> None:  # start-up on a busy machine
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"liaison run exited early:\n{self.output()}"

@@ -36,6 +36,7 @@ from tests.e2e.peers import (
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.conftest import Mailbox
 
+# One stack for the module, its tests in file order: under xdist they stay on one worker (tests/conftest.py).
 pytestmark = [pytest.mark.integration, pytest.mark.stack]
 
 ALEX = {
@@ -86,11 +87,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     configured = os.environ.get("DATABASE_URL", "")
     database_url = redis_url = None
     if configured and not configured.startswith("sqlite"):  # the suite runs on PostgreSQL: so does the stack
-        database = request.getfixturevalue("database")
+        database = request.getfixturevalue("database")  # this xdist worker's own database and Redis db
         database.reset()
         redis_url = request.getfixturevalue("redis_url")
         Redis.from_url(redis_url).flushdb()
-        database_url = configured
+        database_url = database.url
     with smtp_mailbox() as (mailbox, smtp_port), webhook_receiver() as webhook, bot_api_server() as telegram:
         env = stack_env(
             database_url=database_url,
@@ -103,7 +104,7 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         stack = Stack(tmp_path_factory.mktemp("stack"), env)
         try:
             stack.wait_ready()
-            telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=30)
+            telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=90)
             yield World(stack, mailbox, webhook, telegram)
         finally:
             stack.stop()

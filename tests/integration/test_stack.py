@@ -112,7 +112,7 @@ def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
 
 def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack, mailbox: Mailbox) -> None:
     api = f"http://127.0.0.1:{stack.env['PORT']}"
-    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 60, "ready", stack)
+    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
     assert (stack.folder / "liaison.db").exists()
     redis_port = stack.redis_port()
     assert _listening(redis_port)
@@ -187,7 +187,7 @@ def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack,
 
 def test_killing_the_supervisor_outright_stops_the_api_and_the_embedded_redis(stack: Stack) -> None:
     api = f"http://127.0.0.1:{stack.env['PORT']}"
-    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 60, "ready", stack)
+    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
     redis_port = stack.redis_port()
 
     stack.process.kill()  # SIGKILL to the supervisor alone: no chance to clean up

@@ -91,7 +91,7 @@ def start_bot(telegram: TelegramServer, api: ApiServer, tmp_path: Path, **env: s
         )
     bot = BotProcess(process, log)
     try:
-        telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=30)
+        telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=90)
     except AssertionError:
         stop_bot(bot)
         raise AssertionError("the bot did not start:\n" + bot.output()) from None
