@@ -120,7 +120,7 @@ def _tell_social_worker(session: Session, case: Case) -> None:
         kind=NotificationKind.rescore,
         young_person=young_person,
         recipients=[(user, CareTeamRole.lead_social_worker)],
-        key="unit-of-work-test",
+        event=notifications.Event("stale", 1),  # a re-score prompt, as for a stale assessment
     )
 
 
