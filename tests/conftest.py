@@ -15,6 +15,7 @@ from schemas.settings import get_settings
 from services import embedded_redis
 from services.db import dispose_engines
 from services.migrate import upgrade
+from services.notifications.dispatch import forget_deployment
 from services.redis_conn import forget_clients
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -25,6 +26,7 @@ def _reset_settings() -> None:
     get_settings.cache_clear()
     dispose_engines()
     forget_clients()
+    forget_deployment()
 
 
 @pytest.fixture(scope="session")

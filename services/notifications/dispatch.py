@@ -1,18 +1,30 @@
 """Handing committed delivery intents to the rq queue. Failure here loses nothing: the sweeper re-drives
-every delivery the database says is due, so the API never fails an attendance because Redis is away."""
+every delivery the database says is due, so the API never fails an attendance because Redis is away.
+
+Job ids are `deliver-<deployment>-<delivery>-<attempt>`: deterministic within one database (queueing the
+same attempt twice makes one job) and never the same as another database's. A Redis outlives databases (the
+embedded one keeps its files in `.liaison/`; a restore brings delivery ids back), and a job id it still
+holds would refuse the new job as a duplicate, leaving the alert to the sweeper."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from schemas.settings import get_settings
+from services.db import session_scope
+from services.notifications.models import Deployment
 
 log = logging.getLogger(__name__)
 
@@ -22,17 +34,67 @@ RESULT_TTL = 3600
 FAILURE_TTL = 7 * 24 * 3600
 
 
+# A job in one of these states will not run again: a new job may take its id (below).
+FINISHED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+_deployments: dict[str, str] = {}  # database URL -> its deployment id, read once per process
+
+
+def deployment_id() -> str:
+    """This database's deployment id (migration 0015 makes it; made here if the row is gone)."""
+    url = get_settings().database_url
+    known = _deployments.get(url)
+    if known is None:
+        known = _read_or_make_deployment_id()
+        _deployments[url] = known
+    return known
+
+
+def forget_deployment() -> None:
+    """For tests that swap the database under a running process."""
+    _deployments.clear()
+
+
+def _read_or_make_deployment_id() -> str:
+    with session_scope() as session:
+        known = session.scalar(select(Deployment.deployment_id).where(Deployment.id == 1))
+        if known is not None:
+            return known
+        made = uuid.uuid4().hex
+        try:
+            session.execute(insert(Deployment).values(id=1, deployment_id=made))
+            session.commit()
+        except IntegrityError:  # another process made it first
+            session.rollback()
+            return session.scalars(select(Deployment.deployment_id).where(Deployment.id == 1)).one()
+        return made
+
+
 def job_id(delivery_id: int, attempts: int, suffix: str = "") -> str:
-    """Deterministic, so enqueueing the same attempt twice makes one job."""
-    return f"deliver-{delivery_id}-{attempts}" + (f"-{suffix}" if suffix else "")
+    """Deterministic within one database, so enqueueing the same attempt twice makes one job."""
+    return f"deliver-{deployment_id()}-{delivery_id}-{attempts}" + (f"-{suffix}" if suffix else "")
+
+
+def _forget_if_finished(redis: Redis, job_id: str) -> bool:
+    """Delete the job of that id if it will never run again; True if it was deleted. Such a job (a
+    database restored from a backup brings its delivery ids back, deployment id and all) must not stand
+    in for a new one: the database says this attempt is still to be made."""
+    try:
+        job = Job.fetch(job_id, connection=redis)
+    except NoSuchJobError:
+        return True
+    if job.get_status(refresh=False) not in FINISHED:
+        return False
+    job.delete()
+    return True
 
 
 def enqueue_delivery(
     redis: Redis, *, delivery_id: int, attempts: int, at: datetime | None = None, suffix: str = ""
 ) -> bool:
-    """Queue one attempt of one delivery; False when an identical job already exists."""
+    """Queue one attempt of one delivery; False when an identical job is already waiting or running."""
     queue = Queue(QUEUE, connection=redis)
-    options = {
+    options: dict[str, Any] = {
         "job_id": job_id(delivery_id, attempts, suffix),
         "unique": True,
         # Shorter than the claim's lease: a job still running can never overlap the sweeper's re-drive.
@@ -41,14 +103,17 @@ def enqueue_delivery(
         "failure_ttl": FAILURE_TTL,
         "description": f"deliver {delivery_id} attempt {attempts + 1}",
     }
-    try:
-        if at is None:
-            queue.enqueue(DELIVER, delivery_id, **options)
-        else:
-            queue.enqueue_at(at, DELIVER, delivery_id, **options)
-    except DuplicateJobError:
-        return False
-    return True
+    for _ in range(2):
+        try:
+            if at is None:
+                queue.enqueue(DELIVER, delivery_id, **options)
+            else:
+                queue.enqueue_at(at, DELIVER, delivery_id, **options)
+            return True
+        except DuplicateJobError:
+            if not _forget_if_finished(redis, options["job_id"]):
+                return False
+    return False
 
 
 def enqueue_committed(get_redis: Callable[[], Redis], delivery_ids: Iterable[int]) -> int:
@@ -59,6 +124,6 @@ def enqueue_committed(get_redis: Callable[[], Redis], delivery_ids: Iterable[int
         redis = get_redis()
         for delivery_id in delivery_ids:
             queued += enqueue_delivery(redis, delivery_id=delivery_id, attempts=0)
-    except (RedisError, RuntimeError) as exc:
+    except (RedisError, RuntimeError, SQLAlchemyError) as exc:
         log.warning("could not queue deliveries now; the sweeper will re-drive them: %s", exc)
     return queued
