@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis import Redis
@@ -89,6 +89,14 @@ def _forget_if_finished(redis: Redis, job_id: str) -> bool:
     return True
 
 
+def not_before(at: datetime) -> datetime:
+    """`at`, rounded up to a whole second. rq's scheduler keeps a job's time in whole seconds, rounded
+    down, and moves it to the queue from that second on: a retry due at 12.7 s ran at 12.0 s, found itself
+    not yet due ("nothing to do") and waited for the sweeper."""
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)
+
+
 def enqueue_delivery(
     redis: Redis, *, delivery_id: int, attempts: int, at: datetime | None = None, suffix: str = ""
 ) -> bool:
@@ -103,6 +111,8 @@ def enqueue_delivery(
         "failure_ttl": FAILURE_TTL,
         "description": f"deliver {delivery_id} attempt {attempts + 1}",
     }
+    if at is not None:
+        at = not_before(at)
     for _ in range(2):
         try:
             if at is None:
