@@ -223,19 +223,20 @@ def amend(
     session: Session,
     *,
     attendance: Attendance,
-    site_code: str,
-    setting: CareSetting,
+    site_code: str | None,
+    setting: CareSetting | None,
     arrived_at: datetime | None,
-    reasons: list[AttendanceReason],
+    reasons: list[AttendanceReason] | None,
     actor: Principal | None,
     via: Via,
 ) -> list[str]:
-    """Correct the details of a visit (no-one is alerted again); returns the names of what changed."""
+    """Correct the details of a visit (no-one is alerted again); returns the names of what changed. None
+    is "no change": an update never erases what it does not carry."""
     wanted = {
-        "site_code": site_code.upper(),
-        "setting": str(setting),
+        "site_code": site_code.upper() if site_code else attendance.site_code,
+        "setting": str(setting) if setting is not None else attendance.setting,
         "arrived_at": arrived_at or attendance.arrived_at,
-        "reasons": sorted({str(r) for r in reasons}),
+        "reasons": sorted({str(r) for r in reasons}) if reasons is not None else attendance.reasons,
     }
     changed = [name for name, new in wanted.items() if getattr(attendance, name) != new]
     if not changed:

@@ -114,13 +114,14 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
     at = event.ended_at or utcnow()
     match event.event:
         case "A01" | "A04" | "A08":
+            carried = event.carried  # what the message leaves empty it does not change
             changed = attendances.amend(
                 session,
                 attendance=existing,
-                site_code=event.site_code,
-                setting=event.setting,
-                arrived_at=event.arrived_at,
-                reasons=list(event.reasons),
+                site_code=event.site_code if "site_code" in carried else None,
+                setting=event.setting if "setting" in carried else None,
+                arrived_at=event.arrived_at if "arrived_at" in carried else None,
+                reasons=list(event.reasons) if "reasons" in carried else None,
                 actor=actor,
                 via=via,
             )
