@@ -25,7 +25,7 @@ STABLE_SECONDS = 60.0
 
 def restart_delay(failures: int) -> float:
     """Seconds to wait before starting a part again after `failures` exits in a row (1, 2, 4 ... 60)."""
-    return min(RESTART_MAX_SECONDS, RESTART_FIRST_SECONDS * 2 ** max(0, failures - 1))
+    return min(RESTART_MAX_SECONDS, RESTART_FIRST_SECONDS * float(2 ** max(0, failures - 1)))
 
 
 @dataclass
