@@ -90,7 +90,13 @@ def _same_person(attendance: Attendance, event: VisitEvent) -> None:
 
 def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: Via) -> Applied:
     """Do what one understood ADT event asks, through the attendances domain."""
-    existing = attendances.find(session, source=event.source, source_id=event.visit_number)
+    existing = attendances.find_visit(
+        session,
+        source=event.source,
+        source_id=event.visit_number,
+        site_code=event.site_code,
+        nhs_number=event.nhs_number,
+    )
     if event.event in hl7.ATTENDS and existing is None:
         try:
             data = AttendanceCreate(
@@ -307,7 +313,13 @@ def cancel_encounter(
     """A withdrawn FHIR Encounter cancels the attendance it recorded, exactly as an HL7 A11 does; committed,
     then the cancellation notices queued. Returns the attendance id and `cancelled`, `unchanged` or
     `not_found` (nothing is kept for an Encounter never recorded)."""
-    existing = attendances.find(session, source=data.source, source_id=data.source_id)
+    existing = attendances.find_visit(
+        session,
+        source=data.source,
+        source_id=data.source_id,
+        site_code=data.site_code,
+        nhs_number=data.nhs_number,
+    )
     if existing is None:
         audit.record(session, actor=actor, action="fhir.cancel_unmatched", via=actor.via)
         session.commit()
