@@ -28,6 +28,7 @@ from services.appointments.schemas import (
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
+from services.clock import utc_minute
 from services.errors import Conflict, Invalid, NotFound
 from services.people.access import Principal
 from services.people.models import YoungPerson
@@ -114,7 +115,7 @@ def _booked(
         young_person_id=young_person.id,
         at=now,
         kind="appointment_booked",
-        summary=f"{_words(appointment)} booked for {appointment.at:%Y-%m-%d %H:%M} UTC (by {by})",
+        summary=f"{_words(appointment)} booked for {utc_minute(appointment.at)} (by {by})",
         detail={"appointment_id": appointment.id, "kind": appointment.kind, "source": appointment.source},
     )
 
@@ -262,9 +263,7 @@ def apply_intake(
     at = booking.at or (existing.at if existing else None)
     assert at is not None
     if change == "was_not_brought" and at > now:
-        raise IntakeProblem(
-            f"a no-show for an appointment still to come ({at:%Y-%m-%d %H:%M} UTC)", field="start"
-        )
+        raise IntakeProblem(f"a no-show for an appointment still to come ({utc_minute(at)})", field="start")
     appointment, fresh = existing, False
     if appointment is None:
         appointment = _from_intake(

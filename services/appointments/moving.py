@@ -18,6 +18,7 @@ from services.appointments.models import Appointment, MissedAppointment, Target
 from services.appointments.schemas import AppointmentUpdate
 from services.audit import service as audit
 from services.chronology import service as chronology
+from services.clock import utc_minute
 from services.errors import Conflict, NotFound
 from services.people.access import Principal
 from services.people.models import YoungPerson
@@ -89,7 +90,7 @@ def move(
             at=now,
             kind="appointment_moved",
             summary=f"{words} moved (changed: {', '.join(changed).replace('_', ' ')}): now "
-            f"{appointment.at:%Y-%m-%d %H:%M} UTC, was {before['at']} (by {actor.username})",
+            f"{utc_minute(appointment.at)}, was {before['at']} (by {actor.username})",
             detail={"appointment_id": appointment.id, "changed": changed},
         )
     audit.record(
@@ -105,7 +106,7 @@ def move(
 
 def _facts(appointment: Appointment) -> dict[str, Any]:
     return {
-        "at": f"{appointment.at:%Y-%m-%d %H:%M} UTC",
+        "at": utc_minute(appointment.at),
         "owner_team": appointment.owner_team_id,
         "owner": appointment.owner_id,
         "kind": appointment.kind,
