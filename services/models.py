@@ -22,7 +22,6 @@ from services.plans.models import (
     CarePlanReview,
     DischargePlan,
     DischargePlanRecipient,
-    FollowUpAppointment,
     SafetyPlan,
 )
 from services.staff.models import ApiToken, Team, User
@@ -47,7 +46,6 @@ __all__ = [
     "Delivery",
     "DischargePlan",
     "DischargePlanRecipient",
-    "FollowUpAppointment",
     "Escalation",
     "InboundMessage",
     "MissedAppointment",

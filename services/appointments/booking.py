@@ -1,6 +1,6 @@
-"""Appointments of any care-team service: booked by hand or by a hospital or clinic system, and what
-happened at them. A miss goes through the was-not-brought engine (`service.record` / `service.withdraw`)
-exactly as a discharge plan's follow-up does.
+"""Appointments of any care-team service (a discharge plan's follow-up among them): booked by hand or by a
+hospital or clinic system, and what happened at them (`set_outcome`, the one way an outcome is recorded). A
+miss goes through the was-not-brought engine (`service.record` / `service.withdraw`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from schemas.enums import Via, WithdrawalWhy
 from schemas.settings import Settings
 from services.appointments import rules
 from services.appointments import service as missed
-from services.appointments.models import KIND_WORDS, Appointment, Target
+from services.appointments.models import Appointment
 from services.appointments.schemas import (
     AppointmentCreate,
     AppointmentKind,
@@ -47,10 +47,6 @@ def find_external(session: Session, *, system: str, external_id: str) -> Appoint
             Appointment.external_system == system, Appointment.external_id == external_id
         )
     )
-
-
-def _words(appointment: Appointment) -> str:
-    return Target(appointment=appointment).what
 
 
 def book(
@@ -115,9 +111,16 @@ def _booked(
         young_person_id=young_person.id,
         at=now,
         kind="appointment_booked",
-        summary=f"{_words(appointment)} booked for {utc_minute(appointment.at)} (by {by})",
+        summary=f"{appointment.what} booked for {utc_minute(appointment.at)} (by {by})",
         detail={"appointment_id": appointment.id, "kind": appointment.kind, "source": appointment.source},
     )
+
+
+def outcome_action(appointment: Appointment) -> str:
+    """How recording its outcome is audited: a discharge plan's follow-up as a plan action."""
+    if appointment.discharge_plan_id is not None:
+        return "discharge_plan.follow_up_outcome"
+    return "appointment.outcome"
 
 
 def set_outcome(
@@ -136,18 +139,17 @@ def set_outcome(
     settings: Settings,
     why: WithdrawalWhy | None = None,
 ) -> list[int]:
-    """Attended, cancelled, was not brought or did not attend: as for a follow-up. A miss goes through the
-    engine (refused, audited, naming everything missing; or tells whoever the rules say); any other outcome
-    withdraws a standing miss and tells those told of it `why` (by default: the outcome was corrected to
-    this one). Returns the delivery ids to send after commit."""
-    target = Target(appointment=appointment)
+    """Attended, cancelled, was not brought or did not attend, for any appointment (a discharge plan's
+    follow-up too). A miss goes through the engine (refused, audited, naming everything missing; or tells
+    whoever the rules say); any other outcome withdraws a standing miss and tells those told of it `why` (by
+    default: the outcome was corrected to this one). Returns the delivery ids to send after commit."""
     before = appointment.status
     delivery_ids: list[int] = []
     if status in MISSES:
         delivery_ids = missed.record(
             session,
             young_person=young_person,
-            target=target,
+            appointment=appointment,
             status=MissStatus(status),
             reason=reason,
             barriers=barriers,
@@ -167,7 +169,7 @@ def set_outcome(
         delivery_ids = missed.withdraw(
             session,
             young_person=young_person,
-            target=target,
+            appointment=appointment,
             why=why or WithdrawalWhy.corrected_to(status),
             actor=actor,
             via=via,
@@ -188,17 +190,17 @@ def set_outcome(
             young_person_id=young_person.id,
             at=now,
             kind="appointment",
-            summary=f"{_words(appointment)} on {appointment.at:%Y-%m-%d}: "
+            summary=f"{appointment.what} on {appointment.at:%Y-%m-%d}: "
             f"{status.replace('_', ' ')} (recorded by {by})",
-            detail={"appointment_id": appointment.id, "from": before, "to": str(status)},
+            detail={**appointment.ids, "from": before, "to": str(status)},
         )
     audit.record(
         session,
         actor=actor,
-        action="appointment.outcome",
+        action=outcome_action(appointment),
         via=via,
         ref=young_person.ref,
-        detail={"appointment_id": appointment.id, "status": str(status)},
+        detail={**appointment.ids, "status": str(status)},
     )
     return delivery_ids
 
@@ -340,7 +342,7 @@ def _from_intake(
     appointment = Appointment(
         young_person_id=young_person.id,
         at=at,
-        kind=booking.kind if booking.kind in KIND_WORDS else "other",
+        kind=booking.kind if booking.kind in set(AppointmentKind) - {AppointmentKind.follow_up} else "other",
         owner_team=team,
         owner_team_id=team.id if team else None,
         status=AppointmentStatus.scheduled,

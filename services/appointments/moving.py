@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import Via
 from services.appointments import rules
-from services.appointments.models import Appointment, MissedAppointment, Target
+from services.appointments.models import Appointment, MissedAppointment
 from services.appointments.schemas import AppointmentUpdate
 from services.audit import service as audit
 from services.chronology import service as chronology
@@ -26,7 +26,13 @@ from services.staff.models import Team, User
 
 
 def refusal(session: Session, appointment: Appointment) -> str | None:
-    """Why this appointment may not be moved, or None. A standing miss counts whatever the status says."""
+    """Why this appointment may not be moved, or None. A standing miss counts whatever the status says; a
+    discharge plan's follow-up changes with its plan."""
+    if appointment.discharge_plan_id is not None:
+        return (
+            f"{appointment.label} belongs to discharge plan {appointment.discharge_plan_id}: it is not moved "
+            "here. Change the draft plan, or draft a new plan"
+        )
     status = appointment.status
     standing = session.scalar(
         select(MissedAppointment.status).where(
@@ -34,7 +40,7 @@ def refusal(session: Session, appointment: Appointment) -> str | None:
         )
     )
     return rules.move_refusal(
-        label=Target(appointment=appointment).label,
+        label=appointment.label,
         status=standing or status,
         source=appointment.source,
         facility=appointment.facility,
@@ -83,7 +89,7 @@ def move(
     after = _facts(appointment)
     changed = sorted(k for k in after if after[k] != before[k])
     if changed:
-        words = Target(appointment=appointment).what
+        words = appointment.what
         chronology.add(
             session,
             young_person_id=young_person.id,

@@ -1,9 +1,9 @@
 """HTTP layer for appointments and missed appointments (paths below `/api/v1/young-people/{ref}`).
 
 A care-team member (or someone of the owning team) books an appointment of any service and records what
-happened at it; a miss goes through the same was-not-brought engine as a discharge plan's follow-up (whose
-outcome is recorded through the plan's endpoint). Reading needs `access.may_view`. Every read and write is
-audited; a refusal is audited `denied`."""
+happened at it; a miss goes through the was-not-brought engine. A discharge plan's follow-up is an
+appointment too: its outcome is recorded here, or through the plan's alias path (`discharge_routes.py`).
+Reading needs `access.may_view`. Every read and write is audited; a refusal is audited `denied`."""
 
 from __future__ import annotations
 
@@ -159,19 +159,25 @@ def record_outcome(
 ) -> AppointmentRead:
     """Record what happened: attended, cancelled, was_not_brought or did_not_attend, with a note.
 
-    Exactly as for a discharge plan's follow-up: a miss needs `reason` and `barriers`; did_not_attend also
-    needs the adolescent-capacity check (`capacity`), else it is refused: record was_not_brought. A miss
-    tells the lead social worker at once for a child with CP plan / CIN / LAC status, the care coordinator
-    always, and at the threshold (follow-ups and appointments counted together) the GP, the owning
-    services and the safeguarding lead (ref only, once per appointment). Another outcome withdraws a miss.
-    Whoever may assess the young person may record it, and so may someone of the owning team."""
+    The one outcome endpoint, for a discharge plan's follow-up too (`.../discharge-plans/{id}/follow-ups/
+    {fid}/outcome` is an alias answering with the plan). A miss needs `reason` and `barriers`;
+    did_not_attend also needs the adolescent-capacity check (`capacity`), else it is refused: record
+    was_not_brought. A miss tells the lead social worker at once for a child with CP plan / CIN / LAC
+    status, the care coordinator always, and at the threshold (follow-ups and appointments counted
+    together) the GP, the owning services and the safeguarding lead (ref only, once per appointment).
+    Another outcome withdraws a miss.
+    Whoever may assess the young person may record it, and so may someone of the owning team (a discharge
+    plan's follow-up: whoever may assess, as for every discharge-plan write)."""
     young_person = people.get(session, ref=ref)
     appointment = session.get(Appointment, appointment_id)
     if appointment is not None and appointment.young_person_id != young_person.id:
         appointment = None
     owner_team_id = appointment.owner_team_id if appointment else None
+    of_plan = appointment is not None and appointment.discharge_plan_id is not None
 
     def rule(who: Principal, case: CaseFacts) -> bool:
+        if of_plan:
+            return access.may_assess(who, case)
         return access.may_record_appointment_outcome(who, case, owner_team_id=owner_team_id)
 
     people.authorise(
@@ -179,11 +185,26 @@ def record_outcome(
         principal=principal,
         young_person=young_person,
         rule=rule,
-        action="appointment.outcome",
+        action=booking.outcome_action(appointment) if appointment else "appointment.outcome",
         via=principal.via,
     )
     if appointment is None:
         raise NotFound(f"{young_person.ref} has no appointment {appointment_id}")
+    record(session, young_person=young_person, appointment=appointment, body=body, principal=principal)
+    miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
+    return views.appointment_read(appointment, ref=young_person.ref, miss=miss)
+
+
+def record(
+    session: SessionDep,
+    *,
+    young_person: YoungPerson,
+    appointment: Appointment,
+    body: AppointmentOutcome,
+    principal: Principal,
+) -> None:
+    """Record the outcome (`booking.set_outcome`), commit, and send what it created. A refusal commits its
+    audit event and is raised. Shared by the outcome endpoint and its discharge-plan alias."""
     try:
         delivery_ids = booking.set_outcome(
             session,
@@ -204,8 +225,6 @@ def record_outcome(
         raise
     session.commit()
     enqueue_committed(get_redis, delivery_ids)
-    miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
-    return views.appointment_read(appointment, ref=young_person.ref, miss=miss)
 
 
 @router.patch(

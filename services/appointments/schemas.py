@@ -7,7 +7,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 
 class Barrier(StrEnum):
@@ -55,10 +63,12 @@ class CapacityCheck(BaseModel):
 
 class MissedAppointmentRead(BaseModel):
     id: int
-    follow_up_id: int | None = Field(description="The discharge plan's follow-up missed, if it was one")
-    discharge_plan_id: int | None
-    appointment_id: int | None = Field(description="The care-team appointment missed, if it was one")
-    kind: str = Field(description="follow_up, or the appointment's kind (camhs, community_paediatrics, ...)")
+    follow_up_id: int | None = Field(
+        description="The appointment's id again when it is a discharge plan's follow-up (its plan lists it)"
+    )
+    discharge_plan_id: int | None = Field(description="The discharge plan, for a plan's follow-up")
+    appointment_id: int = Field(description="The appointment missed (a discharge plan's follow-up too)")
+    kind: str = Field(description="The appointment's kind: follow_up, camhs, community_paediatrics, ...")
     status: MissStatus
     appointment_at: datetime
     owner_team: str | None = Field(description="Team code; null for an intake appointment of unknown owner")
@@ -94,6 +104,7 @@ class MissedAppointmentsRead(BaseModel):
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+OutcomeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
 ExternalText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -104,6 +115,18 @@ class AppointmentKind(StrEnum):
     community_paediatrics = "community_paediatrics"
     social_care_visit = "social_care_visit"
     other = "other"
+    follow_up = "follow_up"  # a discharge plan's follow-up: added to its plan, never booked or moved here
+
+
+def _not_a_follow_up(kind: AppointmentKind | None) -> AppointmentKind | None:
+    if kind == AppointmentKind.follow_up:
+        raise ValueError(
+            "a follow-up is added to its discharge plan (POST .../discharge-plans/{id}/follow-ups)"
+        )
+    return kind
+
+
+BookableKind = Annotated[AppointmentKind, AfterValidator(_not_a_follow_up)]
 
 
 class AppointmentStatus(StrEnum):
@@ -126,7 +149,7 @@ class AppointmentCreate(BaseModel):
     at: AwareDatetime
     owner_team: Code = Field(description="Team code of the service that owns the appointment")
     owner: Code | None = Field(default=None, description="Username of the named owner, if any")
-    kind: AppointmentKind = AppointmentKind.other
+    kind: BookableKind = AppointmentKind.other
     location: ShortText | None = None
     purpose: ShortText | None = None
     external_system: ExternalText | None = Field(
@@ -143,7 +166,7 @@ class AppointmentUpdate(BaseModel):
     at: AwareDatetime | None = Field(default=None, description="The new start")
     owner_team: Code | None = Field(default=None, description="Team code of the service that now owns it")
     owner: Code | None = Field(default=None, description="Username of the named owner; null to name nobody")
-    kind: AppointmentKind | None = None
+    kind: BookableKind | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AppointmentUpdate:
@@ -156,14 +179,14 @@ class AppointmentUpdate(BaseModel):
 
 
 class AppointmentOutcome(BaseModel):
-    """What happened: as for a follow-up, a miss needs the reason and barriers, and did_not_attend the
-    adolescent-capacity check."""
+    """What happened at an appointment (a discharge plan's follow-up too: the one outcome body): a miss
+    needs the reason and barriers, and did_not_attend the adolescent-capacity check."""
 
     model_config = ConfigDict(extra="forbid")
 
     status: AppointmentStatus = Field(description="attended, cancelled, was_not_brought or did_not_attend")
-    note: LongText | None = Field(default=None, description="The impact and what was done")
-    reason: LongText | None = Field(
+    note: OutcomeText | None = Field(default=None, description="The impact and what was done")
+    reason: OutcomeText | None = Field(
         default=None, description="Why the appointment was missed, as far as is known (required for a miss)"
     )
     barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = Field(
@@ -189,6 +212,7 @@ class AppointmentRead(BaseModel):
     young_person_ref: str
     at: datetime
     kind: AppointmentKind
+    discharge_plan_id: int | None = Field(default=None, description="The discharge plan, for its follow-up")
     owner_team: str | None = Field(description="Team code; null when intake could not tell the owner")
     owner: str | None
     location: str | None

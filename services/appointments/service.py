@@ -1,8 +1,8 @@
 """Recording missed appointments and telling the right people (the was-not-brought engine).
 
-The only place that writes `missed_appointments`. A miss is of a `Target`: a discharge plan's follow-up or
-any other care-team appointment (`services/appointments/booking.py`, intake included); both go through
-`record` and `withdraw`, so the same rules, dedup, threshold count, chronology and audit apply. A miss
+The only place that writes `missed_appointments`. A miss is of an `Appointment`: a discharge plan's follow-up
+or any other care-team appointment (`services/appointments/booking.py`, intake included); every outcome goes
+through `booking.set_outcome`, so the same rules, dedup, threshold count, chronology and audit apply. A miss
 commits with its notifications (ref only), its re-score prompt, its chronology entries and its audit event;
 the rules that decide are in `rules.py`. The read side is `views.py`.
 """
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules, withdrawal
-from services.appointments.models import MissedAppointment, Target
+from services.appointments.models import Appointment, MissedAppointment
 from services.appointments.schemas import Barrier, CapacityCheck, MissStatus
 from services.assessments import needs
 from services.attendances.patterns import safeguarding_leads
@@ -76,14 +76,14 @@ def _owners(session: Session, misses: Sequence[MissedAppointment]) -> list[int]:
     (none for an intake appointment whose owning service is not known)."""
     owners: list[int] = []
     for miss in sorted(misses, key=lambda m: m.appointment_at):
-        target = miss.target
-        if target.owner is not None and target.owner.active:
-            found = [target.owner.id]
-        elif target.owner_team is not None:
+        appointment = miss.appointment
+        if appointment.owner is not None and appointment.owner.active:
+            found = [appointment.owner.id]
+        elif appointment.owner_team is not None:
             found = list(
                 session.scalars(
                     select(User.id)
-                    .where(User.team_id == target.owner_team.id, User.active.is_(True))
+                    .where(User.team_id == appointment.owner_team.id, User.active.is_(True))
                     .order_by(User.id)
                 )
             )
@@ -93,13 +93,8 @@ def _owners(session: Session, misses: Sequence[MissedAppointment]) -> list[int]:
     return owners
 
 
-def _row_for(session: Session, target: Target) -> MissedAppointment | None:
-    if target.follow_up is not None:
-        where = MissedAppointment.follow_up_id == target.follow_up.id
-    else:
-        assert target.appointment is not None
-        where = MissedAppointment.appointment_id == target.appointment.id
-    return session.scalar(select(MissedAppointment).where(where))
+def _row_for(session: Session, appointment: Appointment) -> MissedAppointment | None:
+    return session.scalar(select(MissedAppointment).where(MissedAppointment.appointment_id == appointment.id))
 
 
 def _capacity(capacity: CapacityCheck | None) -> rules.Capacity | None:
@@ -117,7 +112,7 @@ def record(
     session: Session,
     *,
     young_person: YoungPerson,
-    target: Target,
+    appointment: Appointment,
     status: MissStatus,
     reason: str | None,
     barriers: Sequence[Barrier],
@@ -136,7 +131,7 @@ def record(
         reason=reason,
         barriers=barriers,
         capacity=_capacity(capacity),
-        appointment_at=target.at,
+        appointment_at=appointment.at,
         date_of_birth=young_person.date_of_birth,
     )
     standing = rules.problems(miss, now=now)
@@ -152,25 +147,24 @@ def record(
             via=via,
             ref=young_person.ref,
             outcome="refused",
-            detail={**target.ids, "status": str(status), "missing": len(standing)},
+            detail={**appointment.ids, "status": str(status), "missing": len(standing)},
         )
-        raise Refused(f"cannot record {status} for {target.label}: " + "; ".join(standing))
+        raise Refused(f"cannot record {status} for {appointment.label}: " + "; ".join(standing))
     # One miss at a time per young person, so two misses recorded at once both count (PostgreSQL; SQLite
     # has one writer anyway).
     session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
-    row = _row_for(session, target)
+    row = _row_for(session, appointment)
     fresh = row is None
     if row is None:
         row = MissedAppointment(
             young_person_id=young_person.id,
-            follow_up=target.follow_up,
-            appointment=target.appointment,
+            appointment=appointment,
             told=[],
         )
         session.add(row)
-    owner_team = target.owner_team
+    owner_team = appointment.owner_team
     row.status = str(status)
-    row.appointment_at = target.at
+    row.appointment_at = appointment.at
     row.owner_team_id = owner_team.id if owner_team is not None else None
     row.reason = (reason or "").strip()
     row.barriers = sorted({str(b) for b in barriers})
@@ -198,7 +192,7 @@ def record(
         )
     )
     kind = NotificationKind.missed_appointments if decision.pattern else KINDS[status]
-    key = target.key
+    key = appointment.miss_key
     already = set(
         session.scalars(
             select(Notification.recipient_id).where(
@@ -218,7 +212,7 @@ def record(
     delivery_ids += needs.prompt_rescore(
         session,
         young_person=young_person,
-        reason=f"a missed appointment ({words}): {target.what}",
+        reason=f"a missed appointment ({words}): {appointment.what}",
         key=key,
         at=now,
         told_already=coordinating,
@@ -241,7 +235,7 @@ def record(
         via=via,
         ref=young_person.ref,
         detail={
-            **target.ids,
+            **appointment.ids,
             "status": str(status),
             "barriers": len(row.barriers),
             "capacity_framework": capacity.framework.value if capacity else None,
@@ -256,7 +250,7 @@ def record(
             action="rule.missed_pattern",
             via=via,
             ref=young_person.ref,
-            detail={**target.ids, "misses": len(in_window), "window_days": window_days},
+            detail={**appointment.ids, "misses": len(in_window), "window_days": window_days},
         )
     return delivery_ids
 
@@ -273,12 +267,12 @@ def _chronicle(
     in_window: Sequence[MissedAppointment],
     now: datetime,
 ) -> None:
-    target = row.target
+    appointment = row.appointment
     words = row.status.replace("_", " ")
     told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody new"
     by = actor.username if actor else SYSTEM_ACTOR
     summary = (
-        f"{target.what} on {target.at:%Y-%m-%d}: {words} "
+        f"{appointment.what} on {appointment.at:%Y-%m-%d}: {words} "
         f"(recorded by {by}); barriers: {', '.join(row.barriers).replace('_', ' ')}"
     )
     if row.status == MissStatus.did_not_attend and row.capacity:
@@ -293,7 +287,7 @@ def _chronicle(
         kind=row.status,
         summary=summary,
         detail={
-            **target.ids,
+            **appointment.ids,
             "barriers": row.barriers,
             "told": [user.username for user, _ in recipients],
             "gaps": decision.gaps,
@@ -310,21 +304,23 @@ def _chronicle(
             f"brought, {len(in_window) - brought} did not attend): the GP, the services whose appointments "
             f"were missed and the safeguarding lead are told. {NEVER_CLOSE}",
             detail={
-                "follow_up_ids": sorted(m.follow_up_id for m in in_window if m.follow_up_id is not None),
-                "appointment_ids": sorted(
-                    m.appointment_id for m in in_window if m.appointment_id is not None
-                ),
+                "follow_up_ids": sorted(m.appointment_id for m in in_window if _follow_up(m)),
+                "appointment_ids": sorted(m.appointment_id for m in in_window if not _follow_up(m)),
                 "window_days": window_days,
                 "since": (now - timedelta(days=window_days)).isoformat(),
             },
         )
 
 
+def _follow_up(miss: MissedAppointment) -> bool:
+    return miss.appointment.discharge_plan_id is not None
+
+
 def withdraw(
     session: Session,
     *,
     young_person: YoungPerson,
-    target: Target,
+    appointment: Appointment,
     why: WithdrawalWhy,
     actor: Principal | None,
     via: Via,
@@ -335,7 +331,7 @@ def withdraw(
     """The miss no longer stands (the outcome was corrected, an arrival reported, the booking deleted): it
     no longer counts nor is chased, and everyone told of it is told why (`withdrawal.withdraw`). Nothing
     happens when there is no standing miss for this appointment. Returns the delivery ids to send."""
-    row = _row_for(session, target)
+    row = _row_for(session, appointment)
     if row is None or row.withdrawn_at is not None:
         return []
     session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())

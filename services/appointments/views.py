@@ -27,22 +27,13 @@ from services.audit.service import SYSTEM_ACTOR
 from services.people.models import YoungPerson
 
 
-def for_follow_ups(session: Session, *, follow_up_ids: Collection[int]) -> dict[int, MissedAppointment]:
-    if not follow_up_ids:
-        return {}
-    rows = session.scalars(
-        select(MissedAppointment).where(MissedAppointment.follow_up_id.in_(list(follow_up_ids)))
-    )
-    return {m.follow_up_id: m for m in rows if m.follow_up_id is not None}
-
-
 def for_appointments(session: Session, *, appointment_ids: Collection[int]) -> dict[int, MissedAppointment]:
     if not appointment_ids:
         return {}
     rows = session.scalars(
         select(MissedAppointment).where(MissedAppointment.appointment_id.in_(list(appointment_ids)))
     )
-    return {m.appointment_id: m for m in rows if m.appointment_id is not None}
+    return {m.appointment_id: m for m in rows}
 
 
 def missed_detail(row: MissedAppointment | None) -> MissedDetail | None:
@@ -60,10 +51,10 @@ def missed_detail(row: MissedAppointment | None) -> MissedDetail | None:
 def _read(row: MissedAppointment, *, now: datetime, window_days: int) -> MissedAppointmentRead:
     return MissedAppointmentRead(
         id=row.id,
-        follow_up_id=row.follow_up_id,
-        discharge_plan_id=row.follow_up.discharge_plan_id if row.follow_up else None,
+        follow_up_id=row.appointment_id if row.appointment.discharge_plan_id is not None else None,
+        discharge_plan_id=row.appointment.discharge_plan_id,
         appointment_id=row.appointment_id,
-        kind=row.appointment.kind if row.appointment else "follow_up",
+        kind=row.appointment.kind,
         status=MissStatus(row.status),
         appointment_at=row.appointment_at,
         owner_team=row.owner_team.code if row.owner_team else None,
@@ -113,6 +104,7 @@ def appointment_read(
         young_person_ref=ref,
         at=appointment.at,
         kind=AppointmentKind(appointment.kind),
+        discharge_plan_id=appointment.discharge_plan_id,
         owner_team=appointment.owner_team.code if appointment.owner_team else None,
         owner=appointment.owner.username if appointment.owner else None,
         location=appointment.location,
@@ -132,10 +124,11 @@ def appointment_read(
 
 
 def appointments(session: Session, *, young_person: YoungPerson) -> list[AppointmentRead]:
+    """Every appointment but discharge plans' follow-ups (listed with their plan), newest first."""
     rows = list(
         session.scalars(
             select(Appointment)
-            .where(Appointment.young_person_id == young_person.id)
+            .where(Appointment.young_person_id == young_person.id, Appointment.discharge_plan_id.is_(None))
             .order_by(Appointment.at.desc(), Appointment.id.desc())
         )
     )

@@ -6,7 +6,7 @@ SIU S17, FHIR entered-in-error). Everyone told of the miss (its own notification
 about them) is told, by ref only, that it was withdrawn and why; and when the miss counted towards a
 missed-appointments threshold that no longer stands without it, everyone told of that threshold is told
 too (`rules.who_is_told_of_withdrawal`). Each once: the dedup key is `withdrawn:<miss event>:<user>`
-(`withdrawn:missed:<follow-up id>:<user>`, `withdrawn:missed_appt:<appointment id>:<user>`). The kind is
+(`withdrawn:missed_appt:<appointment id>:<user>`, a discharge plan's follow-up included). The kind is
 informational (`missed_appointment_withdrawn`: never chased); the chase of the miss's own notifications
 stops because the event is settled (`services/notifications/events.settled`).
 """
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules
-from services.appointments.models import MissedAppointment, Target
+from services.appointments.models import Appointment, MissedAppointment
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
@@ -39,9 +39,9 @@ MISS_KINDS = (
 )
 
 
-def key_of(target: Target) -> str:
-    """The withdrawal's event key: "withdrawn:missed:7" or "withdrawn:missed_appt:3"."""
-    return f"withdrawn:{target.key}"
+def key_of(appointment: Appointment) -> str:
+    """The withdrawal's event key: "withdrawn:missed_appt:3"."""
+    return f"withdrawn:{appointment.miss_key}"
 
 
 def _told_of(session: Session, keys: Collection[str], kinds: Collection[str]) -> list[Notification]:
@@ -84,8 +84,8 @@ def withdraw(
 ) -> list[int]:
     """Withdraw a standing miss (`standing_in_window`: the standing misses with the appointment in the
     window, before the withdrawal) and tell whoever the rules say. Returns the delivery ids to send."""
-    target = row.target
-    own = _told_of(session, [target.key], [str(k) for k in MISS_KINDS])
+    appointment = row.appointment
+    own = _told_of(session, [appointment.miss_key], [str(k) for k in MISS_KINDS])
     escalations = (
         list(
             session.scalars(
@@ -101,7 +101,7 @@ def withdraw(
         else []
     )
     pattern = _told_of(
-        session, [m.target.key for m in standing_in_window], [NotificationKind.missed_appointments]
+        session, [m.appointment.miss_key for m in standing_in_window], [NotificationKind.missed_appointments]
     )
     counted = any(m.id == row.id for m in standing_in_window)
     decision = rules.who_is_told_of_withdrawal(
@@ -120,13 +120,13 @@ def withdraw(
         kind=NotificationKind.missed_appointment_withdrawn,
         young_person=young_person,
         recipients=recipients,
-        key=key_of(target),
+        key=key_of(appointment),
         detail=str(why),
     )
     by = actor.username if actor else SYSTEM_ACTOR
     told = ", ".join(f"{user.username} ({role.label})" for user, role in recipients) or "nobody"
     summary = (
-        f"{target.what} on {target.at:%Y-%m-%d}: the {row.status.replace('_', ' ')} is withdrawn "
+        f"{appointment.what} on {appointment.at:%Y-%m-%d}: the {row.status.replace('_', ' ')} is withdrawn "
         f"({why.words}; by {by}). Told: {told}."
     )
     if decision.pattern_lifted:
@@ -142,7 +142,7 @@ def withdraw(
         kind="missed_withdrawn",
         summary=summary,
         detail={
-            **target.ids,
+            **appointment.ids,
             "status": row.status,
             "why": str(why),
             "told": [user.username for user, _ in recipients],
@@ -156,7 +156,7 @@ def withdraw(
         via=via,
         ref=young_person.ref,
         detail={
-            **target.ids,
+            **appointment.ids,
             "status": row.status,
             "why": str(why),
             "told": len(recipients),

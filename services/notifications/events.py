@@ -2,7 +2,7 @@
 it, and whether it still stands.
 
 `service.create` gives each recipient of one event the key "<event>:<user id>" ("attendance:12:7",
-"gateway:3:7", "missed:5:7", "missed_appt:4:7", "transfer_overdue:2:1:7"), so the notifications of one
+"gateway:3:7", "missed_appt:4:7", "transfer_overdue:2:1:7"), so the notifications of one
 event are those whose dedup key is the event key and a user id. An attendance alert's event is its attendance.
 A withdrawn miss's message is its own event ("withdrawn:missed_appt:4:7"): never chased.
 """
@@ -102,10 +102,8 @@ def settled(session: Session, alert: Notification) -> bool:
             | NotificationKind.did_not_attend
             | (NotificationKind.missed_appointments)
         ):
-            # "missed:<follow-up id>" or "missed_appt:<appointment id>" (services/appointments Target.key)
-            missed = MissedAppointment
-            column = missed.appointment_id if parts[0] == "missed_appt" else missed.follow_up_id
-            miss = session.scalar(select(MissedAppointment).where(column == first))
+            # "missed_appt:<appointment id>" (`Appointment.miss_key`; a discharge plan's follow-up too)
+            miss = session.scalar(select(MissedAppointment).where(MissedAppointment.appointment_id == first))
             return miss is not None and miss.withdrawn_at is not None
         case NotificationKind.gateway | NotificationKind.resolution:
             referral = session.get(Escalation, first)

@@ -1,6 +1,7 @@
-"""Multi-agency discharge plans: drafts (created with defaults from the care team, changed field by field),
-follow-up appointments and their outcomes. Issuing, review and distribution are in `issuing.py`.
-Keyword-only functions, session first; every change is audited and enters the chronology."""
+"""Multi-agency discharge plans: drafts (created with defaults from the care team, changed field by field)
+and their follow-up appointments (appointments with the plan's id, whose outcome is recorded as any
+appointment's). Issuing, review and distribution are in `issuing.py`. Keyword-only functions, session
+first; every change is audited and enters the chronology."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import AssessmentStatus, CareTeamRole, Via, WithdrawalWhy
+from schemas.enums import AssessmentStatus, CareTeamRole, Via
 from schemas.settings import Settings
-from services.appointments import service as missed
-from services.appointments.models import Target
-from services.appointments.schemas import MissStatus
+from services.appointments.models import Appointment
+from services.appointments.schemas import AppointmentKind, AppointmentSource, AppointmentStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
 from services.audit import service as audit
@@ -22,17 +22,12 @@ from services.chronology import service as chronology
 from services.errors import Conflict, Invalid, NotFound
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.plans.models import (
-    DischargePlan,
-    FollowUpAppointment,
-)
+from services.plans.models import DischargePlan
 from services.plans.schemas import (
     DischargePlanCreate,
     DischargePlanFields,
     DischargePlanStatus,
     FollowUpCreate,
-    FollowUpOutcome,
-    FollowUpStatus,
 )
 from services.staff.models import Team, User
 
@@ -49,7 +44,6 @@ CONTENT_FIELDS = (
     "legal",
 )
 LIVE = (DischargePlanStatus.issued, DischargePlanStatus.reviewed)
-MISSED = (FollowUpStatus.was_not_brought, FollowUpStatus.did_not_attend)
 
 
 def get(session: Session, *, young_person: YoungPerson, plan_id: int) -> DischargePlan:
@@ -177,7 +171,7 @@ def create(
     _apply(session, plan, changes)
     session.flush()
     for follow_up in data.follow_ups:
-        _add_follow_up(session, plan=plan, data=follow_up)
+        _add_follow_up(session, plan=plan, data=follow_up, actor=actor)
     session.flush()
     chronology.add(
         session,
@@ -231,7 +225,9 @@ def update_draft(
     )
 
 
-def _add_follow_up(session: Session, *, plan: DischargePlan, data: FollowUpCreate) -> FollowUpAppointment:
+def _add_follow_up(
+    session: Session, *, plan: DischargePlan, data: FollowUpCreate, actor: Principal
+) -> Appointment:
     team = session.scalar(select(Team).where(Team.code == data.owner_team))
     if team is None:
         raise NotFound(f"follow_ups: no team {data.owner_team!r}")
@@ -240,14 +236,19 @@ def _add_follow_up(session: Session, *, plan: DischargePlan, data: FollowUpCreat
         owner = session.scalar(select(User).where(User.username == data.owner, User.active.is_(True)))
         if owner is None:
             raise NotFound(f"follow_ups: no active user {data.owner!r}")
-    follow_up = FollowUpAppointment(
+    follow_up = Appointment(
+        young_person_id=plan.young_person_id,
+        discharge_plan_id=plan.id,
+        kind=AppointmentKind.follow_up,
+        source=AppointmentSource.api,
+        created_by_id=actor.user_id,
         at=data.at,
         owner_team=team,
         owner_team_id=team.id,
         owner=owner,
         location=data.location,
         purpose=data.purpose,
-        status=FollowUpStatus.scheduled,
+        status=AppointmentStatus.scheduled,
     )
     plan.follow_ups.append(follow_up)
     return follow_up
@@ -255,9 +256,9 @@ def _add_follow_up(session: Session, *, plan: DischargePlan, data: FollowUpCreat
 
 def add_follow_up(
     session: Session, *, plan: DischargePlan, data: FollowUpCreate, actor: Principal, via: Via
-) -> FollowUpAppointment:
+) -> Appointment:
     draft_only(plan)
-    follow_up = _add_follow_up(session, plan=plan, data=data)
+    follow_up = _add_follow_up(session, plan=plan, data=data, actor=actor)
     session.flush()
     audit.record(
         session,
@@ -270,83 +271,10 @@ def add_follow_up(
     return follow_up
 
 
-def record_outcome(
-    session: Session,
-    *,
-    plan: DischargePlan,
-    follow_up_id: int,
-    data: FollowUpOutcome,
-    actor: Principal,
-    via: Via,
-    now: datetime,
-    settings: Settings,
-) -> list[int]:
-    """Attended, was not brought, did not attend or cancelled: recorded with who and when. A miss needs the
-    reason and barriers (and, for did_not_attend, a capacity check) and tells the people the was-not-brought
-    rules name (`services/appointments`). Returns the delivery ids to send after commit."""
-    follow_up = next((f for f in plan.follow_ups if f.id == follow_up_id), None)
-    if follow_up is None:
+def follow_up(plan: DischargePlan, follow_up_id: int) -> Appointment:
+    """The plan's follow-up (an appointment with the plan's id); its outcome is recorded as any appointment's
+    (`services.appointments.booking.set_outcome`)."""
+    found = next((f for f in plan.follow_ups if f.id == follow_up_id), None)
+    if found is None:
         raise NotFound(f"discharge plan {plan.id} has no follow-up {follow_up_id}")
-    before = follow_up.status
-    delivery_ids: list[int] = []
-    if data.status in MISSED:
-        delivery_ids = missed.record(
-            session,
-            young_person=plan.young_person,
-            target=Target(follow_up=follow_up),
-            status=MissStatus(data.status),
-            reason=data.reason,
-            barriers=data.barriers,
-            capacity=data.capacity,
-            actor=actor,
-            via=via,
-            now=now,
-            threshold=settings.missed_appointments_threshold,
-            window_days=settings.missed_appointments_window_days,
-        )
-    elif data.barriers or data.capacity is not None:
-        raise Invalid(
-            "barriers and a capacity check are recorded only for a missed appointment "
-            "(was_not_brought or did_not_attend)"
-        )
-    else:
-        delivery_ids = missed.withdraw(
-            session,
-            young_person=plan.young_person,
-            target=Target(follow_up=follow_up),
-            why=WithdrawalWhy.corrected_to(data.status),
-            actor=actor,
-            via=via,
-            now=now,
-            threshold=settings.missed_appointments_threshold,
-            window_days=settings.missed_appointments_window_days,
-        )
-    follow_up.status = data.status
-    follow_up.note = data.note
-    follow_up.recorded_by_id = actor.user_id
-    follow_up.recorded_by = session.get_one(User, actor.user_id)
-    follow_up.recorded_at = now
-    if data.status not in MISSED:  # a miss has its own chronology entry (was_not_brought, did_not_attend)
-        chronology.add(
-            session,
-            young_person_id=plan.young_person_id,
-            at=now,
-            kind="appointment",
-            summary=f"Follow-up with {follow_up.owner_team.name} on {follow_up.at.date().isoformat()}: "
-            f"{data.status.replace('_', ' ')} (recorded by {actor.username})",
-            detail={
-                "follow_up_id": follow_up.id,
-                "discharge_plan_id": plan.id,
-                "from": before,
-                "to": data.status,
-            },
-        )
-    audit.record(
-        session,
-        actor=actor,
-        action="discharge_plan.follow_up_outcome",
-        via=via,
-        ref=plan.young_person.ref,
-        detail={"follow_up_id": follow_up.id, "status": str(data.status)},
-    )
-    return delivery_ids
+    return found

@@ -1,5 +1,6 @@
 """HTTP layer for multi-agency discharge plans (paths below `/api/v1/young-people/{ref}`): drafts, follow-up
-appointments and their outcomes, readiness, issue (to everyone named in it) and review.
+appointments, readiness, issue (to everyone named in it) and review. A follow-up's outcome path is an alias
+of the appointment outcome endpoint (`services/appointments/routes.py`).
 
 Reading needs `access.may_view`; writing needs `access.may_assess`. Every read and write is audited."""
 
@@ -12,7 +13,8 @@ from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
 from schemas.settings import get_settings
-from services.appointments import service as missed
+from services.appointments import routes as appointment_routes
+from services.appointments.schemas import AppointmentOutcome
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
@@ -31,7 +33,6 @@ from services.plans.schemas import (
     DischargePlanSummary,
     DischargePlanUpdate,
     FollowUpCreate,
-    FollowUpOutcome,
     Readiness,
 )
 from services.redis_conn import get_redis
@@ -235,33 +236,23 @@ def add_follow_up(
 def record_outcome(
     plan_id: PlanId,
     follow_up_id: FollowUpId,
-    body: FollowUpOutcome,
+    body: AppointmentOutcome,
     young_person: Annotated[YoungPerson, allowed(access.may_assess, "discharge_plan.follow_up_outcome")],
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> DischargePlanRead:
-    """Record what happened: attended, was_not_brought, did_not_attend or cancelled, with a note.
+    """An alias of `POST .../appointments/{follow_up_id}/outcome` (a follow-up is an appointment with the
+    plan's id), answering with the plan: the same body, rules and refusals.
 
-    A miss needs `reason` and `barriers`; did_not_attend (the young person's own informed choice) also needs
-    the adolescent-capacity check (`capacity`), else it is refused: record was_not_brought. A miss tells the
+    Record what happened: attended, was_not_brought, did_not_attend or cancelled, with a note. A miss needs
+    `reason` and `barriers`; did_not_attend (the young person's own informed choice) also needs the
+    adolescent-capacity check (`capacity`), else it is refused: record was_not_brought. A miss tells the
     lead social worker at once for a child with CP plan / CIN / LAC status, the care coordinator always, and
     at the threshold the GP, the referring services and the safeguarding lead (ref only, once per
     appointment); the care coordinator is asked to re-score the needs assessment."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
-    try:
-        delivery_ids = discharge.record_outcome(
-            session,
-            plan=plan,
-            follow_up_id=follow_up_id,
-            data=body,
-            actor=principal,
-            via=principal.via,
-            now=utcnow(),
-            settings=get_settings(),
-        )
-    except missed.Refused:
-        session.commit()  # keep the audit event of the refused attempt
-        raise
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
+    follow_up = discharge.follow_up(plan, follow_up_id)
+    appointment_routes.record(
+        session, young_person=young_person, appointment=follow_up, body=body, principal=principal
+    )
     return _read(session, plan)

@@ -1,10 +1,11 @@
 """Plans: the care plan and the safety plan (separate artefacts, one row per version, history kept), care-plan
-reviews, and multi-agency discharge plans with their follow-up appointments and distribution list."""
+reviews, and multi-agency discharge plans with their distribution list. A plan's follow-up appointments are
+`appointments` rows with its id."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,7 +14,10 @@ from services.clock import utcnow
 from services.db import Base, UTCDateTime
 from services.notifications.models import Notification
 from services.people.models import YoungPerson
-from services.staff.models import Team, User
+from services.staff.models import User
+
+if TYPE_CHECKING:
+    from services.appointments.models import Appointment
 
 
 class CarePlan(Base):
@@ -111,33 +115,13 @@ class DischargePlan(Base):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")
     issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id], lazy="joined")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="joined")
-    follow_ups: Mapped[list[FollowUpAppointment]] = relationship(
-        back_populates="plan", lazy="selectin", order_by="FollowUpAppointment.at"
+    # Its follow-ups are appointments with the plan's id (`services/appointments/models.py`).
+    follow_ups: Mapped[list[Appointment]] = relationship(
+        lazy="selectin", order_by="(Appointment.at, Appointment.id)"
     )
     recipients: Mapped[list[DischargePlanRecipient]] = relationship(
         back_populates="plan", lazy="selectin", order_by="DischargePlanRecipient.id"
     )
-
-
-class FollowUpAppointment(Base):
-    __tablename__ = "follow_up_appointments"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    discharge_plan_id: Mapped[int] = mapped_column(ForeignKey("discharge_plans.id"), index=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    owner_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    location: Mapped[str] = mapped_column(String(2000))
-    purpose: Mapped[str | None] = mapped_column(String(2000))
-    status: Mapped[str] = mapped_column(String(16), default="scheduled", index=True)
-    note: Mapped[str | None] = mapped_column(Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    plan: Mapped[DischargePlan] = relationship(back_populates="follow_ups")
-    owner_team: Mapped[Team] = relationship(lazy="joined")
-    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
-    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
 
 
 class DischargePlanRecipient(Base):

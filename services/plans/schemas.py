@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from schemas.enums import Agency, CareTeamRole, Channel, DeliveryStatus
-from services.appointments.schemas import Barrier, CapacityCheck, MissedDetail
+from services.appointments.schemas import AppointmentStatus, MissedDetail
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]
@@ -39,12 +39,7 @@ class InterventionStatus(StrEnum):
     cancelled = "cancelled"
 
 
-class FollowUpStatus(StrEnum):
-    scheduled = "scheduled"
-    attended = "attended"
-    was_not_brought = "was_not_brought"  # relies on others to bring them: never blame the child
-    did_not_attend = "did_not_attend"  # only for an adolescent able to attend alone
-    cancelled = "cancelled"
+FollowUpStatus = AppointmentStatus  # a follow-up is an appointment (with its discharge plan's id)
 
 
 class DischargePlanStatus(StrEnum):
@@ -175,22 +170,6 @@ class FollowUpCreate(Strict):
     owner: Code | None = Field(default=None, description="Username of the named owner, if any")
     location: Text
     purpose: Text | None = None
-
-
-class FollowUpOutcome(Strict):
-    status: FollowUpStatus
-    note: LongText | None = Field(default=None, description="The impact and what was done")
-    reason: LongText | None = Field(
-        default=None, description="Why the appointment was missed, as far as is known (required for a miss)"
-    )
-    barriers: Annotated[list[Barrier], Field(max_length=len(Barrier))] = Field(
-        default_factory=list, description="What got in the way (at least one for a miss; `unknown` alone)"
-    )
-    capacity: CapacityCheck | None = Field(
-        default=None,
-        description="The adolescent-capacity check: required to record did_not_attend rather than "
-        "was_not_brought",
-    )
 
 
 class FollowUpRead(BaseModel):

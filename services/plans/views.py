@@ -8,14 +8,14 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import Channel, DeliveryStatus
 from services.appointments import views as missed
-from services.appointments.models import MissedAppointment
+from services.appointments.models import Appointment, MissedAppointment
 from services.assessments.models import Assessment
 from services.assessments.rules import NG225_NOTE
 from services.notifications import rules as notification_rules
 from services.people.models import YoungPerson
 from services.plans import discharge, issuing, rules
 from services.plans import service as plans
-from services.plans.models import CarePlan, CarePlanReview, DischargePlan, FollowUpAppointment, SafetyPlan
+from services.plans.models import CarePlan, CarePlanReview, DischargePlan, SafetyPlan
 from services.plans.schemas import (
     CarePlanRead,
     CnestLevel,
@@ -196,14 +196,14 @@ def _distribution(plan: DischargePlan, now: datetime) -> Distribution | None:
 
 
 def _follow_up(
-    f: FollowUpAppointment, plan: DischargePlan, now: datetime, row: MissedAppointment | None
+    f: Appointment, plan: DischargePlan, now: datetime, row: MissedAppointment | None
 ) -> FollowUpRead:
     return FollowUpRead(
         id=f.id,
         at=f.at,
-        owner_team=f.owner_team.code,
+        owner_team=f.owner_team.code if f.owner_team else "",  # a follow-up always has one
         owner=f.owner.username if f.owner else None,
-        location=f.location,
+        location=f.location or "",  # always given for a follow-up
         purpose=f.purpose,
         status=FollowUpStatus(f.status),
         note=f.note,
@@ -234,7 +234,7 @@ def discharge_read(session: Session, plan: DischargePlan, *, now: datetime) -> D
         )
     care_plan = session.get(CarePlan, plan.care_plan_id) if plan.care_plan_id else None
     safety_plan = session.get(SafetyPlan, plan.safety_plan_id) if plan.safety_plan_id else None
-    misses = missed.for_follow_ups(session, follow_up_ids=[f.id for f in plan.follow_ups])
+    misses = missed.for_appointments(session, appointment_ids=[f.id for f in plan.follow_ups])
     return DischargePlanRead(
         id=plan.id,
         young_person_ref=young_person.ref,

@@ -15,7 +15,7 @@ import pytest
 from schemas.enums import CareTeamRole, Role
 from schemas.settings import Settings
 from services.appointments.booking import IntakeBooking
-from services.appointments.models import Target
+from services.appointments.models import Appointment
 from services.appointments.rules import IntakeAction, MissFacts, intake_change, kind_from, who_is_told
 from services.intake import fhir_appointment, siu
 from services.intake.fhir import EncounterProblem
@@ -26,6 +26,7 @@ from services.people.access import (
     may_book_appointment,
     may_record_appointment_outcome,
 )
+from services.staff.models import Team
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 CAMHS_TEAM, OTHER_TEAM, MEMBER = 40, 41, 7
@@ -121,9 +122,24 @@ def test_at_the_threshold_an_unknown_owning_service_is_a_gap_and_the_fallbacks_a
     assert not any("not known" in g for g in below.gaps)  # below the threshold no referrer is told anyway
 
 
-def test_a_miss_is_of_exactly_one_follow_up_or_appointment() -> None:
-    with pytest.raises(ValueError, match="exactly one"):
-        Target()
+def test_a_follow_up_is_an_appointment_named_and_keyed_as_one_of_its_plan() -> None:
+    team = Team(code="CEC-CAMHS", name="Team CAMHS")
+    follow_up = Appointment(id=7, kind="follow_up", discharge_plan_id=3, owner_team=team)
+    camhs = Appointment(id=4, kind="camhs", owner_team=team)
+    unowned = Appointment(id=5, kind="other", owner_team=None, facility="RBT")
+    assert (follow_up.label, follow_up.what, follow_up.miss_key) == (
+        "follow-up 7",
+        "Follow-up with Team CAMHS",
+        "missed_appt:7",
+    )
+    assert follow_up.ids == {"appointment_id": 7, "appointment_kind": "follow_up", "discharge_plan_id": 3}
+    assert (camhs.label, camhs.what, camhs.miss_key) == (
+        "appointment 4",
+        "CAMHS appointment with Team CAMHS",
+        "missed_appt:4",
+    )
+    assert camhs.ids == {"appointment_id": 4, "appointment_kind": "camhs"}
+    assert unowned.what == "Appointment (owning service not known: sent by RBT)"
 
 
 def test_appointment_owner_teams_maps_a_facility_whatever_its_case() -> None:

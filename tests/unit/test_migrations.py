@@ -13,6 +13,10 @@ from services.db import dispose_engines
 from services.migrate import alembic_config, downgrade, upgrade
 from services.models import Base
 
+# A table a migration folded into another comes back when it is downgraded: the only tables a step down
+# may add.
+UNFOLDED = {"0013": {"follow_up_appointments"}}
+
 
 def _tables(url: str) -> set[str]:
     engine = create_engine(url)
@@ -39,13 +43,14 @@ def test_each_migration_downgrades_and_upgrades_again(tmp_path: Path) -> None:
     script = ScriptDirectory.from_config(alembic_config(url))
     upgrade(url)
     at_head = _tables(url)
-    after_each: list[set[str]] = []
+    earlier = at_head
     for revision in script.walk_revisions():  # newest first: step down one at a time
         down = revision.down_revision
         downgrade(url, down if isinstance(down, str) else "base")
-        after_each.append(_tables(url))
-    assert after_each[-1] == set()
-    assert all(later <= earlier for earlier, later in zip([at_head, *after_each], after_each, strict=False))
+        later = _tables(url)
+        assert later - UNFOLDED.get(revision.revision, set()) <= earlier, revision.revision
+        earlier = later
+    assert earlier == set()
     upgrade(url)
     assert _tables(url) == at_head
     dispose_engines()
