@@ -96,7 +96,7 @@ def _not_claimed(delivery_id: int) -> str:
         suffix = f"w{int(due.timestamp() * 1000)}"
         enqueue_delivery(get_redis(), delivery_id=delivery_id, attempts=attempts, at=due, suffix=suffix)
         log.info("delivery %s is due at %s, not yet: queued again for then", delivery_id, due)
-        return "early"
+        return "skipped"
     log.info("delivery %s already taken, finished or cancelled: nothing to do", delivery_id)
     return "skipped"
 
