@@ -47,6 +47,7 @@ def main() -> int:  # noqa: PLR0915 - one straight script
         from fastapi.testclient import TestClient
         from sqlalchemy import event, select
 
+        from schemas.api.staff import TeamCreate, UserCreate
         from schemas.enums import Agency, Channel, Role, Via
         from schemas.settings import get_settings
         from services.app import create_app
@@ -54,7 +55,6 @@ def main() -> int:  # noqa: PLR0915 - one straight script
         from services.migrate import upgrade
         from services.notifications.models import Delivery
         from services.staff import service as staff
-        from services.staff.schemas import TeamCreate, UserCreate
         from worker import jobs
         from worker.channels import registry
         from worker.channels.fake import RecordingTransport

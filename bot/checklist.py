@@ -23,16 +23,19 @@ from bot.client import ApiError, ChatApi, NotLinked
 from bot.common import Context, chat_api, conversation_state, end_conversation, reply
 from bot.formatting import (
     PRIVATE_ONLY,
+    Answer,
     choices,
     completed_text,
     missing_text,
     question_text,
 )
 from bot.queries import explain, ref_argument
+from schemas.api.assessments import AssessmentRead
+from schemas.checklists import Item, ItemType
 
 ANSWERING, FORMULATING = range(2)
 STATE = "assessment"
-TYPED = ("text", "date")
+TYPED = (ItemType.text, ItemType.date)
 
 
 def _state(context: Context) -> dict[str, Any] | None:
@@ -43,7 +46,7 @@ def _end(context: Context) -> int:
     return end_conversation(context, STATE)
 
 
-def _keyboard(index: int, item: dict[str, Any]) -> InlineKeyboardMarkup | None:
+def _keyboard(index: int, item: Item) -> InlineKeyboardMarkup | None:
     options = choices(item)
     if not options:
         return None
@@ -51,23 +54,23 @@ def _keyboard(index: int, item: dict[str, Any]) -> InlineKeyboardMarkup | None:
         InlineKeyboardButton(label[:60], callback_data=f"chk:{index}:{n}")
         for n, (label, _value) in enumerate(options)
     ]
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)] if item["type"] == "score" else None
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)] if item.type == ItemType.score else None
     return InlineKeyboardMarkup(rows or [[b] for b in buttons])
 
 
-async def _ask_next(update: Update, context: Context, api: ChatApi, assessment: dict[str, Any]) -> int:
+async def _ask_next(update: Update, context: Context, api: ChatApi, assessment: AssessmentRead) -> int:
     state = _state(context)
     assert state is not None
     ref = state["ref"]
-    waiting = [i for i in assessment["open_items"] if i not in state["skipped"]]
+    waiting = [i for i in assessment.open_items if i not in state["skipped"]]
     if waiting:
         index = state["order"][waiting[0]]
-        item = state["items"][index]
+        item: Item = state["items"][index]
         state["current"] = index
         await reply(update, question_text(item, left=len(waiting)), reply_markup=_keyboard(index, item))
         return ANSWERING
-    if assessment["missing"]:
-        await reply(update, missing_text(ref, assessment["missing"]))
+    if assessment.missing:
+        await reply(update, missing_text(ref, assessment.missing))
         return _end(context)
     state["current"] = None
     await reply(
@@ -89,34 +92,34 @@ async def begin(update: Update, context: Context) -> int:
         return _end(context)
     try:
         assessment = await api.open_or_start_assessment(ref)
-        template = await api.template(assessment["template_id"], int(assessment["template_version"]))
+        template = await api.template(assessment.template_id, assessment.template_version)
     except ApiError as exc:
         await explain(update, exc, ref)
         return _end(context)
-    items = list(template["items"])
+    items = list(template.items)
     assert context.user_data is not None
     context.user_data[STATE] = {
-        "id": int(assessment["id"]),
+        "id": assessment.id,
         "ref": ref,
         "items": items,
-        "order": {item["linkId"]: n for n, item in enumerate(items)},
+        "order": {item.link_id: n for n, item in enumerate(items)},
         "skipped": [],
         "current": None,
     }
-    answered = len(assessment["answers"])
+    answered = len(assessment.answers)
     await reply(update, f"Needs assessment for {ref} ({answered} answered so far).")
     return await _ask_next(update, context, api, assessment)
 
 
-async def _save(update: Update, context: Context, value: Any) -> int:
+async def _save(update: Update, context: Context, value: Answer) -> int:
     """Save the current question's answer through the API, then ask the next one."""
     state = _state(context)
     api = chat_api(update, context)
     if state is None or api is None or state["current"] is None:
         return _end(context)
-    item = state["items"][state["current"]]
+    item: Item = state["items"][state["current"]]
     try:
-        await api.answer(state["id"], item["linkId"], value)
+        await api.answer(state["id"], item.link_id, value)
         assessment = await api.assessment(state["id"])
     except NotLinked as exc:
         await explain(update, exc)
@@ -139,14 +142,14 @@ async def pressed(update: Update, context: Context) -> int:
     if state is None or state["current"] != int(index):
         await query.answer("That question is no longer open.")
         return ANSWERING if state is not None else _end(context)
-    item = state["items"][int(index)]
+    item: Item = state["items"][int(index)]
     options = choices(item)
     if not 0 <= int(choice) < len(options):
         await query.answer("Not an answer to this question.")
         return ANSWERING
     label, value = options[int(choice)]
     await query.answer()
-    await query.edit_message_text(f"{item['text']}\nAnswer: {label}", reply_markup=None)
+    await query.edit_message_text(f"{item.text}\nAnswer: {label}", reply_markup=None)
     return await _save(update, context, value)
 
 
@@ -155,8 +158,8 @@ async def typed(update: Update, context: Context) -> int:
     message = update.effective_message
     if state is None or message is None or message.text is None or state["current"] is None:
         return _end(context)
-    item = state["items"][state["current"]]
-    if item["type"] not in TYPED:
+    item: Item = state["items"][state["current"]]
+    if item.type not in TYPED:
         await reply(update, "Please choose one of the buttons (or /skip, /stop).")
         return ANSWERING
     return await _save(update, context, message.text)
@@ -167,7 +170,7 @@ async def skip(update: Update, context: Context) -> int:
     api = chat_api(update, context)
     if state is None or api is None or state["current"] is None:
         return _end(context)
-    state["skipped"].append(state["items"][state["current"]]["linkId"])
+    state["skipped"].append(state["items"][state["current"]].link_id)
     try:
         assessment = await api.assessment(state["id"])
     except ApiError as exc:

@@ -6,13 +6,32 @@ The bot never touches the database; what it may see and do is what the API lets 
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from schemas.api.appointments import AppointmentOutcome, AppointmentRead, AppointmentsRead
+from schemas.api.assessments import (
+    AnswerRead,
+    AnswerSave,
+    AssessmentComplete,
+    AssessmentRead,
+    AssessmentStart,
+    AssessmentSummary,
+)
+from schemas.api.notifications import NotificationRead, PendingAlerts
+from schemas.api.people import YoungPersonRead
+from schemas.api.plans import DischargePlanRead, PlansOverview
+from schemas.api.staff import TelegramLink, TelegramLinked, UserRead
+from schemas.checklists import Template
 from schemas.enums import AssessmentStatus
 
+log = logging.getLogger(__name__)
 OPEN_ASSESSMENT = (AssessmentStatus.draft, AssessmentStatus.in_progress)
+PENDING_SHOWN = 20  # how many of the caller's unacknowledged alerts /pending lists
+T = TypeVar("T")
 
 
 class ApiError(Exception):
@@ -61,6 +80,7 @@ class ApiClient:
         return ChatApi(self, chat_id)
 
     async def request(self, method: str, path: str, *, chat_id: int, **kwargs: Any) -> Any:
+        """The answer's JSON; raises ApiError (or a subclass) when the API says no or cannot be reached."""
         headers = {"Authorization": f"Bot {self._key}", "X-Telegram-Chat-Id": str(chat_id)}
         try:
             response = await self._http.request(method, path, headers=headers, **kwargs)
@@ -81,102 +101,118 @@ class ApiClient:
         raise ApiError(status, detail)
 
 
+def parse(model: type[T], body: Any) -> T:
+    """An API answer as its `schemas.api` model. An answer that does not fit means the bot and the API
+    disagree on the contract: logged (the fields at fault, never their values) and told as a 502."""
+    try:
+        return TypeAdapter(model).validate_python(body)
+    except ValidationError as exc:
+        where = sorted({".".join(str(part) for part in e["loc"]) for e in exc.errors()})[:5]
+        log.error("API answer does not fit %s at %s", getattr(model, "__name__", model), where)
+        raise ApiError(502, "liaison answered in a way this bot does not understand") from exc
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def build(model: type[M], **fields: Any) -> M:
+    """A request body as the API's own model. What the API would refuse with 422 is refused here the same
+    way (an ApiError with pydantic's messages), before anything is sent."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise ApiError(422, "; ".join(str(e["msg"]) for e in exc.errors()) or "invalid request") from exc
+
+
+def body(request: BaseModel) -> dict[str, Any]:
+    """A request model as the JSON sent: only the fields set, as the API reads them."""
+    return request.model_dump(mode="json", exclude_unset=True)
+
+
 class ChatApi:
-    """The API calls the bot makes, as the user linked to one chat."""
+    """The API calls the bot makes, as the user linked to one chat. Each answer is validated into the same
+    `schemas.api` model the API declares as its response_model, and each request is built from the model
+    the API reads."""
 
     def __init__(self, client: ApiClient, chat_id: int) -> None:
         self._client = client
         self.chat_id = chat_id
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        return await self._client.request(method, "/api/v1" + path, chat_id=self.chat_id, **kwargs)
+    async def _call(self, model: type[T], method: str, path: str, **kwargs: Any) -> T:
+        answer = await self._client.request(method, "/api/v1" + path, chat_id=self.chat_id, **kwargs)
+        return parse(model, answer)
 
-    async def link(self, code: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("POST", "/telegram/link", json={"code": code})
-        return result
+    async def link(self, code: str) -> TelegramLinked:
+        return await self._call(
+            TelegramLinked, "POST", "/telegram/link", json=body(build(TelegramLink, code=code))
+        )
 
-    async def me(self) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", "/me")
-        return result
+    async def me(self) -> UserRead:
+        return await self._call(UserRead, "GET", "/me")
 
-    async def notifications(self, *, young_person: str | None = None) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": 500}
-        if young_person is not None:
-            params["young_person"] = young_person
-        result: list[dict[str, Any]] = await self._call("GET", "/notifications", params=params)
-        return result
+    async def notifications(self, *, young_person: str) -> list[NotificationRead]:
+        """The newest 500 notifications about one young person that this user may see."""
+        params = {"limit": 500, "young_person": young_person}
+        return await self._call(list[NotificationRead], "GET", "/notifications", params=params)
 
-    async def acknowledge(self, notification_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("POST", f"/notifications/{notification_id}/acknowledge")
-        return result
+    async def pending(self, *, limit: int = PENDING_SHOWN) -> PendingAlerts:
+        """This user's own notifications not yet acknowledged, oldest first, with how many there are."""
+        return await self._call(PendingAlerts, "GET", "/me/pending", params={"limit": limit})
 
-    async def young_person(self, ref: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}")
-        return result
+    async def acknowledge(self, notification_id: int) -> NotificationRead:
+        return await self._call(NotificationRead, "POST", f"/notifications/{notification_id}/acknowledge")
 
-    async def assessments(self, ref: str) -> list[dict[str, Any]]:
-        result: list[dict[str, Any]] = await self._call("GET", f"/young-people/{ref}/assessments")
-        return result
+    async def young_person(self, ref: str) -> YoungPersonRead:
+        return await self._call(YoungPersonRead, "GET", f"/young-people/{ref}")
 
-    async def assessment(self, assessment_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", f"/assessments/{assessment_id}")
-        return result
+    async def assessments(self, ref: str) -> list[AssessmentSummary]:
+        return await self._call(list[AssessmentSummary], "GET", f"/young-people/{ref}/assessments")
 
-    async def start_assessment(self, ref: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("POST", f"/young-people/{ref}/assessments", json={})
-        return result
+    async def assessment(self, assessment_id: int) -> AssessmentRead:
+        return await self._call(AssessmentRead, "GET", f"/assessments/{assessment_id}")
 
-    async def open_or_start_assessment(self, ref: str) -> dict[str, Any]:
+    async def start_assessment(self, ref: str) -> AssessmentRead:
+        path = f"/young-people/{ref}/assessments"
+        return await self._call(AssessmentRead, "POST", path, json=body(AssessmentStart()))
+
+    async def open_or_start_assessment(self, ref: str) -> AssessmentRead:
         """The newest draft or in-progress assessment of this young person, else a new one."""
         for summary in await self.assessments(ref):  # newest first
-            if summary["status"] in OPEN_ASSESSMENT:
-                return await self.assessment(int(summary["id"]))
+            if summary.status in OPEN_ASSESSMENT:
+                return await self.assessment(summary.id)
         return await self.start_assessment(ref)
 
-    async def template(self, template_id: str, version: int) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "GET", f"/assessment-templates/{template_id}/versions/{version}"
-        )
-        return result
+    async def template(self, template_id: str, version: int) -> Template:
+        path = f"/assessment-templates/{template_id}/versions/{version}"
+        return await self._call(Template, "GET", path)
 
-    async def answer(self, assessment_id: int, link_id: str, value: Any) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "PUT", f"/assessments/{assessment_id}/answers/{link_id}", json={"value": value}
-        )
-        return result
+    async def answer(self, assessment_id: int, link_id: str, value: Any) -> AnswerRead:
+        path = f"/assessments/{assessment_id}/answers/{link_id}"
+        return await self._call(AnswerRead, "PUT", path, json=body(build(AnswerSave, value=value)))
 
-    async def complete(self, assessment_id: int, formulation: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "POST", f"/assessments/{assessment_id}/complete", json={"formulation": formulation}
-        )
-        return result
+    async def complete(self, assessment_id: int, formulation: str) -> AssessmentRead:
+        request = build(AssessmentComplete, formulation=formulation)
+        path = f"/assessments/{assessment_id}/complete"
+        return await self._call(AssessmentRead, "POST", path, json=body(request))
 
-    async def plans(self, ref: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/plans")
-        return result
+    async def plans(self, ref: str) -> PlansOverview:
+        return await self._call(PlansOverview, "GET", f"/young-people/{ref}/plans")
 
-    async def discharge_plan(self, ref: str, plan_id: int) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/discharge-plans/{plan_id}")
-        return result
+    async def discharge_plan(self, ref: str, plan_id: int) -> DischargePlanRead:
+        return await self._call(DischargePlanRead, "GET", f"/young-people/{ref}/discharge-plans/{plan_id}")
 
-    async def appointments(self, ref: str) -> list[dict[str, Any]]:
-        result: dict[str, Any] = await self._call("GET", f"/young-people/{ref}/appointments")
-        return list(result["appointments"])
+    async def appointments(self, ref: str) -> list[AppointmentRead]:
+        found = await self._call(AppointmentsRead, "GET", f"/young-people/{ref}/appointments")
+        return found.appointments
 
     async def appointment_outcome(
-        self, ref: str, appointment_id: int, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "POST", f"/young-people/{ref}/appointments/{appointment_id}/outcome", json=body
-        )
-        return result
+        self, ref: str, appointment_id: int, outcome: AppointmentOutcome
+    ) -> AppointmentRead:
+        path = f"/young-people/{ref}/appointments/{appointment_id}/outcome"
+        return await self._call(AppointmentRead, "POST", path, json=body(outcome))
 
     async def follow_up_outcome(
-        self, ref: str, plan_id: int, follow_up_id: int, body: dict[str, Any]
-    ) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call(
-            "POST",
-            f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome",
-            json=body,
-        )
-        return result
+        self, ref: str, plan_id: int, follow_up_id: int, outcome: AppointmentOutcome
+    ) -> DischargePlanRead:
+        path = f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome"
+        return await self._call(DischargePlanRead, "POST", path, json=body(outcome))

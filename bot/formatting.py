@@ -1,4 +1,4 @@
-"""What the bot says: pure functions from API answers (plain dicts) to message text. No I/O.
+"""What the bot says: pure functions from API answers (their `schemas.api` models) to message text. No I/O.
 
 Chat detail (CHAT_DETAIL): `minimal` (the default) puts only the case ref, counts, statuses, dates and
 levels in an answer; never a name, NHS number, birth date, address or clinical free text. `named` also
@@ -9,9 +9,13 @@ mode ever shows the NHS number, birth date, answers' free text or the risk formu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-from schemas.enums import NotificationKind
+from schemas.api.assessments import AssessmentRead, ResultRead
+from schemas.api.notifications import NotificationRead, PendingAlerts
+from schemas.api.people import YoungPersonRead
+from schemas.checklists import Item, ItemType
+from schemas.enums import AssessmentStatus, NotificationKind
 
 ChatDetail = Literal["minimal", "named"]
 
@@ -37,53 +41,51 @@ LEVEL_NOTE = (
 )
 
 
-def when(value: str | None) -> str:
-    """An API timestamp as people read it: '28 Nov 2026 09:25 UTC'."""
-    if not value:
+def when(value: datetime | None) -> str:
+    """An API timestamp as people read it: '28 Nov 2026 09:25 UTC' (a value without an offset is UTC)."""
+    if value is None:
         return "-"
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value
     return moment.astimezone(UTC).strftime("%d %b %Y %H:%M UTC")
 
 
-def kind_label(kind: str) -> str:
-    try:
-        return NotificationKind(kind).label
-    except ValueError:
-        return kind.replace("_", " ").capitalize()
+def kind_label(kind: NotificationKind) -> str:
+    return kind.label
 
 
-def mine_unacknowledged(notifications: list[dict[str, Any]], username: str) -> list[dict[str, Any]]:
-    return [n for n in notifications if n["recipient"] == username and n["acknowledged_at"] is None]
+def mine_unacknowledged(notifications: list[NotificationRead], username: str) -> list[NotificationRead]:
+    return [n for n in notifications if n.recipient == username and n.acknowledged_at is None]
 
 
-def pending_text(notifications: list[dict[str, Any]], username: str) -> str:
-    """/pending: the caller's own notifications not yet acknowledged, oldest first."""
-    mine = sorted(mine_unacknowledged(notifications, username), key=lambda n: str(n["created_at"]))
-    if not mine:
+def pending_text(page: PendingAlerts) -> str:
+    """/pending: the caller's own notifications not yet acknowledged, as the API lists them (oldest first),
+    and how many more there are beyond the page."""
+    if page.total == 0:
         return "Nothing waiting: every alert sent to you is acknowledged."
-    lines = [f"Not yet acknowledged ({len(mine)}):"]
-    lines += [f"- {kind_label(n['kind'])}: {n['young_person_ref']}, {when(n['created_at'])}" for n in mine]
+    lines = [f"Not yet acknowledged ({page.total}):"]
+    lines += [
+        f"- {kind_label(n.kind)}: {n.young_person_ref}, {when(n.created_at)}" for n in page.notifications
+    ]
+    more = page.total - len(page.notifications)
+    if more > 0:
+        lines.append(f"- and {more} more in liaison")
     lines.append("Press Acknowledge under each alert, or see /case REF.")
     return "\n".join(lines)
 
 
-def acknowledged_text(notification: dict[str, Any]) -> str:
+def acknowledged_text(notification: NotificationRead) -> str:
     """The alert message once acknowledged (the button goes)."""
     return (
-        f"{kind_label(notification['kind'])}: {notification['young_person_ref']}\n"
-        f"Acknowledged {when(notification['acknowledged_at'])}."
+        f"{kind_label(notification.kind)}: {notification.young_person_ref}\n"
+        f"Acknowledged {when(notification.acknowledged_at)}."
     )
 
 
-def level_lines(result: dict[str, Any]) -> list[str]:
+def level_lines(result: ResultRead) -> list[str]:
     """The level with its label, and the explanation's headings (one per banded section)."""
-    lines = [f"{result['label']}: {result['level']}"]
-    lines += [
-        f"- Section {s['code']} ({s['title']}): {s['band']}, score {s['score']}" for s in result["sections"]
-    ]
-    if result.get("cetr_prompt"):
+    lines = [f"{result.label}: {result.level}"]
+    lines += [f"- Section {s.code} ({s.title}): {s.band}, score {s.score}" for s in result.sections]
+    if result.cetr_prompt:
         lines.append("- Consider a Care, Education and Treatment Review.")
     lines.append(LEVEL_NOTE)
     return lines
@@ -92,69 +94,71 @@ def level_lines(result: dict[str, Any]) -> list[str]:
 def case_text(
     *,
     ref: str,
-    notifications: list[dict[str, Any]],
+    notifications: list[NotificationRead],
     username: str,
-    assessment: dict[str, Any] | None,
+    assessment: AssessmentRead | None,
     detail: ChatDetail,
-    record: dict[str, Any] | None = None,
+    record: YoungPersonRead | None = None,
 ) -> str:
     """/case REF: open alerts and the latest assessment. `record` (the young person) is used only in
     `named` mode, and only for the name."""
     lines = [f"Case {ref}"]
     if detail == "named" and record is not None:
-        lines.append(f"Name: {record['given_name']} {record['family_name']}")
-    open_alerts = [n for n in notifications if n["acknowledged_at"] is None]
+        lines.append(f"Name: {record.given_name} {record.family_name}")
+    open_alerts = [n for n in notifications if n.acknowledged_at is None]
     yours = len(mine_unacknowledged(open_alerts, username))
     lines.append(f"Open alerts: {len(open_alerts)} ({yours} for you)")
     if open_alerts:
-        newest = max(open_alerts, key=lambda n: str(n["created_at"]))
-        lines.append(f"Newest: {kind_label(newest['kind'])}, {when(newest['created_at'])}")
+        newest = max(open_alerts, key=lambda n: (n.created_at, n.id))
+        lines.append(f"Newest: {kind_label(newest.kind)}, {when(newest.created_at)}")
     if assessment is None:
         lines.append("Needs assessment: none yet (/assess " + ref + " starts one)")
         return "\n".join(lines)
-    status = str(assessment["status"]).replace("_", " ")
-    lines.append(f"Latest needs assessment: {status}, started {when(assessment['started_at'])}")
-    if assessment.get("completed_at"):
-        lines.append(f"Completed {when(assessment['completed_at'])}")
-    result = assessment.get("result")
-    if result:
-        lines += level_lines(result)
-    elif assessment["status"] in ("draft", "in_progress"):
-        lines.append(f"{len(assessment.get('open_items', []))} questions left: /assess {ref} to continue")
+    status = assessment.status.replace("_", " ")
+    lines.append(f"Latest needs assessment: {status}, started {when(assessment.started_at)}")
+    if assessment.completed_at:
+        lines.append(f"Completed {when(assessment.completed_at)}")
+    if assessment.result:
+        lines += level_lines(assessment.result)
+    elif assessment.status in (AssessmentStatus.draft, AssessmentStatus.in_progress):
+        lines.append(f"{len(assessment.open_items)} questions left: /assess {ref} to continue")
     return "\n".join(lines)
 
 
-def question_text(item: dict[str, Any], *, left: int) -> str:
+def question_text(item: Item, *, left: int) -> str:
     """One checklist question: its wording (template text, not a person's data) and how to answer."""
-    lines = [item["text"]]
-    if item.get("help"):
-        lines.append(item["help"])
+    lines = [item.text]
+    if item.help:
+        lines.append(item.help)
     how = {
-        "text": "Type your answer.",
-        "date": "Type the date as YYYY-MM-DD.",
-    }.get(item["type"], "Choose an answer.")
-    required = "" if item.get("required") else " (optional)"
+        ItemType.text: "Type your answer.",
+        ItemType.date: "Type the date as YYYY-MM-DD.",
+    }.get(item.type, "Choose an answer.")
+    required = "" if item.required else " (optional)"
     lines.append(f"{how}{required} /skip to pass, /stop to pause. {left} left.")
     return "\n".join(lines)
 
 
-def choices(item: dict[str, Any]) -> list[tuple[str, Any]]:
+Answer = str | bool | int
+
+
+def choices(item: Item) -> list[tuple[str, Answer]]:
     """The buttons for a choice, yes/no or score item: (label, value the API stores)."""
-    match item["type"]:
-        case "choice":
-            return [(o["display"], o["code"]) for o in item.get("options", [])]
-        case "boolean":
+    match item.type:
+        case ItemType.choice:
+            return [(o.display, o.code) for o in item.options]
+        case ItemType.boolean:
             return [("Yes", True), ("No", False)]
-        case "score":
-            return [(str(n), n) for n in range(int(item.get("max") or 0) + 1)]
+        case ItemType.score:
+            return [(str(n), n) for n in range((item.max or 0) + 1)]
         case _:
             return []
 
 
-def completed_text(ref: str, assessment: dict[str, Any]) -> str:
+def completed_text(ref: str, assessment: AssessmentRead) -> str:
     lines = [f"Needs assessment for {ref} completed."]
-    if assessment.get("result"):
-        lines += level_lines(assessment["result"])
+    if assessment.result:
+        lines += level_lines(assessment.result)
     return "\n".join(lines)
 
 

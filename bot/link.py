@@ -24,7 +24,7 @@ async def start(update: Update, context: Context) -> None:
     try:
         if code is None:
             me = await api.me()
-            await reply(update, f"This chat is linked to {me['username']}. /help lists the commands.")
+            await reply(update, f"This chat is linked to {me.username}. /help lists the commands.")
             return
         linked = await api.link(code)
     except NotLinked:
@@ -38,7 +38,7 @@ async def start(update: Update, context: Context) -> None:
         return
     await reply(
         update,
-        f"Linked: this chat now gets liaison alerts for {linked['username']}. /help lists the commands.",
+        f"Linked: this chat now gets liaison alerts for {linked.username}. /help lists the commands.",
     )
 
 

@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.client import ApiError, ChatApi, NotLinked, Refused
+from bot.client import ApiError, ChatApi, NotLinked, Refused, build
 from bot.common import Context, chat_api, conversation_state, end_conversation, reply
 from bot.formatting import PRIVATE_ONLY
 from bot.plan_text import (
@@ -44,6 +44,8 @@ from bot.plan_text import (
     toggle,
 )
 from bot.queries import explain, ref_argument
+from schemas.api.appointments import AppointmentOutcome, AppointmentRead
+from schemas.api.plans import DischargePlanRead, DischargePlanStatus
 
 CHOOSING, OUTCOME, REASON, BARRIER = range(4)
 STATE = "outcome"
@@ -84,9 +86,9 @@ async def _gather(api: ChatApi, ref: str) -> list[Target]:
     appointments = await api.appointments(ref)
     overview = await api.plans(ref)
     plans = [
-        await api.discharge_plan(ref, int(p["id"]))
-        for p in overview["discharge_plans"][:PLANS_READ]
-        if p["status"] != "superseded"
+        await api.discharge_plan(ref, p.id)
+        for p in overview.discharge_plans[:PLANS_READ]
+        if p.status != DischargePlanStatus.superseded
     ]
     return targets(appointments, plans, now=datetime.now(UTC))
 
@@ -198,14 +200,16 @@ async def barrier(update: Update, context: Context) -> int:
     return await _record(update, context, body)
 
 
-def _told(target: Target, answer: dict[str, Any]) -> list[str]:
+def _told(target: Target, answer: AppointmentRead | DischargePlanRead) -> list[str]:
     """Who the API says was told of this miss (from the appointment, or the plan's follow-up)."""
-    if target.kind == "f":
-        answer = next((f for f in answer.get("follow_ups", []) if f["id"] == target.id), {})
-    missed = answer.get("missed") or {}
-    if missed.get("withdrawn_at"):  # an earlier miss this outcome withdrew: nobody is told of it now
+    if isinstance(answer, DischargePlanRead):
+        found = next((f for f in answer.follow_ups if f.id == target.id), None)
+        missed = found.missed if found is not None else None
+    else:
+        missed = answer.missed
+    if missed is None or missed.withdrawn_at:  # an earlier miss this outcome withdrew: nobody is told now
         return []
-    return list(missed.get("told") or [])
+    return list(missed.told)
 
 
 async def _record(update: Update, context: Context, body: dict[str, Any]) -> int:
@@ -214,12 +218,14 @@ async def _record(update: Update, context: Context, body: dict[str, Any]) -> int
     if state is None or api is None:
         return _end(context)
     ref, target = state["ref"], _target(state)
+    answer: AppointmentRead | DischargePlanRead
     try:
         if target.kind == "f":
             assert target.plan_id is not None
-            answer = await api.follow_up_outcome(ref, target.plan_id, target.id, body)
+            outcome = build(AppointmentOutcome, **body)
+            answer = await api.follow_up_outcome(ref, target.plan_id, target.id, outcome)
         else:
-            answer = await api.appointment_outcome(ref, target.id, body)
+            answer = await api.appointment_outcome(ref, target.id, build(AppointmentOutcome, **body))
     except NotLinked as exc:
         await explain(update, exc)
         return _end(context)

@@ -1,22 +1,32 @@
-"""What the bot says about plans and appointments: pure functions from API answers (plain dicts) to text and
-button data. No I/O. The same CHAT_DETAIL rules as `bot.formatting`: the ref, statuses, dates, team codes,
-usernames with their care-team role, and levels with their label; the young person's name only in `named`
-mode; never an NHS number, birth date, address or clinical free text (the safety plan's content, a
-discharge plan's crisis plan or risk formulation, an appointment's location or purpose, a miss's reason).
-Neither CHAT_DETAIL mode permits clinical detail, so the safety plan is only said to exist, with where to
-read it.
+"""What the bot says about plans and appointments: pure functions from API answers (their `schemas.api`
+models) to text and button data. No I/O. The same CHAT_DETAIL rules as `bot.formatting`: the ref,
+statuses, dates, team codes, usernames with their care-team role, and levels with their label; the young
+person's name only in `named` mode; never an NHS number, birth date, address or clinical free text (the
+safety plan's content, a discharge plan's crisis plan or risk formulation, an appointment's location or
+purpose, a miss's reason). Neither CHAT_DETAIL mode permits clinical detail, so the safety plan is only
+said to exist, with where to read it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
 
 from bot.formatting import ChatDetail, when
+from schemas.api.appointments import AppointmentRead
+from schemas.api.people import YoungPersonRead
+from schemas.api.plans import (
+    DischargePlanRead,
+    DischargePlanStatus,
+    FollowUpRead,
+    NamedPerson,
+    PlansOverview,
+    PlanVersionSummary,
+)
 from schemas.enums import CareTeamRole
 
+IN_FORCE = (DischargePlanStatus.issued, DischargePlanStatus.reviewed)
 MESSAGE_LIMIT = 4096  # Telegram's limit on a message's text
 FOLLOW_UPS_SHOWN = 12
 TARGETS_SHOWN = 10
@@ -45,28 +55,24 @@ DNA_NEEDS_CAPACITY = (
 )
 
 
-def day(value: str | None) -> str:
-    """An API date or timestamp as a day: '10 Jan 2027'."""
-    if not value:
+def day(value: date | None) -> str:
+    """An API date (or the day of a timestamp) as a day: '10 Jan 2027'."""
+    if value is None:
         return "-"
-    return datetime.fromisoformat(value[:10]).strftime("%d %b %Y")
+    return value.strftime("%d %b %Y")
 
 
-def moment(value: str) -> datetime:
+def moment(value: datetime) -> datetime:
     """An API timestamp as an aware UTC datetime (a value without an offset is UTC)."""
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def words(code: str | None) -> str:
     return (code or "-").replace("_", " ")
 
 
-def role_label(code: str | None) -> str:
-    try:
-        return CareTeamRole(code or "").label
-    except ValueError:
-        return words(code)
+def role_label(role: CareTeamRole) -> str:
+    return role.label
 
 
 def fit(text: str, pointer: str, limit: int = MESSAGE_LIMIT) -> str:
@@ -95,102 +101,100 @@ def readable(detail: str) -> str:
 # ---------------------------------------------------------------- /plan
 
 
-def _version_line(name: str, summary: dict[str, Any] | None) -> str:
+def _version_line(name: str, summary: PlanVersionSummary | None) -> str:
     if summary is None:
         return f"{name}: none"
-    overdue = " (review overdue)" if summary.get("review_overdue") else ""
+    overdue = " (review overdue)" if summary.review_overdue else ""
     return (
-        f"{name}: version {summary['version']}, recorded {day(summary['recorded_at'])}, "
-        f"review by {day(summary['review_date'])}{overdue}"
+        f"{name}: version {summary.version}, recorded {day(summary.recorded_at)}, "
+        f"review by {day(summary.review_date)}{overdue}"
     )
 
 
-def _person(title: str, person: dict[str, Any] | None) -> str:
+def _person(title: str, person: NamedPerson | None) -> str:
     if person is None:
         return f"{title}: not named"
-    role = f"{role_label(person.get('care_team_role'))}, " if person.get("care_team_role") else ""
-    return f"{title}: {person['username']} ({role}{person['team']})"
+    role = f"{role_label(person.care_team_role)}, " if person.care_team_role else ""
+    return f"{title}: {person.username} ({role}{person.team})"
 
 
-def _follow_up_line(follow_up: dict[str, Any]) -> str:
-    owner = f", {follow_up['owner']}" if follow_up.get("owner") else ""
-    target = " (within the first-contact target)" if follow_up.get("within_first_contact_target") else ""
-    status = words(follow_up["status"])
-    return f"- {when(follow_up['at'])}, {follow_up['owner_team']}{owner}: {status}{target}"
+def _follow_up_line(follow_up: FollowUpRead) -> str:
+    owner = f", {follow_up.owner}" if follow_up.owner else ""
+    target = " (within the first-contact target)" if follow_up.within_first_contact_target else ""
+    status = words(follow_up.status)
+    return f"- {when(follow_up.at)}, {follow_up.owner_team}{owner}: {status}{target}"
 
 
-def _discharge_lines(plan: dict[str, Any]) -> list[str]:
-    status = plan["status"]
-    head = f"Discharge plan {plan['id']}: {words(status)}"
-    if plan.get("issued_at"):
-        head += f", issued {when(plan['issued_at'])} by {plan.get('issued_by') or '-'}"
+def _discharge_lines(plan: DischargePlanRead) -> list[str]:
+    head = f"Discharge plan {plan.id}: {words(plan.status)}"
+    if plan.issued_at:
+        head += f", issued {when(plan.issued_at)} by {plan.issued_by or '-'}"
     else:
-        head += f", drafted {when(plan['created_at'])} by {plan['created_by']}"
+        head += f", drafted {when(plan.created_at)} by {plan.created_by}"
     lines = [head]
-    readiness = plan.get("readiness")
+    readiness = plan.readiness
     if readiness is not None:
-        if readiness["ready"]:
+        if readiness.ready:
             lines.append("Ready to issue.")
         else:
             lines.append("Not ready to issue. Still missing:")
-            lines += [f"- {m}" for m in readiness["missing"]]
-        if readiness["warnings"]:
-            lines.append("Warnings: " + "; ".join(readiness["warnings"]))
-    distribution = plan.get("distribution")
+            lines += [f"- {m}" for m in readiness.missing]
+        if readiness.warnings:
+            lines.append("Warnings: " + "; ".join(readiness.warnings))
+    distribution = plan.distribution
     if distribution is not None:
         lines.append(
-            f"Reached {distribution['reached']} of {distribution['named']} named "
-            f"(due by {when(distribution['due_by'])})"
+            f"Reached {distribution.reached} of {distribution.named} named "
+            f"(due by {when(distribution.due_by)})"
         )
-    if plan.get("first_contact_due_by"):
-        lines.append(f"First community contact due by {when(plan['first_contact_due_by'])}")
-    lines.append(_person("Care coordinator", plan.get("care_coordinator")))
-    lines.append(_person("Lead social worker", plan.get("lead_social_worker")))
-    lines.append(f"Review date: {day(plan.get('review_date'))}")
-    follow_ups = sorted(plan.get("follow_ups") or [], key=lambda f: str(f["at"]))
+    if plan.first_contact_due_by:
+        lines.append(f"First community contact due by {when(plan.first_contact_due_by)}")
+    lines.append(_person("Care coordinator", plan.care_coordinator))
+    lines.append(_person("Lead social worker", plan.lead_social_worker))
+    lines.append(f"Review date: {day(plan.review_date)}")
+    follow_ups = sorted(plan.follow_ups, key=lambda f: (moment(f.at), f.id))
     lines.append(f"Follow-ups ({len(follow_ups)}):" if follow_ups else "Follow-ups: none")
     lines += [_follow_up_line(f) for f in follow_ups[:FOLLOW_UPS_SHOWN]]
     if len(follow_ups) > FOLLOW_UPS_SHOWN:
         lines.append(f"- and {len(follow_ups) - FOLLOW_UPS_SHOWN} more in liaison")
-    cnest = plan.get("cnest")
-    if cnest:
-        lines.append(f"{cnest['label']}: {cnest['level']} (information only: never decides discharge)")
+    if plan.cnest:
+        lines.append(f"{plan.cnest.label}: {plan.cnest.level} (information only: never decides discharge)")
     return lines
 
 
 def plan_text(
     *,
     ref: str,
-    overview: dict[str, Any],
-    discharge: dict[str, Any] | None,
+    overview: PlansOverview,
+    discharge: DischargePlanRead | None,
     detail: ChatDetail,
-    record: dict[str, Any] | None = None,
+    record: YoungPersonRead | None = None,
 ) -> str:
     """/plan REF: the latest discharge plan (status, readiness, who is named, follow-ups, review date) and
     whether a current care plan and safety plan exist. `record` is used only in `named` mode, for the name."""
     lines = [f"Plans for {ref}"]
     if detail == "named" and record is not None:
-        lines.append(f"Name: {record['given_name']} {record['family_name']}")
-    lines.append(_version_line("Care plan", overview.get("care_plan")))
-    lines.append(_version_line("Safety plan", overview.get("safety_plan")))
-    if overview.get("safety_plan"):
+        lines.append(f"Name: {record.given_name} {record.family_name}")
+    lines.append(_version_line("Care plan", overview.care_plan))
+    lines.append(_version_line("Safety plan", overview.safety_plan))
+    if overview.safety_plan:
         lines.append(
             f"The safety plan's content is not shown in chat: read it in liaison "
             f"(/young-people/{ref}/safety-plan)."
         )
-    if overview.get("warnings"):
-        lines.append("Warnings: " + "; ".join(overview["warnings"]))
+    if overview.warnings:
+        lines.append("Warnings: " + "; ".join(overview.warnings))
     if discharge is None:
         lines.append("Discharge plan: none yet")
     else:
-        others = [p for p in overview.get("discharge_plans") or [] if p["id"] != discharge["id"]]
-        in_force = next((p for p in others if p["status"] in ("issued", "reviewed")), None)
+        others = [p for p in overview.discharge_plans if p.id != discharge.id]
+        in_force = next((p for p in others if p.status in IN_FORCE), None)
         details = _discharge_lines(discharge)
-        if discharge["status"] == "draft" and in_force is not None:
+        if discharge.status == DischargePlanStatus.draft and in_force is not None:
             details.insert(
                 1,
-                f"In force meanwhile: discharge plan {in_force['id']}, {words(in_force['status'])}, issued "
-                f"{when(in_force.get('issued_at'))}",
+                f"In force meanwhile: discharge plan {in_force.id}, {words(in_force.status)}, issued "
+                f"{when(in_force.issued_at)}",
             )
         lines += details
         if others:
@@ -207,7 +211,7 @@ class Target:
 
     kind: str  # "a" (appointment) or "f" (follow-up)
     id: int
-    at: str
+    at: datetime
     team: str
     status: str
     plan_id: int | None = None
@@ -230,21 +234,17 @@ class Target:
 
 
 def targets(
-    appointments: Iterable[dict[str, Any]], plans: Iterable[dict[str, Any]], *, now: datetime
+    appointments: Iterable[AppointmentRead], plans: Iterable[DischargePlanRead], *, now: datetime
 ) -> list[Target]:
     """Appointments and follow-ups from `RECENT` ago to `AHEAD`, soonest first (a recorded outcome can be
     corrected, so they are listed whatever their status). Superseded plans' follow-ups are left out."""
     found = [
-        Target("a", int(a["id"]), str(a["at"]), a.get("owner_team") or "team not known", str(a["status"]))
-        for a in appointments
+        Target("a", a.id, moment(a.at), a.owner_team or "team not known", a.status) for a in appointments
     ]
     for plan in plans:
-        if plan["status"] == "superseded":
+        if plan.status == DischargePlanStatus.superseded:
             continue
-        found += [
-            Target("f", int(f["id"]), str(f["at"]), str(f["owner_team"]), str(f["status"]), int(plan["id"]))
-            for f in plan.get("follow_ups") or []
-        ]
+        found += [Target("f", f.id, moment(f.at), f.owner_team, f.status, plan.id) for f in plan.follow_ups]
 
     def in_range(target: Target) -> bool:
         return now - RECENT <= moment(target.at) <= now + AHEAD

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from telegram import Update
 
@@ -55,12 +54,11 @@ async def pending(update: Update, context: Context) -> None:
     if api is None:
         return
     try:
-        me = await api.me()
-        found = await api.notifications()
+        page = await api.pending()
     except ApiError as exc:
         await explain(update, exc)
         return
-    await reply(update, pending_text(found, me["username"]))
+    await reply(update, pending_text(page))
 
 
 async def case(update: Update, context: Context) -> None:
@@ -76,14 +74,14 @@ async def case(update: Update, context: Context) -> None:
         me = await api.me()
         found = await api.notifications(young_person=ref)
         summaries = await api.assessments(ref)
-        latest: dict[str, Any] | None = await api.assessment(int(summaries[0]["id"])) if summaries else None
+        latest = await api.assessment(summaries[0].id) if summaries else None
         # The record itself (names, NHS number, birth date) is read only when CHAT_DETAIL allows a name.
         record = await api.young_person(ref) if detail == "named" else None
     except ApiError as exc:
         await explain(update, exc, ref)
         return
     text = case_text(
-        ref=ref, notifications=found, username=me["username"], assessment=latest, detail=detail, record=record
+        ref=ref, notifications=found, username=me.username, assessment=latest, detail=detail, record=record
     )
     await reply(update, text)
 
@@ -101,8 +99,8 @@ async def plan(update: Update, context: Context) -> None:
     detail = config(context).chat_detail
     try:
         overview = await api.plans(ref)
-        plans = overview["discharge_plans"]  # newest first
-        latest = await api.discharge_plan(ref, int(plans[0]["id"])) if plans else None
+        plans = overview.discharge_plans  # newest first
+        latest = await api.discharge_plan(ref, plans[0].id) if plans else None
         record = await api.young_person(ref) if detail == "named" else None
     except ApiError as exc:
         await explain(update, exc, ref)

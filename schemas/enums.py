@@ -216,35 +216,11 @@ class NotificationKind(StrEnum):
 
     @property
     def label(self) -> str:
-        """What people call this kind of notification: "Attendance alert", "Gateway referral"."""
-        return _KIND_LABELS[self.value]
+        """What people call this kind of notification: "Attendance alert", "Gateway referral" (its entry in
+        `schemas/kinds.py`, the one home of everything a kind is)."""
+        from schemas.kinds import KINDS  # the registry is built over this enum
 
-
-_KIND_LABELS = {
-    "attendance": "Attendance alert",
-    "gateway": "Gateway referral",
-    "resolution": "Resolution request",
-    "need_overdue": "Overdue need",
-    "rescore": "Re-score prompt",
-    "repeat_attendance": "Repeat attendances",
-    "closure_proposed": "Closure proposed",
-    "closure": "Service closed",
-    "reminder": "Reminder",
-    "escalation": "Escalation",
-    "plan_issued": "Discharge plan issued",
-    "plan_review_due": "Care plan review due",
-    "attendance_cancelled": "Attendance cancelled",
-    "was_not_brought": "Was not brought",
-    "did_not_attend": "Did not attend",
-    "missed_appointments": "Repeated missed appointments",
-    "missed_appointment_withdrawn": "Missed appointment withdrawn",
-    "transfer_opened": "Transfer between local authorities",
-    "transfer_accepted": "Transfer accepted",
-    "transfer_declined": "Transfer declined",
-    "transfer_completed": "Transfer completed",
-    "transfer_withdrawn": "Transfer withdrawn",
-    "transfer_overdue": "Transfer not accepted",
-}
+        return KINDS[self].label
 
 
 class WithdrawalWhy(StrEnum):

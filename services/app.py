@@ -20,6 +20,7 @@ from services.errors import DomainError
 from services.intake import fhir
 from services.intake.routes import router as intake_router
 from services.logsafe import db_error_summary
+from services.notifications.routes import me_router as my_notifications_router
 from services.notifications.routes import router as notifications_router
 from services.people.routes import router as people_router
 from services.plans.routes import router as plans_router
@@ -59,6 +60,7 @@ def create_app() -> FastAPI:
         attendances_router,
         intake_router,
         notifications_router,
+        my_notifications_router,
         staff_router,
         assessments_router,
         closures_router,

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from schemas.api.staff import TeamCreate, TeamRead, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
 from services.clock import utcnow
@@ -18,7 +19,6 @@ from services.db import session_scope
 from services.errors import DomainError
 from services.migrate import ensure_current, upgrade
 from services.staff import service as staff
-from services.staff.schemas import TeamCreate, TeamRead, UserCreate
 
 app = typer.Typer(
     help="liaison: alerts, needs assessments and discharge plans for young people in crisis.",

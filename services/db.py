@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from schemas.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -94,18 +97,55 @@ def session_factory() -> sessionmaker[Session]:
     return _factories[url]
 
 
+KEPT_ON_ROLLBACK = "liaison.kept_on_rollback"
+
+
+def keep_on_rollback(session: Session, write: Callable[[Session], object]) -> None:
+    """Call `write(session)` now, and again in a transaction of its own if this unit of work rolls back:
+    for what must be kept although the work it describes is not (a refusal's audit event). Only the owner
+    of the unit of work (`unit_of_work`) writes it again; a commit forgets it."""
+    write(session)
+    session.info.setdefault(KEPT_ON_ROLLBACK, []).append(write)
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_kept(session: Session) -> None:
+    session.info.pop(KEPT_ON_ROLLBACK, None)
+
+
+def _write_kept(session: Session) -> None:
+    kept: list[Callable[[Session], object]] = session.info.pop(KEPT_ON_ROLLBACK, [])
+    if not kept:
+        return
+    try:
+        for write in kept:
+            write(session)
+        session.commit()
+    except Exception:  # noqa: BLE001 - the work's own error is the one to raise; this one is logged
+        log.exception("could not keep %s record(s) after a rollback", len(kept))
+        session.rollback()
+
+
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """A unit of work for jobs and commands: commit on success, roll back on error."""
-    session = session_factory()()
+def unit_of_work(session: Session) -> Iterator[Session]:
+    """The one owner of a session's commit: commit on success; on an exception roll the work back, write
+    again in a transaction of its own what `keep_on_rollback` kept, and raise. Closes the session."""
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
+        _write_kept(session)
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A unit of work for jobs and commands: commit on success, roll back on error."""
+    with unit_of_work(session_factory()()) as session:
+        yield session
 
 
 def _forget_pooled_connections_in_child() -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import Role, Via
 from schemas.settings import get_settings
-from services.db import session_factory
+from services.db import session_factory, unit_of_work
 from services.errors import Forbidden
 from services.people import service as people
 from services.people.access import CaseFacts, Principal
@@ -33,17 +33,17 @@ chat_header = APIKeyHeader(name="X-Telegram-Chat-Id", auto_error=False, scheme_n
 
 
 def get_session() -> Iterator[Session]:
-    session = session_factory()()
-    try:
+    """The request's one unit of work (`services.db.unit_of_work`): the route does its work and returns;
+    this commits before the response is sent (scope "function": FastAPI closes the dependency when the
+    route returns, not after the body is sent), so a commit that fails is a 5xx (or the 409 of a unique
+    key), never a 2xx for data not saved. An exception rolls the work back; a refusal's audit event
+    (`audit.record_refusal`) is kept. Deliveries made in it are queued after the commit
+    (`services.notifications.dispatch`). Routes never commit."""
+    with unit_of_work(session_factory()()) as session:
         yield session
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _unauthorised(detail: str, challenge: str = "Bearer") -> HTTPException:

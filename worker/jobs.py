@@ -13,7 +13,7 @@ from services.audit import sealing
 from services.clock import utcnow
 from services.db import session_scope
 from services.notifications import chase, delivery
-from services.notifications.dispatch import enqueue_committed, enqueue_delivery
+from services.notifications.dispatch import enqueue_delivery, queued
 from services.plans import issuing
 from services.plans import service as plans
 from services.redis_conn import get_redis
@@ -144,11 +144,9 @@ def check_needs_and_scores(now: datetime | None = None) -> int:
     settings = get_settings()
     now = now or utcnow()
     with session_scope() as session:
-        delivery_ids = needs.notify_overdue(session, now=now)
-        delivery_ids += needs.prompt_stale(
-            session, now=now, max_age_days=settings.assessment_rescore_after_days
-        )
-    return enqueue_committed(get_redis, delivery_ids)
+        needs.notify_overdue(session, now=now)
+        needs.prompt_stale(session, now=now, max_age_days=settings.assessment_rescore_after_days)
+    return queued(session)
 
 
 def escalate(now: datetime | None = None) -> int:
@@ -161,17 +159,14 @@ def escalate(now: datetime | None = None) -> int:
     with session_scope() as session:
         alert_ids = chase.candidates(session, now=now, settings=settings)
     taken = 0
-    delivery_ids: list[int] = []
     for alert_id in alert_ids:
         for _ in range(len(EscalationStep)):  # a late run catches up step by step
             with session_scope() as session:
-                outcome = chase.take_next(session, notification_id=alert_id, now=now, settings=settings)
-            if outcome.step is None:
+                step = chase.take_next(session, notification_id=alert_id, now=now, settings=settings)
+            if step is None:
                 break
             taken += 1
-            delivery_ids += outcome.delivery_ids
-            log.warning("notification %s not acknowledged: %s step taken", alert_id, outcome.step)
-    enqueue_committed(get_redis, delivery_ids)
+            log.warning("notification %s not acknowledged: %s step taken", alert_id, step)
     return taken
 
 
@@ -181,9 +176,9 @@ def check_plans(now: datetime | None = None) -> int:
     Returns how many deliveries were queued. `now` is for tests."""
     now = now or utcnow()
     with session_scope() as session:
-        delivery_ids = plans.prompt_due_reviews(session, now=now)
+        plans.prompt_due_reviews(session, now=now)
         issuing.check_distribution(session, now=now)
-    return enqueue_committed(get_redis, delivery_ids)
+    return queued(session)
 
 
 def chase_transfers(now: datetime | None = None) -> int:
@@ -193,13 +188,13 @@ def chase_transfers(now: datetime | None = None) -> int:
     settings = get_settings()
     now = now or utcnow()
     with session_scope() as session:
-        delivery_ids = transfers.chase_overdue(
+        transfers.chase_overdue(
             session,
             now=now,
             every_working_days=settings.transfer_accept_working_days,
             calendar=calendar_for(settings),
         )
-    return enqueue_committed(get_redis, delivery_ids)
+    return queued(session)
 
 
 def seal_audit(now: datetime | None = None) -> int:

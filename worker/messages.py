@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.enums import WithdrawalWhy
-from worker.message_kinds import LINKS, OTHER_KINDS
+from schemas.enums import NotificationKind, WithdrawalWhy
+from schemas.kinds import entry
+
+ATTENDANCE = NotificationKind.attendance
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,16 @@ class AlertMessage:
 
 
 def attendance_alert(*, notification_id: int, young_person_ref: str, public_base_url: str) -> AlertMessage:
+    """An attendance alert has its own layout (its heading says where the young person is: an acute
+    setting, now); its words are its entry's (`schemas/kinds.py`)."""
+    words = entry(ATTENDANCE)
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
     text = (
         f"Acute hospital attendance: {young_person_ref}\n"
         "\n"
-        f"A young person on your caseload ({young_person_ref}) has attended an acute hospital setting.\n"
-        "Please acknowledge this alert so the hospital and the care team know it has been received,\n"
-        "then review the chronology and the discharge plan in liaison.\n"
-        "The care coordinator (or, where none is named, the lead social worker) is asked to re-score\n"
-        "the needs assessment.\n"
+        f"{words.happened.replace('{ref}', young_person_ref)}\n"
+        f"{words.asked}\n"
         "\n"
         f"Alert number: {notification_id}\n"
         f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
@@ -49,14 +51,7 @@ def attendance_alert(*, notification_id: int, young_person_ref: str, public_base
     )
 
 
-_OTHER_KINDS = OTHER_KINDS
-_LINKS = LINKS
-
-
-NOT_YET = (
-    "You were sent this and nobody has acknowledged it yet. Please acknowledge it now; if it is not\n"
-    "acknowledged, your team manager will be told."
-)
+NOT_YET = f"{entry(NotificationKind.reminder).happened} {entry(NotificationKind.reminder).asked}"
 
 
 def reminder(
@@ -69,7 +64,7 @@ def reminder(
 ) -> AlertMessage:
     """The alert again; its Acknowledge acknowledges the alert itself. For a kind other than an attendance
     alert: that kind's own text, with a "Reminder" prefix."""
-    if kind in _OTHER_KINDS:
+    if kind != ATTENDANCE:
         original = _kind_message(
             kind, notification_id=alert_id, young_person_ref=young_person_ref, public_base_url=public_base_url
         )
@@ -178,9 +173,9 @@ def escalation(
     and stops the chase of the alert."""
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
-    if about_kind in _OTHER_KINDS:
-        title = _OTHER_KINDS[about_kind][0]
-        link_name, link_path = _LINKS.get(about_kind, ("Assessments", "assessments"))
+    if about_kind != ATTENDANCE:
+        title = entry(about_kind).label
+        link_name, link_path = entry(about_kind).link
         text = (
             f"{title} (not acknowledged): {young_person_ref}\n"
             "\n"
@@ -275,14 +270,17 @@ def _why(kind: str, detail: str | None) -> str:
 def _kind_message(
     kind: str, *, notification_id: int, young_person_ref: str, public_base_url: str, detail: str | None = None
 ) -> AlertMessage:
-    if kind not in _OTHER_KINDS:
+    """The message of one kind, worded by its entry in `schemas/kinds.py` (a string naming no kind is
+    refused: it never gets another kind's words)."""
+    if kind == ATTENDANCE:
         return attendance_alert(
             notification_id=notification_id,
             young_person_ref=young_person_ref,
             public_base_url=public_base_url,
         )
-    title, happened, asked = _OTHER_KINDS[kind]
-    link_name, link_path = _LINKS.get(kind, ("Assessments", "assessments"))
+    words = entry(kind)
+    title, happened, asked = words.label, words.happened.replace("{ref}", young_person_ref), words.asked
+    link_name, link_path = words.link
     base = public_base_url.rstrip("/")
     acknowledge_url = f"{base}/api/v1/notifications/{notification_id}/acknowledge"
     text = (

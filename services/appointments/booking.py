@@ -6,18 +6,13 @@ miss goes through the was-not-brought engine (`service.record` / `service.withdr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import Via, WithdrawalWhy
-from schemas.settings import Settings
-from services.appointments import rules
-from services.appointments import service as missed
-from services.appointments.models import Appointment
-from services.appointments.schemas import (
+from schemas.api.appointments import (
     AppointmentCreate,
     AppointmentKind,
     AppointmentStatus,
@@ -25,6 +20,11 @@ from services.appointments.schemas import (
     CapacityCheck,
     MissStatus,
 )
+from schemas.enums import Via, WithdrawalWhy
+from schemas.settings import Settings
+from services.appointments import rules
+from services.appointments import service as missed
+from services.appointments.models import Appointment
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
@@ -138,15 +138,14 @@ def set_outcome(
     now: datetime,
     settings: Settings,
     why: WithdrawalWhy | None = None,
-) -> list[int]:
+) -> None:
     """Attended, cancelled, was not brought or did not attend, for any appointment (a discharge plan's
     follow-up too). A miss goes through the engine (refused, audited, naming everything missing; or tells
     whoever the rules say); any other outcome withdraws a standing miss and tells those told of it `why` (by
-    default: the outcome was corrected to this one). Returns the delivery ids to send after commit."""
+    default: the outcome was corrected to this one)."""
     before = appointment.status
-    delivery_ids: list[int] = []
     if status in MISSES:
-        delivery_ids = missed.record(
+        missed.record(
             session,
             young_person=young_person,
             appointment=appointment,
@@ -166,7 +165,7 @@ def set_outcome(
             "(was_not_brought or did_not_attend)"
         )
     else:
-        delivery_ids = missed.withdraw(
+        missed.withdraw(
             session,
             young_person=young_person,
             appointment=appointment,
@@ -202,7 +201,6 @@ def set_outcome(
         ref=young_person.ref,
         detail={**appointment.ids, "status": str(status)},
     )
-    return delivery_ids
 
 
 @dataclass(frozen=True)
@@ -234,7 +232,6 @@ class IntakeResult:
     outcome: str
     appointment: Appointment | None = None
     note: str = ""
-    delivery_ids: list[int] = field(default_factory=list)
     created: bool = False
 
 
@@ -305,7 +302,7 @@ def apply_intake(
     why = WithdrawalWhy.arrived
     if booking.action == rules.IntakeAction.deleted:
         why = WithdrawalWhy.booking_deleted
-    delivery_ids = set_outcome(
+    set_outcome(
         session,
         young_person=young_person,
         appointment=appointment,
@@ -323,7 +320,7 @@ def apply_intake(
     words = {"was_not_brought": "missed", "attended": "withdrawn" if withdrawing else "attended"}
     if booking.action == rules.IntakeAction.deleted:
         words["cancelled"] = "withdrawn" if withdrawing else "deleted"
-    return IntakeResult(words.get(change, change), appointment, delivery_ids=delivery_ids, created=fresh)
+    return IntakeResult(words.get(change, change), appointment, created=fresh)
 
 
 def _from_intake(

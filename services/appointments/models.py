@@ -54,11 +54,6 @@ class Appointment(Base):
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id], lazy="joined")
 
     @property
-    def miss_key(self) -> str:
-        """The event key of a miss's notifications and re-score prompt: "missed_appt:3"."""
-        return f"missed_appt:{self.id}"
-
-    @property
     def label(self) -> str:
         """ "follow-up 7" (a discharge plan's) or "appointment 3": how a refusal names it."""
         return f"follow-up {self.id}" if self.discharge_plan_id is not None else f"appointment {self.id}"

@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.appointments import AppointmentUpdate
 from schemas.enums import Via
 from services.appointments import rules
 from services.appointments.models import Appointment, MissedAppointment
-from services.appointments.schemas import AppointmentUpdate
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utc_minute
@@ -62,7 +62,7 @@ def move(
     owning team when one is given. True if anything changed."""
     refused = refusal(session, appointment)
     if refused is not None:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="appointment.move",

@@ -11,11 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from schemas.settings import get_settings
-from services.appointments import booking, moving, views
-from services.appointments import service as missed
-from services.appointments.models import Appointment
-from services.appointments.schemas import (
+from schemas.api.appointments import (
     AppointmentCreate,
     AppointmentOutcome,
     AppointmentRead,
@@ -23,16 +19,17 @@ from services.appointments.schemas import (
     AppointmentUpdate,
     MissedAppointmentsRead,
 )
+from schemas.settings import get_settings
+from services.appointments import booking, moving, views
+from services.appointments.models import Appointment
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.errors import Conflict, NotFound
-from services.notifications.dispatch import enqueue_committed
+from services.errors import NotFound
 from services.people import access
 from services.people import service as people
 from services.people.access import CaseFacts, Principal
 from services.people.models import YoungPerson
-from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1/young-people/{ref}", tags=["missed appointments"])
 
@@ -71,7 +68,6 @@ def list_missed(
         ref=young_person.ref,
         detail={"count": len(found.missed)},
     )
-    session.commit()
     return found
 
 
@@ -124,7 +120,6 @@ def book(
             detail={"appointment_id": appointment.id},
         )
         response.status_code = status.HTTP_200_OK
-    session.commit()
     miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
     return views.appointment_read(appointment, ref=young_person.ref, miss=miss)
 
@@ -145,7 +140,6 @@ def list_appointments(
         ref=young_person.ref,
         detail={"count": len(found)},
     )
-    session.commit()
     return AppointmentsRead(young_person_ref=young_person.ref, appointments=found)
 
 
@@ -203,28 +197,22 @@ def record(
     body: AppointmentOutcome,
     principal: Principal,
 ) -> None:
-    """Record the outcome (`booking.set_outcome`), commit, and send what it created. A refusal commits its
-    audit event and is raised. Shared by the outcome endpoint and its discharge-plan alias."""
-    try:
-        delivery_ids = booking.set_outcome(
-            session,
-            young_person=young_person,
-            appointment=appointment,
-            status=body.status,
-            note=body.note,
-            reason=body.reason,
-            barriers=body.barriers,
-            capacity=body.capacity,
-            actor=principal,
-            via=principal.via,
-            now=utcnow(),
-            settings=get_settings(),
-        )
-    except missed.Refused:
-        session.commit()  # keep the audit event of the refused attempt
-        raise
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
+    """Record the outcome (`booking.set_outcome`; a refusal is audited and raised). Shared by the outcome
+    endpoint and its discharge-plan alias."""
+    booking.set_outcome(
+        session,
+        young_person=young_person,
+        appointment=appointment,
+        status=body.status,
+        note=body.note,
+        reason=body.reason,
+        barriers=body.barriers,
+        capacity=body.capacity,
+        actor=principal,
+        via=principal.via,
+        now=utcnow(),
+        settings=get_settings(),
+    )
 
 
 @router.patch(
@@ -269,20 +257,15 @@ def move_appointment(
         raise NotFound(f"{young_person.ref} has no appointment {appointment_id}")
     if body.owner_team is not None and team is None:
         raise NotFound(f"owner_team: no team {body.owner_team!r}")
-    try:
-        moving.move(
-            session,
-            young_person=young_person,
-            appointment=appointment,
-            data=body,
-            team=team,
-            actor=principal,
-            via=principal.via,
-            now=utcnow(),
-        )
-    except Conflict:
-        session.commit()  # keep the audit event of the refused move
-        raise
-    session.commit()
+    moving.move(
+        session,
+        young_person=young_person,
+        appointment=appointment,
+        data=body,
+        team=team,
+        actor=principal,
+        via=principal.via,
+        now=utcnow(),
+    )
     miss = views.for_appointments(session, appointment_ids=[appointment.id]).get(appointment.id)
     return views.appointment_read(appointment, ref=young_person.ref, miss=miss)

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from schemas.api.appointments import Barrier, CapacityFramework, MissStatus
 from schemas.enums import CareTeamRole
-from services.appointments.schemas import Barrier, CapacityFramework, MissStatus
 from services.clock import utc_minute
 
 STATUTORY = frozenset({"cp_plan", "cin", "lac"})

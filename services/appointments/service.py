@@ -15,18 +15,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.appointments import Barrier, CapacityCheck, MissStatus
 from schemas.enums import CareTeamRole, NotificationKind, Via, WithdrawalWhy
 from services.appointments import rules, withdrawal
 from services.appointments.models import Appointment, MissedAppointment
-from services.appointments.schemas import Barrier, CapacityCheck, MissStatus
 from services.assessments import needs
 from services.attendances.patterns import safeguarding_leads
 from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
 from services.errors import Invalid
+from services.notifications import events
 from services.notifications import service as notifications
-from services.notifications.models import Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff.models import User
@@ -122,9 +122,9 @@ def record(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """Record (or amend) the miss of one appointment and tell whoever the rules say, once per appointment.
-    Refused (422, audited) naming everything missing. Returns the delivery ids to send after commit.
+    Refused (422, audited) naming everything missing.
     `actor` None is the system (a no-show reported over MLLP)."""
     miss = rules.Miss(
         status=status,
@@ -140,7 +140,7 @@ def record(
         if assessor is None:
             standing.append(f"capacity.assessed_by: no user {capacity.assessed_by!r}")
     if standing:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="missed_appointment.record",
@@ -174,6 +174,9 @@ def record(
     row.statuses = sorted(set(young_person.statuses) & rules.STATUTORY)
     row.recorded_by_id = actor.user_id if actor else None
     row.recorded_at = now
+    event = withdrawal.event_of(appointment)
+    if row.withdrawn_at is not None:  # recorded as missed again: its notifications stand again
+        notifications.reinstate(session, event_type=event.type, event_id=event.id)
     row.withdrawn_at = None
     session.flush()
 
@@ -192,28 +195,21 @@ def record(
         )
     )
     kind = NotificationKind.missed_appointments if decision.pattern else KINDS[status]
-    key = appointment.miss_key
-    already = set(
-        session.scalars(
-            select(Notification.recipient_id).where(
-                Notification.dedup_key.in_([f"{key}:{t.user_id}" for t in decision.told])
-            )
-        )
-    )
+    already = {
+        n.recipient_id for n in notifications.told_of(session, event=event, kinds=events.told_kinds(kind))
+    }
     recipients = [
         (session.get_one(User, t.user_id), t.role) for t in decision.told if t.user_id not in already
     ]
-    delivery_ids = notifications.create(
-        session, kind=kind, young_person=young_person, recipients=recipients, key=key
-    )
+    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, event=event)
     row.told = sorted(set(row.told) | {user.username for user, _ in recipients})
     coordinating = {t.user_id for t in decision.told if COORDINATING & set(t.because)}
     words = status.replace("_", " ")
-    delivery_ids += needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=young_person,
         reason=f"a missed appointment ({words}): {appointment.what}",
-        key=key,
+        cause=event,
         at=now,
         told_already=coordinating,
     )
@@ -252,7 +248,6 @@ def record(
             ref=young_person.ref,
             detail={**appointment.ids, "misses": len(in_window), "window_days": window_days},
         )
-    return delivery_ids
 
 
 def _chronicle(
@@ -327,16 +322,16 @@ def withdraw(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """The miss no longer stands (the outcome was corrected, an arrival reported, the booking deleted): it
     no longer counts nor is chased, and everyone told of it is told why (`withdrawal.withdraw`). Nothing
-    happens when there is no standing miss for this appointment. Returns the delivery ids to send."""
+    happens when there is no standing miss for this appointment."""
     row = _row_for(session, appointment)
     if row is None or row.withdrawn_at is not None:
-        return []
+        return
     session.execute(select(YoungPerson.id).where(YoungPerson.id == young_person.id).with_for_update())
     standing = _in_window(session, young_person_id=young_person.id, now=now, window_days=window_days)
-    return withdrawal.withdraw(
+    withdrawal.withdraw(
         session,
         young_person=young_person,
         row=row,

@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.appointments import rules
-from services.appointments.models import Appointment, MissedAppointment
-from services.appointments.schemas import (
+from schemas.api.appointments import (
     AppointmentKind,
     AppointmentRead,
     AppointmentSource,
@@ -23,6 +21,8 @@ from services.appointments.schemas import (
     MissedDetail,
     MissStatus,
 )
+from services.appointments import rules
+from services.appointments.models import Appointment, MissedAppointment
 from services.audit.service import SYSTEM_ACTOR
 from services.people.models import YoungPerson
 

@@ -5,10 +5,10 @@ system reports an arrival after a no-show, or when the clinic deletes the bookin
 SIU S17, FHIR entered-in-error). Everyone told of the miss (its own notifications, and the escalations
 about them) is told, by ref only, that it was withdrawn and why; and when the miss counted towards a
 missed-appointments threshold that no longer stands without it, everyone told of that threshold is told
-too (`rules.who_is_told_of_withdrawal`). Each once: the dedup key is `withdrawn:<miss event>:<user>`
-(`withdrawn:missed_appt:<appointment id>:<user>`, a discharge plan's follow-up included). The kind is
-informational (`missed_appointment_withdrawn`: never chased); the chase of the miss's own notifications
-stops because the event is settled (`services/notifications/events.settled`).
+too (`rules.who_is_told_of_withdrawal`). Each once: the withdrawal tells of the miss's event (`event_of`:
+`Event("missed_appt", <appointment id>)`, a discharge plan's follow-up included), as its own kind
+(`missed_appointment_withdrawn`: informational, never chased). The chase of the miss's own notifications
+stops because the miss's event is voided (`services/notifications/events.void`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from services.audit import service as audit
 from services.audit.service import SYSTEM_ACTOR
 from services.chronology import service as chronology
 from services.notifications import service as notifications
-from services.notifications.events import event_key
 from services.notifications.models import Notification
 from services.people.access import Principal
 from services.people.models import YoungPerson
@@ -39,29 +38,18 @@ MISS_KINDS = (
 )
 
 
-def key_of(appointment: Appointment) -> str:
-    """The withdrawal's event key: "withdrawn:missed_appt:3"."""
-    return f"withdrawn:{appointment.miss_key}"
+def event_of(appointment: Appointment) -> notifications.Event:
+    """The event of a miss, that its notifications and re-score prompt tell of."""
+    return notifications.Event("missed_appt", appointment.id)
 
 
-def _told_of(session: Session, keys: Collection[str], kinds: Collection[str]) -> list[Notification]:
-    """The notifications of these miss events of these kinds (not reminders, not escalations)."""
-    if not keys:
-        return []
+def _told_of(
+    session: Session, appointments: Collection[Appointment], kinds: Collection[str]
+) -> list[Notification]:
+    """The notifications of these appointments' misses of these kinds (not reminders, not escalations)."""
     found: list[Notification] = []
-    for key in keys:
-        found.extend(
-            n
-            for n in session.scalars(
-                select(Notification)
-                .where(
-                    Notification.dedup_key.startswith(f"{key}:", autoescape=True),
-                    Notification.kind.in_([str(k) for k in kinds]),
-                )
-                .order_by(Notification.id)
-            )
-            if event_key(n.dedup_key) == key
-        )
+    for appointment in appointments:
+        found += notifications.told_of(session, event=event_of(appointment), kinds=list(kinds))
     return found
 
 
@@ -81,11 +69,11 @@ def withdraw(
     now: datetime,
     threshold: int,
     window_days: int,
-) -> list[int]:
+) -> None:
     """Withdraw a standing miss (`standing_in_window`: the standing misses with the appointment in the
-    window, before the withdrawal) and tell whoever the rules say. Returns the delivery ids to send."""
+    window, before the withdrawal) and tell whoever the rules say."""
     appointment = row.appointment
-    own = _told_of(session, [appointment.miss_key], [str(k) for k in MISS_KINDS])
+    own = _told_of(session, [appointment], [str(k) for k in MISS_KINDS])
     escalations = (
         list(
             session.scalars(
@@ -101,7 +89,7 @@ def withdraw(
         else []
     )
     pattern = _told_of(
-        session, [m.appointment.miss_key for m in standing_in_window], [NotificationKind.missed_appointments]
+        session, [m.appointment for m in standing_in_window], [NotificationKind.missed_appointments]
     )
     counted = any(m.id == row.id for m in standing_in_window)
     decision = rules.who_is_told_of_withdrawal(
@@ -114,13 +102,15 @@ def withdraw(
         )
     )
     row.withdrawn_at = now
+    miss = event_of(appointment)
+    notifications.void(session, event_type=miss.type, event_id=miss.id, at=now)
     recipients = [(session.get_one(User, t.user_id), t.role) for t in decision.told]
-    delivery_ids = notifications.create(
+    notifications.create(
         session,
         kind=NotificationKind.missed_appointment_withdrawn,
         young_person=young_person,
         recipients=recipients,
-        key=key_of(appointment),
+        event=miss,  # told as its own kind: a withdrawal's recipients are its own
         detail=str(why),
     )
     by = actor.username if actor else SYSTEM_ACTOR
@@ -163,4 +153,3 @@ def withdraw(
             "pattern_lifted": decision.pattern_lifted,
         },
     )
-    return delivery_ids

@@ -49,15 +49,17 @@ def list_for(session: Session, *, young_person_id: int) -> list[Escalation]:
     )
 
 
-def _notify(
-    session: Session, *, escalation: Escalation, kind: NotificationKind, settings: Settings
-) -> list[int]:
+def _notify(session: Session, *, escalation: Escalation, kind: NotificationKind, settings: Settings) -> None:
     young_person = escalation.young_person
     recipients = care_team(young_person) + gateway_chairs(
         session, young_person=young_person, settings=settings
     )
-    return notifications.create(
-        session, kind=kind, young_person=young_person, recipients=recipients, key=f"{kind}:{escalation.id}"
+    notifications.create(
+        session,
+        kind=kind,
+        young_person=young_person,
+        recipients=recipients,
+        event=notifications.Event(str(kind), escalation.id),
     )
 
 
@@ -69,7 +71,7 @@ def refer_to_gateway(
     actor: Principal,
     via: Via,
     settings: Settings,
-) -> list[int]:
+) -> None:
     young_person = assessment.young_person
     referral = Escalation(
         young_person_id=young_person.id,
@@ -108,12 +110,12 @@ def refer_to_gateway(
         ref=young_person.ref,
         detail={"escalation_id": referral.id, "assessment_id": assessment.id},
     )
-    return _notify(session, escalation=referral, kind=NotificationKind.gateway, settings=settings)
+    _notify(session, escalation=referral, kind=NotificationKind.gateway, settings=settings)
 
 
 def raise_to_resolution(
     session: Session, *, referral: Escalation, reason: str, actor: Principal, via: Via, settings: Settings
-) -> tuple[Escalation, list[int]]:
+) -> Escalation:
     """Gateway has not resolved the needs (clinical disagreement, no suitable local provision, ...)."""
     if referral.level != EscalationLevel.gateway or referral.status != EscalationStatus.open:
         raise Conflict("only an open Gateway referral can be raised to Resolution")
@@ -149,7 +151,8 @@ def raise_to_resolution(
         ref=referral.young_person.ref,
         detail={"escalation_id": request.id, "raised_from_id": referral.id},
     )
-    return request, _notify(session, escalation=request, kind=NotificationKind.resolution, settings=settings)
+    _notify(session, escalation=request, kind=NotificationKind.resolution, settings=settings)
+    return request
 
 
 def close(session: Session, *, escalation: Escalation, outcome: str, actor: Principal, via: Via) -> None:
@@ -158,6 +161,8 @@ def close(session: Session, *, escalation: Escalation, outcome: str, actor: Prin
     now = utcnow()
     escalation.status = EscalationStatus.resolved
     escalation.closed_at = now
+    for told_as in (NotificationKind.gateway, NotificationKind.resolution):  # a referral and its request
+        notifications.void(session, event_type=told_as, event_id=escalation.id, at=now)
     escalation.closed_by_id = actor.user_id
     escalation.outcome = outcome.strip()
     label = "Gateway referral" if escalation.level == EscalationLevel.gateway else "Resolution request"

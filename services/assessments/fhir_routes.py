@@ -33,7 +33,6 @@ def template_questionnaire(
 ) -> JSONResponse:
     """The template version as a FHIR R4 Questionnaire (sections are groups, help is a display item)."""
     templates.sync(session)
-    session.commit()
     row = templates.get(session, template_id=template_id, version=version)
     return _fhir_json(fhir.questionnaire(templates.parsed(row)))
 
@@ -65,5 +64,4 @@ def assessment_response(
         ref=a.young_person.ref,
         detail={"assessment_id": a.id},
     )
-    session.commit()
     return _fhir_json(resource)

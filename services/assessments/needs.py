@@ -132,10 +132,9 @@ def coordinators(young_person: YoungPerson, *, fallback: bool) -> list[tuple[Use
     return []
 
 
-def notify_overdue(session: Session, *, now: datetime) -> list[int]:
+def notify_overdue(session: Session, *, now: datetime) -> None:
     """Each need past its due date, once: a chronology entry and a notification to the care coordinator.
     Idempotent: the need remembers it was notified."""
-    delivery_ids: list[int] = []
     found = session.scalars(
         select(UnmetNeed).where(
             UnmetNeed.status.in_(LIVE),
@@ -162,14 +161,13 @@ def notify_overdue(session: Session, *, now: datetime) -> list[int]:
             ref=need.young_person.ref,
             detail={"need_id": need.id},
         )
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=NotificationKind.need_overdue,
             young_person=need.young_person,
             recipients=coordinators(need.young_person, fallback=True),
-            key=f"need_overdue:{need.id}",
+            event=notifications.Event("need_overdue", need.id),
         )
-    return delivery_ids
 
 
 def prompt_rescore(
@@ -177,33 +175,31 @@ def prompt_rescore(
     *,
     young_person: YoungPerson,
     reason: str,
-    key: str,
+    cause: notifications.Event,
     at: datetime,
     told_already: Collection[int] = (),
-) -> list[int]:
-    """Ask the care coordinator to re-score the needs assessment. `key` names the event that prompted it
-    ("attendance:7", "residence:12", "stale:3"): an event prompts once.
+) -> None:
+    """Ask the care coordinator to re-score the needs assessment. `cause` is the event that prompted it
+    (`Event("attendance", 7)`, `Event("stale", 3)`): an event prompts once.
 
     When nobody coordinates care, the lead social worker is asked instead, and the chronology flags the
     missing coordinator (the review found nobody coordinated Jez's care). People in `told_already` already
     have a message about this event that asks for the re-score (an attendance alert does), so they get no
     second one."""
+    key = cause.key
     if _prompted_already(session, young_person_id=young_person.id, key=key):
-        return []
+        return
     recipients = coordinators(young_person, fallback=True)
     coordinated = any(role == CareTeamRole.care_coordinator for _, role in recipients)
     to_tell = [(user, role) for user, role in recipients if user.id not in told_already]
-    delivery_ids = (
+    if to_tell:
         notifications.create(
             session,
             kind=NotificationKind.rescore,
             young_person=young_person,
             recipients=to_tell,
-            key=f"rescore:{key}",
+            event=cause,  # a re-score prompt tells of its cause (kept apart from its alerts by its kind)
         )
-        if to_tell
-        else []
-    )
     asked = ", ".join(sorted(user.username for user, _ in recipients))
     if coordinated:
         summary = f"Care coordinator ({asked}) asked to re-score the needs assessment: {reason}"
@@ -228,7 +224,6 @@ def prompt_rescore(
             "the care team should name one (a single point of contact)",
             detail={"event": key},
         )
-    return delivery_ids
 
 
 def _prompted_already(session: Session, *, young_person_id: int, key: str) -> bool:
@@ -241,10 +236,9 @@ def _prompted_already(session: Session, *, young_person_id: int, key: str) -> bo
     return any(detail.get("event") == key for detail in details)
 
 
-def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> list[int]:
+def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> None:
     """Prompt a re-score where the newest completed assessment is older than `max_age_days`."""
     cutoff = now - timedelta(days=max_age_days)
-    delivery_ids: list[int] = []
     stale = session.scalars(
         select(Assessment).where(
             Assessment.status == AssessmentStatus.completed, Assessment.completed_at < cutoff
@@ -259,14 +253,13 @@ def prompt_stale(session: Session, *, now: datetime, max_age_days: int) -> list[
             )
         )
         if newer is None:  # a newer assessment, even in progress, means the re-score is under way
-            delivery_ids += prompt_rescore(
+            prompt_rescore(
                 session,
                 young_person=assessment.young_person,
                 reason=f"the last completed assessment is more than {max_age_days} days old",
-                key=f"stale:{assessment.id}",
+                cause=notifications.Event("stale", assessment.id),
                 at=now,
             )
-    return delivery_ids
 
 
 def record_thrive(

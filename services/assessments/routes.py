@@ -8,12 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from sqlalchemy.orm import Session
 
-from schemas.enums import AssessmentStatus, EscalationLevel, EscalationStatus, NeedStatus, Thrive, Via
-from schemas.settings import get_settings
-from services.assessments import escalation, needs, templates
-from services.assessments import service as assessments
-from services.assessments.models import Assessment, Escalation, UnmetNeed
-from services.assessments.schemas import (
+from schemas.api.assessments import (
     AnswerRead,
     AnswerSave,
     AssessmentComplete,
@@ -31,15 +26,18 @@ from services.assessments.schemas import (
     ThriveCreate,
     ThriveRead,
 )
+from schemas.enums import AssessmentStatus, EscalationLevel, EscalationStatus, NeedStatus, Thrive, Via
+from schemas.settings import get_settings
+from services.assessments import escalation, needs, templates
+from services.assessments import service as assessments
+from services.assessments.models import Assessment, Escalation, UnmetNeed
 from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people import service as people
 from services.people.access import CaseFacts, Principal
 from services.people.models import YoungPerson
-from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1", tags=["needs assessments"])
 Rule = Callable[[Principal, CaseFacts], bool]
@@ -150,7 +148,6 @@ def _need_read(n: UnmetNeed) -> NeedRead:
 def list_templates(session: SessionDep, _principal: CurrentPrincipal) -> list[TemplateSummary]:
     """Every stored template version (the bundled ones are stored on first use)."""
     templates.sync(session)
-    session.commit()
     return [
         TemplateSummary(
             template_id=t.template_id, version=t.version, title=t.title, content_hash=t.content_hash
@@ -165,7 +162,6 @@ def read_template(
 ) -> dict[str, object]:
     """The template's content: sections with band thresholds, and items with their linkIds."""
     templates.sync(session)
-    session.commit()
     return templates.get(session, template_id=template_id, version=version).content
 
 
@@ -179,7 +175,6 @@ def start(
     assessment = assessments.start(
         session, young_person=young_person, template_id=body.template_id, actor=principal, via=principal.via
     )
-    session.commit()
     return _read(session, assessment)
 
 
@@ -189,7 +184,6 @@ def list_assessments(
 ) -> list[AssessmentSummary]:
     found = assessments.list_for(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="assessment.list", via=principal.via, ref=young_person.ref)
-    session.commit()
     return [_summary(a) for a in found]
 
 
@@ -208,7 +202,6 @@ def read(assessment_id: AssessmentId, session: SessionDep, principal: CurrentPri
         ref=a.young_person.ref,
         detail={"assessment_id": a.id},
     )
-    session.commit()
     return _read(session, a)
 
 
@@ -225,7 +218,6 @@ def save_answer(
     row = assessments.answer(
         session, assessment=a, link_id=link_id, value=body.value, actor=principal, via=principal.via
     )
-    session.commit()
     return AnswerRead(
         link_id=row.link_id,
         value=row.value,
@@ -241,7 +233,7 @@ def complete(
 ) -> AssessmentRead:
     """Complete with a risk formulation: scores it, and a HIGH level makes a Gateway (Level 1) referral."""
     a = _assessment(session, principal, assessment_id, access.may_assess, "assessment.complete")
-    delivery_ids = assessments.complete(
+    assessments.complete(
         session,
         assessment=a,
         formulation=body.formulation,
@@ -249,8 +241,6 @@ def complete(
         via=principal.via,
         settings=get_settings(),
     )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
     return _read(session, a)
 
 
@@ -261,7 +251,6 @@ def amend(assessment_id: AssessmentId, session: SessionDep, principal: CurrentPr
     """A new version of a completed assessment, in progress, with its answers; the old one stays readable."""
     a = _assessment(session, principal, assessment_id, access.may_assess, "assessment.amend")
     newer = assessments.amend(session, assessment=a, actor=principal, via=principal.via)
-    session.commit()
     return _read(session, newer)
 
 
@@ -283,7 +272,6 @@ def add_need(
         actor=principal,
         via=principal.via,
     )
-    session.commit()
     return _need_read(need)
 
 
@@ -292,7 +280,6 @@ def list_needs(young_person: Viewable, session: SessionDep, principal: CurrentPr
     """The unmet-needs register, soonest due first."""
     found = needs.list_for(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="need.list", via=principal.via, ref=young_person.ref)
-    session.commit()
     return [_need_read(n) for n in found]
 
 
@@ -303,7 +290,6 @@ def update_need(
     need = needs.get(session, need_id=need_id)
     _authorise(session, principal, need.young_person, access.may_assess, "need.update")
     needs.set_status(session, need=need, status=body.status, actor=principal, via=principal.via)
-    session.commit()
     return _need_read(need)
 
 
@@ -317,7 +303,7 @@ def raise_to_resolution(
     """Raise an open Gateway (Level 1) referral to a Resolution (Level 2) request."""
     referral = escalation.get(session, escalation_id=escalation_id)
     _authorise(session, principal, referral.young_person, access.may_assess, "escalation.resolution_request")
-    request, delivery_ids = escalation.raise_to_resolution(
+    request = escalation.raise_to_resolution(
         session,
         referral=referral,
         reason=body.reason,
@@ -325,8 +311,6 @@ def raise_to_resolution(
         via=principal.via,
         settings=get_settings(),
     )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
     return _escalation_read(request)
 
 
@@ -337,7 +321,6 @@ def resolve(
     found = escalation.get(session, escalation_id=escalation_id)
     _authorise(session, principal, found.young_person, access.may_assess, "escalation.resolve")
     escalation.close(session, escalation=found, outcome=body.outcome, actor=principal, via=principal.via)
-    session.commit()
     return _escalation_read(found)
 
 
@@ -358,7 +341,6 @@ def record_thrive(
         actor=principal,
         via=principal.via,
     )
-    session.commit()
     return ThriveRead(
         grouping=Thrive(record.grouping),
         on=record.on,
@@ -377,7 +359,6 @@ def thrive_history(
     """THRIVE groupings, newest first: the first is current."""
     found = needs.thrive_history(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="thrive.read", via=principal.via, ref=young_person.ref)
-    session.commit()
     return [
         ThriveRead(
             grouping=Thrive(r.grouping),

@@ -158,8 +158,8 @@ def complete(
     actor: Principal,
     via: Via,
     settings: Settings,
-) -> list[int]:
-    """Score and complete; a HIGH level makes a Gateway referral. Returns delivery ids to send."""
+) -> None:
+    """Score and complete; a HIGH level makes a Gateway referral."""
     if assessment.status not in OPEN:
         raise Conflict(f"assessment {assessment.id} is already {assessment.status}")
     faults = missing(session, assessment=assessment, formulation=formulation)
@@ -197,16 +197,15 @@ def complete(
         ref=young_person.ref,
         detail={"assessment_id": assessment.id, "level": str(result.level)},
     )
-    if result.level != Band.high:
-        return []
-    return escalation.refer_to_gateway(
-        session,
-        assessment=assessment,
-        cetr_prompt=result.cetr_prompt,
-        actor=actor,
-        via=via,
-        settings=settings,
-    )
+    if result.level == Band.high:
+        escalation.refer_to_gateway(
+            session,
+            assessment=assessment,
+            cetr_prompt=result.cetr_prompt,
+            actor=actor,
+            via=via,
+            settings=settings,
+        )
 
 
 def amend(session: Session, *, assessment: Assessment, actor: Principal, via: Via) -> Assessment:

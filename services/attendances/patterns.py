@@ -50,8 +50,8 @@ def check(
     young_person: YoungPerson,
     rules: Sequence[RepeatRule],
     via: Via,
-) -> list[int]:
-    """Apply the rules to the attendance just recorded; returns the delivery ids to send after commit.
+) -> None:
+    """Apply the rules to the attendance just recorded; its deliveries are queued on commit.
 
     Reads only the three columns the rule needs, and only within the widest rule's window (the rule
     ignores everything else): loading earlier attendances as objects drew in the young person and their
@@ -74,15 +74,15 @@ def check(
     ]
     met = rules_met(earlier, latest=_past(attendance), rules=rules)
     if not met:
-        return []
+        return
     _record(session, attendance=attendance, young_person=young_person, met=met, via=via)
     leads = safeguarding_leads(session, la_code=young_person.responsible_la)
-    return notifications.create(
+    notifications.create(
         session,
         kind=NotificationKind.repeat_attendance,
         young_person=young_person,
         recipients=[(user, CareTeamRole.safeguarding_lead) for user in leads],
-        key=f"repeat_attendance:{attendance.id}",
+        event=notifications.Event("repeat_attendance", attendance.id),
     )
 
 

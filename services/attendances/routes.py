@@ -9,9 +9,7 @@ from services.attendances.schemas import AttendanceAccepted, AttendanceCreate
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
-from services.notifications.dispatch import enqueue_committed
 from services.people import access
-from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1/attendances", tags=["attendances"])
 
@@ -35,7 +33,7 @@ def record_attendance(
     null `id`, and nothing identifying kept.
     """
     if not access.may_record_attendance(principal):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action="attendance.record",
@@ -43,13 +41,10 @@ def record_attendance(
             outcome="denied",
             detail={"source": body.source},
         )
-        session.commit()
         raise Forbidden("your role may not record attendances")
     recorded = attendances.record(session, data=body, actor=principal, via=principal.via)
-    session.commit()
     if recorded.outcome == "duplicate":
         response.status_code = status.HTTP_200_OK
-    enqueue_committed(get_redis, recorded.delivery_ids)
     return AttendanceAccepted(
         id=recorded.attendance.id if recorded.attendance else None,
         young_person_ref=recorded.young_person_ref,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people import service as people
 from services.people.access import Principal
+from services.transfers import views as transfers
 
 SETTING_LABELS = {
     CareSetting.emergency_department: "emergency department",
@@ -38,7 +39,6 @@ class Recorded:
     young_person_ref: str | None
     outcome: str  # recorded | duplicate | not_registered
     notifications_queued: int = 0
-    delivery_ids: list[int] = field(default_factory=list)
 
 
 def find(session: Session, *, source: str, source_id: str) -> Attendance | None:
@@ -130,11 +130,14 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
     )
     session.add(attendance)
     session.flush()
-    delivery_ids = notifications.create_for_attendance(
-        session, attendance=attendance, young_person=young_person
+    notifications.create_for_attendance(
+        session,
+        attendance_id=attendance.id,
+        young_person=young_person,
+        transfers=transfers.live_between(session, young_person_id=young_person.id),
     )
     count = session.scalar(select(func.count()).where(Notification.attendance_id == attendance.id)) or 0
-    delivery_ids += patterns.check(
+    patterns.check(
         session,
         attendance=attendance,
         young_person=young_person,
@@ -144,11 +147,11 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
     alerted = session.scalars(
         select(Notification.recipient_id).where(Notification.attendance_id == attendance.id)
     )
-    delivery_ids += needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=young_person,
         reason="an acute hospital attendance",
-        key=f"attendance:{attendance.id}",
+        cause=notifications.Event("attendance", attendance.id),
         at=attendance.arrived_at,
         told_already=set(alerted),  # the attendance alert itself asks for the re-score
     )
@@ -181,7 +184,6 @@ def record(session: Session, *, data: AttendanceCreate, actor: Principal | None,
         young_person_ref=young_person.ref,
         outcome="recorded",
         notifications_queued=count,
-        delivery_ids=delivery_ids,
     )
 
 
@@ -301,26 +303,27 @@ def amend(
 
 def cancel(
     session: Session, *, attendance: Attendance, at: datetime, actor: Principal | None, via: Via
-) -> list[int] | None:
+) -> bool:
     """The visit was cancelled (recorded in error, or it never happened). Everyone alerted of it is told,
-    by ref only; returns the delivery ids to send, or None when it was already cancelled."""
+    by ref only; False when it was already cancelled."""
     if attendance.status == AttendanceStatus.cancelled:
-        return None
+        return False
     attendance.status = AttendanceStatus.cancelled
     attendance.cancelled_at = at
+    notifications.void(session, event_type="attendance", event_id=attendance.id, at=at)
     alerted = session.scalars(
         select(Notification)
         .where(Notification.attendance_id == attendance.id, Notification.kind == NotificationKind.attendance)
         .order_by(Notification.id)
     )
     recipients = [(n.recipient, CareTeamRole(n.recipient_role)) for n in alerted]
-    delivery_ids = notifications.create(
+    notifications.create(
         session,
         kind=NotificationKind.attendance_cancelled,
         young_person=attendance.young_person,
         recipients=recipients,
-        key=f"attendance_cancelled:{attendance.id}",
-        attendance=attendance,
+        event=notifications.Event("attendance_cancelled", attendance.id),
+        attendance_id=attendance.id,
     )
     told = len(recipients)
     _note(
@@ -336,4 +339,4 @@ def cancel(
         actor=actor,
         via=via,
     )
-    return delivery_ids
+    return True

@@ -58,7 +58,7 @@ def read_trail(
         limit=limit,
     )
     if not access.may_read_audit_trail(principal):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action="audit.read",
@@ -67,13 +67,11 @@ def read_trail(
             outcome="denied",
             detail=query.filters(),
         )
-        session.commit()
         raise Forbidden(f"your role ({principal.role}) may not read the audit trail")
     page = search(session, query)
     audit.record(
         session, actor=principal, action="audit.read", via=principal.via, ref=ref, detail=query.filters()
     )
-    session.commit()
     return page
 
 
@@ -91,5 +89,4 @@ def read_access_log(
     query = AuditQuery(ref=young_person.ref, since=since, until=until, before=before, limit=limit)
     page = search(session, query)
     audit.record(session, actor=principal, action="access_log.read", via=principal.via, ref=young_person.ref)
-    session.commit()
     return page

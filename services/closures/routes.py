@@ -16,12 +16,10 @@ from services.closures.models import Closure
 from services.closures.rules import blockers
 from services.closures.schemas import ClosureDecide, ClosurePropose, ClosureRead, ClosureRespond, ResponseRead
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people import service as people
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1", tags=["closures"])
 
@@ -84,7 +82,7 @@ def _closure(session: Session, principal: Principal, closure_id: int, action: st
 def propose(
     body: ClosurePropose, session: SessionDep, principal: CurrentPrincipal, young_person: Proposable
 ) -> ClosureRead:
-    closure, delivery_ids = closures.propose(
+    closure = closures.propose(
         session,
         young_person=young_person,
         data=body,
@@ -93,8 +91,6 @@ def propose(
         now=utcnow(),
         consultation_days=get_settings().closure_consultation_days,
     )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
     return _read(session, closure, principal)
 
 
@@ -106,7 +102,6 @@ def list_closures(
 ) -> list[ClosureRead]:
     found = closures.list_for(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="closure.list", via=principal.via, ref=young_person.ref)
-    session.commit()
     return [_read(session, c, principal) for c in found]
 
 
@@ -121,7 +116,6 @@ def read(closure_id: ClosureId, session: SessionDep, principal: CurrentPrincipal
         ref=closure.young_person.ref,
         detail={"closure_id": closure.id},
     )
-    session.commit()
     return _read(session, closure, principal)
 
 
@@ -131,7 +125,6 @@ def respond(
 ) -> ClosureRead:
     closure = _closure(session, principal, closure_id, "closure.respond")
     closures.respond(session, closure=closure, data=body, actor=principal, via=principal.via, now=utcnow())
-    session.commit()
     return _read(session, closure, principal)
 
 
@@ -144,7 +137,7 @@ def decide(
     closure_id: ClosureId, body: ClosureDecide, session: SessionDep, principal: CurrentPrincipal
 ) -> ClosureRead:
     closure = _closure(session, principal, closure_id, "closure.decide")
-    delivery_ids = closures.decide(
+    closures.decide(
         session,
         closure=closure,
         data=body,
@@ -153,6 +146,4 @@ def decide(
         now=utcnow(),
         missed_window_days=get_settings().missed_appointments_window_days,
     )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
     return _read(session, closure, principal)

@@ -64,9 +64,7 @@ def _label(closure: Closure) -> str:
     return f"{CareTeamRole(closure.member_role).label} ({closure.member.username})"
 
 
-def _tell(
-    session: Session, closure: Closure, kind: NotificationKind, *, also: User | None = None
-) -> list[int]:
+def _tell(session: Session, closure: Closure, kind: NotificationKind, *, also: User | None = None) -> None:
     """The care team other than the member whose involvement is ending (and `also`, if given)."""
     recipients = [
         (m.user, CareTeamRole(m.role))
@@ -75,12 +73,12 @@ def _tell(
     ]
     if also is not None:
         recipients.append((also, CareTeamRole(closure.member_role)))
-    return notifications.create(
+    notifications.create(
         session,
         kind=kind,
         young_person=closure.young_person,
         recipients=recipients,
-        key=f"{kind}:{closure.id}",
+        event=notifications.Event(str(kind), closure.id),
     )
 
 
@@ -93,7 +91,7 @@ def propose(
     via: Via,
     now: datetime,
     consultation_days: int,
-) -> tuple[Closure, list[int]]:
+) -> Closure:
     member_user = session.get_one(User, actor.user_id)
     if data.username is not None and data.username != actor.username:
         found = session.scalar(select(User).where(User.username == data.username))
@@ -147,16 +145,16 @@ def propose(
         ref=young_person.ref,
         detail={"closure_id": closure.id},
     )
-    delivery_ids = _tell(session, closure, NotificationKind.closure_proposed)
+    _tell(session, closure, NotificationKind.closure_proposed)
     if data.reason.disengagement:
-        delivery_ids += needs.prompt_rescore(
+        needs.prompt_rescore(
             session,
             young_person=young_person,
             reason=f"a proposal to close {_label(closure)} for {data.reason.replace('_', '-')}",
-            key=f"closure:{closure.id}",
+            cause=notifications.Event("closure", closure.id),
             at=now,
         )
-    return closure, delivery_ids
+    return closure
 
 
 def respond(
@@ -249,7 +247,7 @@ def decide(
     via: Via,
     now: datetime,
     missed_window_days: int,
-) -> list[int]:
+) -> None:
     if closure.status != ClosureStatus.proposed:
         raise Conflict(f"closure {closure.id} is already decided ({closure.status})")
     if actor.user_id not in (closure.member_id, closure.proposed_by_id) and actor.role not in MANAGERS:
@@ -262,6 +260,7 @@ def decide(
     closure.status = ClosureStatus.closed if data.decision == "close" else ClosureStatus.kept_open
     closure.decided_by = session.get_one(User, actor.user_id)
     closure.decided_at = now
+    notifications.void(session, event_type=NotificationKind.closure_proposed, event_id=closure.id, at=now)
     closure.decision_note = data.note.strip()
     member = closure.member
     if closure.status == ClosureStatus.closed:
@@ -291,4 +290,4 @@ def decide(
         ref=closure.young_person.ref,
         detail={"closure_id": closure.id},
     )
-    return _tell(session, closure, NotificationKind.closure, also=member)
+    _tell(session, closure, NotificationKind.closure, also=member)

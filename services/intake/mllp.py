@@ -38,15 +38,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
-from redis import Redis
 
 from schemas.enums import Via
 from schemas.settings import Settings
-from services.db import session_factory
+from services.db import session_scope
 from services.intake import hl7
 from services.intake import service as intake
 from services.logsafe import log_failure
-from services.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -84,27 +82,22 @@ def frame(payload: str | bytes) -> bytes:
     return START + data + TRAILER
 
 
-def _process(raw: bytes, allowed: frozenset[str], redis: Callable[[], Redis]) -> str:
-    """Handle one message in its own session (runs in a worker thread)."""
-    session = session_factory()()
+def _process(raw: bytes, allowed: frozenset[str]) -> str:
+    """Handle one message in its own unit of work (runs in a worker thread)."""
     try:
-        reply = intake.receive(
-            session, raw=raw, actor=None, via=Via.mllp, get_redis=redis, allowed_facilities=allowed
-        )
+        with session_scope() as session:
+            reply = intake.receive(session, raw=raw, actor=None, via=Via.mllp, allowed_facilities=allowed)
     except Exception:
         log_failure(log, "MLLP message failed")
         return intake.failure(raw).ack
-    finally:
-        session.close()
     return reply.ack
 
 
 class Listener:
     """An asyncio TCP server speaking MLLP; `serve` runs it until `stop` is called."""
 
-    def __init__(self, config: ListenerConfig, redis: Callable[[], Redis] = get_redis) -> None:
+    def __init__(self, config: ListenerConfig) -> None:
         self.config = config
-        self.redis = redis
         self.server: asyncio.Server | None = None
         self.connections: set[asyncio.Task[None]] = set()
         self.waiting: set[asyncio.Task[None]] = set()  # between messages: nothing in flight
@@ -227,7 +220,7 @@ class Listener:
                 )
                 return
             raw = block[: -len(TRAILER)]
-            ack = await asyncio.to_thread(_process, raw, self.config.allowed_facilities, self.redis)
+            ack = await asyncio.to_thread(_process, raw, self.config.allowed_facilities)
             await self._send(writer, ack)
 
 

@@ -17,10 +17,9 @@ from services.deps import CurrentPrincipal, SessionDep, bearer, get_principal
 from services.errors import Forbidden
 from services.intake import fhir, fhir_appointment, hl7, scheduling
 from services.intake import service as intake
-from services.notifications.dispatch import enqueue_committed
+from services.notifications import dispatch
 from services.people import access
 from services.people.access import Principal
-from services.redis_conn import get_redis
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
 
@@ -38,8 +37,7 @@ FHIR_JSON: dict[str, Any] = {"content": {fhir.MEDIA_TYPE: {}}}
 
 
 def _deny(session: Session, principal: Principal, action: str) -> None:
-    audit.record(session, actor=principal, action=action, via=principal.via, outcome="denied")
-    session.commit()
+    audit.record_refusal(session, actor=principal, action=action, via=principal.via)
 
 
 @router.post(
@@ -73,9 +71,7 @@ async def receive_hl7(request: Request, session: SessionDep, principal: CurrentP
             None, hl7.AckCode.reject, text=text, error_code="207"
         )
         return Response(ack, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, media_type=hl7.MEDIA_TYPE)
-    reply = await run_in_threadpool(
-        intake.receive, session, raw=raw, actor=principal, via=principal.via, get_redis=get_redis
-    )
+    reply = await run_in_threadpool(intake.receive, session, raw=raw, actor=principal, via=principal.via)
     code = status.HTTP_400_BAD_REQUEST if reply.outcome == "not_hl7" else status.HTTP_200_OK
     return Response(reply.ack, code, media_type=hl7.MEDIA_TYPE)
 
@@ -160,15 +156,12 @@ def _encounter(
             outcome="refused",
             detail={"reason": problem.detail},
         )
-        session.commit()
         return _outcome(problem.status_code, problem.detail)
     if withdrawn:
-        attendance_id, outcome = intake.cancel_encounter(
-            session, data=data, actor=principal, get_redis=get_redis
-        )
+        attendance_id, outcome = intake.cancel_encounter(session, data=data, actor=principal)
         answer = fhir.cancellation_outcome(attendance_id, outcome)
         return JSONResponse(answer, status.HTTP_200_OK, media_type=fhir.MEDIA_TYPE)
-    recorded = intake.record_encounter(session, data=data, actor=principal, get_redis=get_redis)
+    recorded = intake.record_encounter(session, data=data, actor=principal)
     code = status.HTTP_201_CREATED if recorded.outcome == "recorded" else status.HTTP_200_OK
     return JSONResponse(fhir.accepted_outcome(recorded), code, media_type=fhir.MEDIA_TYPE)
 
@@ -224,19 +217,18 @@ def _appointment(
             done = scheduling.apply(
                 session, nhs_number=nhs_number, booking_data=data, actor=principal, via=principal.via
             )
-            session.commit()
+            session.flush()  # a race on the identifier is met here, and retried
         except scheduling.Unusable as unusable:
             session.rollback()
             return _refused(session, principal, 422, unusable.reason)
         except IntegrityError:
             session.rollback()
             continue
-        enqueue_committed(get_redis, done.delivery_ids)
         answer = fhir_appointment.answer(
             done.outcome,
             appointment_id=done.appointment_id,
             ref=done.young_person_ref,
-            queued=len(done.delivery_ids),
+            queued=dispatch.made(session),
         )
         code = status.HTTP_201_CREATED if done.created else status.HTTP_200_OK
         return JSONResponse(answer, code, media_type=fhir.MEDIA_TYPE)
@@ -254,5 +246,4 @@ def _refused(session: Session, principal: Principal, status_code: int, detail: s
         outcome="refused",
         detail={"reason": detail, "resource": "Appointment"},
     )
-    session.commit()
     return _outcome(status_code, detail)

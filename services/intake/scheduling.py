@@ -8,7 +8,7 @@ only that an unmatched appointment arrived from this sending facility.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,6 @@ class Scheduled:
     appointment_id: int | None = None
     young_person_ref: str | None = None
     note: str = ""
-    delivery_ids: list[int] = field(default_factory=list)
     created: bool = False
 
 
@@ -82,6 +81,5 @@ def apply(
         result.appointment.id if result.appointment else None,
         young_person.ref,
         result.note,
-        result.delivery_ids,
         result.created,
     )

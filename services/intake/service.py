@@ -15,12 +15,10 @@ the same log, the same idempotency on MSH-4 + MSH-10 and the same ACK rules.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hl7 import Message
 from pydantic import ValidationError
-from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,7 +34,6 @@ from services.intake import hl7, scheduling, siu
 from services.intake.hl7 import AckCode, Header, MessageProblem, VisitEvent
 from services.intake.models import InboundMessage
 from services.logsafe import log_failure
-from services.notifications.dispatch import enqueue_committed
 from services.people.access import Principal
 
 log = logging.getLogger(__name__)
@@ -53,7 +50,6 @@ class Reply:
     code: AckCode
     outcome: str
     attendance_id: int | None = None
-    delivery_ids: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -61,7 +57,6 @@ class Applied:
     outcome: str
     attendance: Attendance | None = None
     note: str = ""
-    delivery_ids: list[int] = field(default_factory=list)
     appointment_id: int | None = None
 
 
@@ -113,7 +108,7 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
             raise MessageProblem(AckCode.error, reason, error_code="102") from exc
         recorded = attendances.record(session, data=data, actor=actor, via=via)
         note = NOT_REGISTERED if recorded.outcome == "not_registered" else ""
-        return Applied(recorded.outcome, recorded.attendance, note, recorded.delivery_ids)
+        return Applied(recorded.outcome, recorded.attendance, note)
     if existing is None:
         return Applied("unknown_visit", note=UNKNOWN_VISIT)
     _same_person(existing, event)
@@ -141,10 +136,9 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
                 return Applied("reopened", existing)
             return Applied("unchanged", existing, "the attendance had not ended: nothing changed")
         case _:  # A11
-            told = attendances.cancel(session, attendance=existing, at=utcnow(), actor=actor, via=via)
-            if told is None:
+            if not attendances.cancel(session, attendance=existing, at=utcnow(), actor=actor, via=via):
                 return Applied("unchanged", existing, "the attendance was already cancelled")
-            return Applied("cancelled", existing, delivery_ids=told)
+            return Applied("cancelled", existing)
 
 
 def apply_schedule(
@@ -171,7 +165,7 @@ def apply_schedule(
             error_code=siu.error_code(unusable.field, event),
             location=siu.error_location(unusable.field, event),
         ) from None
-    return Applied(done.outcome, None, done.note, done.delivery_ids, done.appointment_id)
+    return Applied(done.outcome, None, done.note, done.appointment_id)
 
 
 def handle(
@@ -263,7 +257,6 @@ def handle(
         code,
         applied.outcome,
         applied.attendance.id if applied.attendance else None,
-        applied.delivery_ids,
     )
 
 
@@ -273,10 +266,10 @@ def receive(
     raw: bytes | str,
     actor: Principal | None,
     via: Via,
-    get_redis: Callable[[], Redis],
     allowed_facilities: frozenset[str] = frozenset(),
 ) -> Reply:
-    """One unit of work: handle the message, commit, then queue the alerts it made.
+    """One unit of work: handle the message and commit (the alerts it made are queued on commit). It
+    commits itself, for the HTTP endpoint too, because a race is only seen at the commit and is retried.
 
     Two copies of one message racing each other meet the log's unique key: the loser rolls back and is
     answered as a repeat. Any other failure rolls back and answers AE, so the sender tries again later.
@@ -292,7 +285,6 @@ def receive(
             session.rollback()
             log_failure(log, "an HL7 v2 message could not be processed")
             break
-        enqueue_committed(get_redis, reply.delivery_ids)
         return reply
     return failure(raw)
 
@@ -307,12 +299,10 @@ def failure(raw: bytes | str) -> Reply:
     return Reply(hl7.ack(message, AckCode.error, text=text, error_code="207"), AckCode.error, "failed")
 
 
-def cancel_encounter(
-    session: Session, *, data: AttendanceCreate, actor: Principal, get_redis: Callable[[], Redis]
-) -> tuple[int | None, str]:
-    """A withdrawn FHIR Encounter cancels the attendance it recorded, exactly as an HL7 A11 does; committed,
-    then the cancellation notices queued. Returns the attendance id and `cancelled`, `unchanged` or
-    `not_found` (nothing is kept for an Encounter never recorded)."""
+def cancel_encounter(session: Session, *, data: AttendanceCreate, actor: Principal) -> tuple[int | None, str]:
+    """A withdrawn FHIR Encounter cancels the attendance it recorded, exactly as an HL7 A11 does (the
+    cancellation notices are queued when the request commits). Returns the attendance id and
+    `cancelled`, `unchanged` or `not_found` (nothing is kept for an Encounter never recorded)."""
     existing = attendances.find_visit(
         session,
         source=data.source,
@@ -322,19 +312,11 @@ def cancel_encounter(
     )
     if existing is None:
         audit.record(session, actor=actor, action="fhir.cancel_unmatched", via=actor.via)
-        session.commit()
         return None, "not_found"
     told = attendances.cancel(session, attendance=existing, at=utcnow(), actor=actor, via=actor.via)
-    session.commit()
-    enqueue_committed(get_redis, told or [])
-    return existing.id, "unchanged" if told is None else "cancelled"
+    return existing.id, "cancelled" if told else "unchanged"
 
 
-def record_encounter(
-    session: Session, *, data: AttendanceCreate, actor: Principal, get_redis: Callable[[], Redis]
-) -> attendances.Recorded:
-    """A FHIR Encounter's attendance, recorded like any other; committed, then its alerts queued."""
-    recorded = attendances.record(session, data=data, actor=actor, via=actor.via)
-    session.commit()
-    enqueue_committed(get_redis, recorded.delivery_ids)
-    return recorded
+def record_encounter(session: Session, *, data: AttendanceCreate, actor: Principal) -> attendances.Recorded:
+    """A FHIR Encounter's attendance, recorded like any other (its alerts are queued on commit)."""
+    return attendances.record(session, data=data, actor=actor, via=actor.via)

@@ -1,6 +1,6 @@
 """Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
 
-"Alert" here is any notification whose kind is chased (`Settings.chased_kinds`): an attendance alert, a
+"Alert" here is any notification whose kind is chased (`schemas/chasing.chased_kinds`): an attendance alert, a
 Gateway referral, a was-not-brought message ... `events.py` finds the other notifications of its event.
 
 Each step is recorded in `escalation_steps` before anything is told, in the same transaction as the
@@ -11,7 +11,6 @@ everything it would have sent, is rolled back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
@@ -138,7 +137,7 @@ def state(session: Session, *, alert: Notification) -> escalation.AlertState:
         taken=[
             escalation.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
         ],
-        cancelled=events.settled(session, alert),
+        cancelled=events.settled(alert),
     )
 
 
@@ -153,27 +152,10 @@ def _people(session: Session, alert: Notification, *, out_of_hours: bool) -> dic
         "out_of_hours": [],
     }
     if out_of_hours:  # once per event: not again at the next step, nor for the next recipient's alert
-        key = f"{events.out_of_hours_key(alert)}:"
-        told = set(
-            session.scalars(
-                select(Notification.recipient_id).where(
-                    Notification.dedup_key.startswith(key, autoescape=True)
-                )
-            )
-        )
+        told = events.out_of_hours_told(session, alert)
         people["out_of_hours_team"] = directory.out_of_hours_user_ids(session, la_code=la_code)
         people["out_of_hours"] = [i for i in people["out_of_hours_team"] if i not in told]
     return people
-
-
-def _key(alert: Notification, group: str) -> str:
-    if group == "recipient":
-        return f"reminder:{alert.id}"
-    if group == "duty":
-        return events.duty_key(alert)  # the duty team is told once per event
-    if group == "out_of_hours":
-        return events.out_of_hours_key(alert)  # so is the out-of-hours team
-    return f"escalation:{alert.id}:{group}"
 
 
 def _words(delay: timedelta, clock: escalation.Clock) -> str:
@@ -188,22 +170,19 @@ def _words(delay: timedelta, clock: escalation.Clock) -> str:
     return f"{minutes} {working}minute{'s' if minutes != 1 else ''}"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    step: EscalationStep | None  # None: nothing was due, or another run took it
-    delivery_ids: list[int]
-
-
-def take_next(session: Session, *, notification_id: int, now: datetime, settings: Settings) -> Outcome:
-    """Take the next due step of one alert's chase, if any, and commit. Returns the deliveries to queue."""
+def take_next(
+    session: Session, *, notification_id: int, now: datetime, settings: Settings
+) -> EscalationStep | None:
+    """Take the next due step of one alert's chase, if any (the caller's unit of work commits it, and then
+    queues what it sent). None: nothing was due, or another run took it."""
     alert = session.get(Notification, notification_id)
     rule = policy(settings).ladder_for(alert.kind) if alert is not None else None
     if alert is None or rule is None:
-        return Outcome(None, [])
+        return None
     calendar = calendar_for(settings)
     due = escalation.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
     if due is None:
-        return Outcome(None, [])
+        return None
     taken = EscalationStepTaken(
         notification_id=alert.id,
         step=str(due.step),
@@ -219,7 +198,7 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         session.flush()  # claim the step before telling anyone
     except IntegrityError:
         session.rollback()  # another run took this step: it tells them, not us
-        return Outcome(None, [])
+        return None
 
     out_of_hours = escalation.tells_out_of_hours_team(
         kind=alert.kind, step=due.step, now=now, calendar=calendar
@@ -237,21 +216,21 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
         already_alerted_ids=people["alerted"],
         out_of_hours_ids=people["out_of_hours"],
     )
-    delivery_ids: list[int] = []
     told: list[User] = []
     for group in ("recipient", "manager", "out_of_hours", "duty", "lead"):
         members = [(session.get_one(User, t.user_id), t.role) for t in chosen if t.group == group]
         if not members:
             continue
         told += [user for user, _ in members]
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=GROUP_KIND.get(group, NotificationKind.escalation),
             young_person=alert.young_person,
             recipients=members,
-            key=_key(alert, group),
-            attendance=alert.attendance,
+            event=events.of(alert),  # the chase tells of the alert's event
+            attendance_id=alert.attendance_id,
             escalates=alert,
+            step=group,
         )
     taken.told = len(told)
     taken.reached = any(
@@ -271,8 +250,7 @@ def take_next(session: Session, *, notification_id: int, now: datetime, settings
             alert, people, chosen, out_of_hours=out_of_hours, acknowledged=acknowledged, told=told
         ),
     )
-    session.commit()
-    return Outcome(due.step, delivery_ids)
+    return due.step
 
 
 def _out_of_hours_note(

@@ -4,7 +4,12 @@ every delivery the database says is due, so the API never fails an attendance be
 Job ids are `deliver-<deployment>-<delivery>-<attempt>`: deterministic within one database (queueing the
 same attempt twice makes one job) and never the same as another database's. A Redis outlives databases (the
 embedded one keeps its files in `.liaison/`; a restore brings delivery ids back), and a job id it still
-holds would refuse the new job as a duplicate, leaving the alert to the sweeper."""
+holds would refuse the new job as a duplicate, leaving the alert to the sweeper.
+
+A delivery is queued by the unit of work that made it, with nothing handed back by hand: every `Delivery`
+inserted in a session is noted in `session.info` when it is flushed, the first attempt of each is queued
+once the session's transaction commits (`enqueue_committed`), and the notes are dropped when it rolls
+back. A delivery made in a savepoint that rolled back is not queued."""
 
 from __future__ import annotations
 
@@ -19,12 +24,14 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapper, Session, object_session
 
 from schemas.settings import get_settings
 from services.db import session_scope
-from services.notifications.models import Deployment
+from services.notifications.models import Delivery, Deployment
+from services.redis_conn import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +69,7 @@ def _read_or_make_deployment_id() -> str:
             return known
         made = uuid.uuid4().hex
         try:
-            session.execute(insert(Deployment).values(id=1, deployment_id=made))
-            session.commit()
+            session.execute(insert(Deployment).values(id=1, deployment_id=made))  # committed by the scope
         except IntegrityError:  # another process made it first
             session.rollback()
             return session.scalars(select(Deployment.deployment_id).where(Deployment.id == 1)).one()
@@ -137,3 +143,38 @@ def enqueue_committed(get_redis: Callable[[], Redis], delivery_ids: Iterable[int
     except (RedisError, RuntimeError, SQLAlchemyError) as exc:
         log.warning("could not queue deliveries now; the sweeper will re-drive them: %s", exc)
     return queued
+
+
+MADE = "liaison.deliveries_made"
+QUEUED = "liaison.deliveries_queued"
+
+
+@event.listens_for(Delivery, "after_insert")
+def _note_made(_mapper: Mapper[Delivery], _connection: Any, delivery: Delivery) -> None:
+    session = object_session(delivery)
+    if session is not None:
+        session.info.setdefault(MADE, []).append(delivery)
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_made(session: Session) -> None:
+    made: list[Delivery] = session.info.pop(MADE, [])
+    kept = [d.id for d in made if inspect(d).persistent or inspect(d).detached]
+    if kept:
+        session.info[QUEUED] = queued(session) + enqueue_committed(get_redis, kept)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_made(session: Session) -> None:
+    session.info.pop(MADE, None)
+
+
+def made(session: Session) -> int:
+    """How many deliveries this session's open transaction has made (to be queued when it commits)."""
+    return sum(1 for d in session.info.get(MADE, []) if inspect(d).persistent)
+
+
+def queued(session: Session) -> int:
+    """How many first attempts this session's commits have queued so far (for a job's report)."""
+    count: int = session.info.get(QUEUED, 0)
+    return count

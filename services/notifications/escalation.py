@@ -40,8 +40,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from schemas.chasing import ladder_faults
 from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
-from schemas.settings import UNCHASEABLE, ladder_faults
+from schemas.kinds import CHASERS
 from services.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
 STEPS = tuple(EscalationStep)
@@ -114,7 +115,7 @@ class ChasePolicy:
     ladders: Mapping[NotificationKind, Policy] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        chasers = UNCHASEABLE & set(self.ladders)
+        chasers = CHASERS & set(self.ladders)
         if chasers:
             raise ValueError(f"reminders and escalations are never chased: {sorted(chasers)}")
 

@@ -1,61 +1,103 @@
-"""The event a notification tells of, for chasing it: who else was told, whether anyone has acknowledged
-it, and whether it still stands.
+"""The event a notification tells of, and what became of it: who else was told, whether anyone has
+acknowledged it, and whether it still stands.
 
-`service.create` gives each recipient of one event the key "<event>:<user id>" ("attendance:12:7",
-"gateway:3:7", "missed_appt:4:7", "transfer_overdue:2:1:7"), so the notifications of one
-event are those whose dedup key is the event key and a user id. An attendance alert's event is its attendance.
-A withdrawn miss's message is its own event ("withdrawn:missed_appt:4:7"): never chased.
+An event is typed (`Event`: its type, the id of what it is about, and for an event that recurs, its
+round), and every notification carries it in its own columns (`event_type`, `event_id`, `event_round`).
+A reminder or escalation carries the event of the alert it chases. A kind told of another event's thing
+(a re-score prompt of an attendance, a withdrawn miss's message) carries that event and is kept apart from
+its alerts by its kind (`schemas/kinds.py` `key_prefix`).
+
+The producer of an event says when it stops standing, through `void`: the hospital cancels an attendance,
+a miss is withdrawn, a referral resolved, a closure decided, a transfer withdrawn or no longer waiting for
+acceptance. Chasing a voided notification would only be noise (`settled`). Nothing here reads a
+producer's tables, and nothing takes a key apart: `dedup_key` builds each notification's uniqueness guard
+from the typed fields, in this one place ("attendance:12:7", "transfer_overdue:2:1:7",
+"rescore:attendance:12:7", "withdrawn:missed_appt:4:7", "reminder:31:7", "escalation:gateway:3:duty:9").
 """
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import datetime
 
-from schemas.enums import AttendanceStatus, ClosureStatus, EscalationStatus, NotificationKind
-from services.appointments.models import MissedAppointment
-from services.assessments.models import Escalation
-from services.closures.models import Closure
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from schemas.enums import CareTeamRole, NotificationKind
+from schemas.kinds import CHASERS, KINDS, VOIDABLE, entry
 from services.notifications.models import Notification
-from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
+
+# Chase steps told once per event, however many of its recipients are chased.
+PER_EVENT = ("duty", "out_of_hours")
 
 
-def event_key(dedup_key: str) -> str:
-    """ "gateway:3:7" -> "gateway:3": the event, without the recipient."""
-    return dedup_key.rpartition(":")[0] or dedup_key
+@dataclass(frozen=True)
+class Event:
+    """What a notification tells of: `type` ("attendance", "gateway", "missed_appt", "transfer_overdue"
+    ...), the `id` of the thing, and `round` for an event that happens to one thing more than once (the
+    first, second ... time a transfer is overdue)."""
+
+    type: str
+    id: int
+    round: int | None = None
+
+    @property
+    def key(self) -> str:
+        """ "transfer_overdue:2:1": how the event is named in dedup keys and chronology details."""
+        return f"{self.type}:{self.id}" if self.round is None else f"{self.type}:{self.id}:{self.round}"
 
 
-def _is_attendance(alert: Notification) -> bool:
-    return alert.kind == NotificationKind.attendance and alert.attendance_id is not None
+def of(notification: Notification) -> Event:
+    return Event(notification.event_type, notification.event_id, notification.event_round)
+
+
+def dedup_key(
+    kind: NotificationKind,
+    event: Event,
+    recipient_id: int,
+    *,
+    chasing: Notification | None = None,
+    step: str | None = None,
+) -> str:
+    """The one uniqueness guard of a notification: a recipient is told of an event once per kind family;
+    a chase step of an alert (`chasing`) once per alert, the duty and out-of-hours teams once per event."""
+    if chasing is not None and kind == NotificationKind.reminder:
+        return f"reminder:{chasing.id}:{recipient_id}"
+    if chasing is not None:
+        scope = f"{entry(chasing.kind).key_prefix}{event.key}" if step in PER_EVENT else str(chasing.id)
+        return f"escalation:{scope}:{step}:{recipient_id}"
+    return f"{entry(kind).key_prefix}{event.key}:{recipient_id}"
+
+
+def _same_event(event: Event) -> ColumnElement[bool]:
+    round_is = (
+        Notification.event_round.is_(None) if event.round is None else Notification.event_round == event.round
+    )
+    return and_(Notification.event_type == event.type, Notification.event_id == event.id, round_is)
+
+
+def told_kinds(kind: str) -> list[str]:
+    """The kinds whose notifications of one event are one telling of it: the kinds of its family (a miss
+    told as was-not-brought to some and as repeated misses to others), never a chaser."""
+    prefix = entry(kind).key_prefix
+    return [str(k) for k, e in KINDS.items() if e.key_prefix == prefix and not e.chaser]
+
+
+def told_in(session: Session, event: Event) -> list[Notification]:
+    """Every notification of the event, of any kind, oldest first."""
+    return list(session.scalars(select(Notification).where(_same_event(event)).order_by(Notification.id)))
 
 
 def told(session: Session, alert: Notification) -> list[Notification]:
     """Every notification of the alert's event (the alert among them), not the reminders or escalations."""
-    if _is_attendance(alert):
-        statement = select(Notification).where(
-            Notification.attendance_id == alert.attendance_id,
-            Notification.kind == NotificationKind.attendance,
-        )
-        return list(session.scalars(statement))
-    event = event_key(alert.dedup_key)
-    found = session.scalars(
-        select(Notification).where(Notification.dedup_key.startswith(f"{event}:", autoescape=True))
+    statement = select(Notification).where(
+        _same_event(of(alert)), Notification.kind.in_(told_kinds(alert.kind))
     )
-    # "transfer_overdue:2:1" must not take in "transfer_overdue:2:1:5"'s recipients as its own: the key is
-    # the event and exactly one more part.
-    return [n for n in found if event_key(n.dedup_key) == event]
+    return list(session.scalars(statement.order_by(Notification.id)))
 
 
 def acknowledged(session: Session, alert: Notification) -> bool:
-    """Has anyone taken the event on: acknowledged any of its notifications, or an escalation about one?"""
-    if _is_attendance(alert):  # the attendance's alerts, reminders and escalations all carry it
-        found = session.scalar(
-            select(Notification.id).where(
-                Notification.attendance_id == alert.attendance_id, Notification.acknowledged_at.is_not(None)
-            )
-        )
-        return found is not None
+    """Has anyone taken the event on: acknowledged any of its notifications, or a chase of one?"""
     ids = [n.id for n in told(session, alert)] or [alert.id]
     found = session.scalar(
         select(Notification.id)
@@ -68,54 +110,62 @@ def acknowledged(session: Session, alert: Notification) -> bool:
     return found is not None
 
 
-def duty_key(alert: Notification) -> str:
-    """The duty team is told once per event, however many of its recipients are chased."""
-    if _is_attendance(alert):
-        return f"escalation:attendance:{alert.attendance_id}:duty"
-    return f"escalation:{event_key(alert.dedup_key)}:duty"
+def out_of_hours_told(session: Session, alert: Notification) -> set[int]:
+    """Who of the out-of-hours team has been told of the alert's event already (once per event)."""
+    chased = aliased(Notification)
+    return set(
+        session.scalars(
+            select(Notification.recipient_id)
+            .join(chased, chased.id == Notification.escalates_id)
+            .where(
+                _same_event(of(alert)),
+                Notification.kind == NotificationKind.escalation,
+                Notification.recipient_role == CareTeamRole.out_of_hours,  # only that step tells them
+                chased.kind.in_(told_kinds(alert.kind)),
+            )
+        )
+    )
 
 
-def out_of_hours_key(alert: Notification) -> str:
-    """The out-of-hours team, like the duty team, is told once per event."""
-    if _is_attendance(alert):
-        return f"escalation:attendance:{alert.attendance_id}:out_of_hours"
-    return f"escalation:{event_key(alert.dedup_key)}:out_of_hours"
+def settled(alert: Notification) -> bool:
+    """The event no longer asks anything of anyone (its producer voided it): chasing it would be noise."""
+    return alert.voided_at is not None
 
 
-def _number(part: str) -> int | None:
-    return int(part) if part.isdigit() else None
+def _alerts_and_chasers(session: Session, event_type: str, event_id: int) -> list[Notification]:
+    """The event's notifications of a kind that is voided, with the reminders and escalations chasing them
+    (not those chasing a re-score prompt of the same attendance, say: that prompt still stands)."""
+    alerts = list(
+        session.scalars(
+            select(Notification).where(
+                Notification.event_type == event_type,
+                Notification.event_id == event_id,
+                Notification.kind.in_([str(k) for k in VOIDABLE if k not in CHASERS]),
+            )
+        )
+    )
+    if not alerts:
+        return []
+    chasers = session.scalars(
+        select(Notification).where(Notification.escalates_id.in_([a.id for a in alerts]))
+    )
+    return [*alerts, *chasers]
 
 
-def settled(session: Session, alert: Notification) -> bool:
-    """The event no longer asks anything of anyone: chasing it would only be noise. An attendance
-    cancelled (entered in error), a missed appointment withdrawn, a Gateway or Resolution resolved, a
-    closure decided, a transfer withdrawn (or, for one overdue, no longer waiting for acceptance)."""
-    if alert.attendance is not None and alert.attendance.status == AttendanceStatus.cancelled:
-        return True
-    parts = event_key(alert.dedup_key).split(":")
-    first = _number(parts[1]) if len(parts) > 1 else None
-    if first is None:
-        return False
-    match NotificationKind(alert.kind):
-        case (
-            NotificationKind.was_not_brought
-            | NotificationKind.did_not_attend
-            | (NotificationKind.missed_appointments)
-        ):
-            # "missed_appt:<appointment id>" (`Appointment.miss_key`; a discharge plan's follow-up too)
-            miss = session.scalar(select(MissedAppointment).where(MissedAppointment.appointment_id == first))
-            return miss is not None and miss.withdrawn_at is not None
-        case NotificationKind.gateway | NotificationKind.resolution:
-            referral = session.get(Escalation, first)
-            return referral is not None and referral.status == EscalationStatus.resolved
-        case NotificationKind.closure_proposed:
-            closure = session.get(Closure, first)
-            return closure is not None and closure.status != ClosureStatus.proposed
-        case NotificationKind.transfer_opened:
-            transfer = session.get(Transfer, first)
-            return transfer is not None and transfer.status == TransferStatus.withdrawn
-        case NotificationKind.transfer_overdue:
-            transfer = session.get(Transfer, first)
-            return transfer is not None and transfer.status != TransferStatus.open
-        case _:
-            return False
+def void(session: Session, *, event_type: str, event_id: int, at: datetime) -> int:
+    """The producer says the event (of every round) no longer stands: the attendance was cancelled, the
+    miss withdrawn, the referral resolved, the closure decided, the transfer withdrawn or no longer waiting.
+    Its notifications of a kind that is voided (`schemas/kinds.py`), and their chasers, stop being chased.
+    Returns how many were voided now."""
+    count = 0
+    for notification in _alerts_and_chasers(session, event_type, event_id):
+        if notification.voided_at is None:
+            notification.voided_at = at
+            count += 1
+    return count
+
+
+def reinstate(session: Session, *, event_type: str, event_id: int) -> None:
+    """The producer says a voided event stands again (a withdrawn miss recorded as missed once more)."""
+    for notification in _alerts_and_chasers(session, event_type, event_id):
+        notification.voided_at = None

@@ -1,16 +1,17 @@
 """Notification intents (one per recipient per event), their channel deliveries and every attempt.
 
-`dedup_key` makes each intent once: "attendance:<id>:<user>", "gateway:<id>:<user>", "rescore:...:<user>".
+Each notification carries the event it tells of in typed columns (`event_type`, `event_id`, `event_round`:
+`events.Event`) and `voided_at`, set when the event's producer says it no longer stands (`events.void`).
+`dedup_key` makes each intent once; `events.dedup_key` builds it from the typed fields.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from services.attendances.models import Attendance
 from services.clock import utcnow
 from services.db import Base, UTCDateTime
 from services.people.models import YoungPerson
@@ -21,6 +22,12 @@ class Notification(Base):
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[int] = mapped_column(Integer)
+    event_round: Mapped[int | None] = mapped_column(Integer)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The attendance an attendance alert (and its chase, and its cancellation) is about, for readers: the
+    # notifications themselves know it as their event.
     attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendances.id"), index=True)
     young_person_id: Mapped[int] = mapped_column(ForeignKey("young_people.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -37,7 +44,6 @@ class Notification(Base):
     # A fixed code that words the message of some kinds (a withdrawn miss: `WithdrawalWhy`); never free text.
     detail: Mapped[str | None] = mapped_column(String(32))
 
-    attendance: Mapped[Attendance | None] = relationship(lazy="joined")
     young_person: Mapped[YoungPerson] = relationship(lazy="joined")
     recipient: Mapped[User] = relationship(foreign_keys=[recipient_id], lazy="joined")
     acknowledged_by: Mapped[User | None] = relationship(foreign_keys=[acknowledged_by_id], lazy="joined")
@@ -48,6 +54,9 @@ class Notification(Base):
     escalation_steps: Mapped[list[EscalationStepTaken]] = relationship(
         lazy="selectin", order_by="EscalationStepTaken.id"
     )
+
+
+Index("ix_notifications_event", Notification.event_type, Notification.event_id)
 
 
 class Delivery(Base):

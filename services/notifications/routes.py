@@ -1,4 +1,5 @@
-"""HTTP layer for notifications: see their delivery, and acknowledge them."""
+"""HTTP layer for notifications: see their delivery, and acknowledge them; `GET /api/v1/me/pending` lists the
+caller's own alerts not yet acknowledged (the bot's /pending)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import NotificationRead, PendingAlerts
 from schemas.enums import NotificationStatus, Role
 from services.audit import service as audit
 from services.deps import CurrentPrincipal, SessionDep
 from services.errors import Forbidden
 from services.notifications import service as notifications
 from services.notifications.models import Notification
-from services.notifications.schemas import NotificationRead
 from services.people import access
 from services.people import service as people
 from services.people.access import Principal
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+me_router = APIRouter(prefix="/api/v1/me", tags=["notifications"])
 
 
 def _visible(
@@ -65,8 +67,27 @@ def list_notifications(
     found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
         audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
-    session.commit()
     return [notifications.to_read(n) for n in found]
+
+
+@me_router.get("/pending", response_model=PendingAlerts)
+def pending(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> PendingAlerts:
+    """Your own notifications not yet acknowledged, whatever their delivery status: the one waiting longest
+    first, with how many there are in all. Audited as `notification.list` for each young person listed."""
+    if principal.role == Role.integration:
+        audit.record_refusal(session, actor=principal, action="notification.list", via=principal.via)
+        raise Forbidden("integration accounts do not handle notifications")
+    total, found = notifications.unacknowledged_for(
+        session, recipient_id=principal.user_id, limit=limit, offset=offset
+    )
+    for ref in sorted({n.young_person.ref for n in found}):
+        audit.record(session, actor=principal, action="notification.list", via=principal.via, ref=ref)
+    return PendingAlerts(total=total, notifications=[notifications.to_read(n) for n in found])
 
 
 @router.get("/{notification_id}", response_model=NotificationRead)
@@ -82,7 +103,6 @@ def read_notification(
         via=principal.via,
         ref=notification.young_person.ref,
     )
-    session.commit()
     return notifications.to_read(notification)
 
 
@@ -92,14 +112,13 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
     notification = notifications.get(session, notification_id=notification_id)
     _authorise(session, principal, notification, "notification.acknowledge")
     notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
-    session.commit()
     return notifications.to_read(notification)
 
 
 def _authorise(session: Session, principal: Principal, notification: Notification, action: str) -> None:
     integration = principal.role == Role.integration
     if integration or not _visible(session, principal, notification, {}):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action=action,
@@ -107,7 +126,6 @@ def _authorise(session: Session, principal: Principal, notification: Notificatio
             ref=notification.young_person.ref,
             outcome="denied",
         )
-        session.commit()
         if integration:
             raise Forbidden("integration accounts do not handle notifications")
         raise Forbidden("this notification is about a young person outside your care teams")

@@ -1,13 +1,15 @@
 """Notification intents: made with the event (an attendance, a Gateway referral, a prompt) in one
-transaction, read and acknowledged by people."""
+transaction, read and acknowledged by people. What the event is, and whether it still stands, the producer
+says (`events.Event`, `events.void`): nothing here reads a producer's tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from schemas.api.notifications import DeliveryRead, EscalationStepRead, NotificationRead
 from schemas.enums import (
     CareTeamRole,
     Channel,
@@ -17,20 +19,24 @@ from schemas.enums import (
     NotificationStatus,
     Via,
 )
-from services.attendances.models import Attendance
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.clock import utcnow
 from services.errors import NotFound
-from services.notifications import escalation, rules
+from services.notifications import (
+    dispatch,  # noqa: F401 - queues the deliveries made here on commit
+    escalation,
+    events,
+    rules,
+)
+from services.notifications.events import Event as Event
+from services.notifications.events import reinstate as reinstate
+from services.notifications.events import void as void
 from services.notifications.models import Delivery, Notification
-from services.notifications.schemas import DeliveryRead, EscalationStepRead, NotificationRead
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.staff import directory
 from services.staff.models import User
-from services.transfers.models import Transfer
-from services.transfers.rules import TransferStatus
 
 
 def duty_users(session: Session, *, la_code: str) -> list[User]:
@@ -40,24 +46,19 @@ def duty_users(session: Session, *, la_code: str) -> list[User]:
 
 
 def create_for_attendance(
-    session: Session, *, attendance: Attendance, young_person: YoungPerson
-) -> list[int]:
-    """One notification per recipient and one delivery per channel; returns the delivery ids to send.
+    session: Session,
+    *,
+    attendance_id: int,
+    young_person: YoungPerson,
+    transfers: Sequence[tuple[str, str]] = (),
+) -> None:
+    """One notification per recipient and one delivery per channel (queued when the session commits).
+    `transfers`: the (from, to) local authorities of the young person's open or accepted transfers, oldest
+    first, whose duty teams are told too (the producer hands them in).
 
     Runs inside the attendance's transaction, so the intents exist exactly when the attendance does.
     """
     members = [rules.Member(m.user_id, CareTeamRole(m.role)) for m in young_person.care_team if m.user.active]
-    transfers = [
-        (from_la, to_la)
-        for from_la, to_la in session.execute(
-            select(Transfer.from_la, Transfer.to_la)
-            .where(
-                Transfer.young_person_id == young_person.id,
-                Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
-            )
-            .order_by(Transfer.id)
-        )
-    ]
     la_codes = (
         {young_person.responsible_la}
         | ({young_person.residence_la} if young_person.residence_la else set())
@@ -68,15 +69,15 @@ def create_for_attendance(
         responsible_la=young_person.responsible_la,
         residence_la=young_person.residence_la,
         duty_users_by_la=directory.duty_user_ids(session, la_codes=la_codes),
-        transfers=transfers,
+        transfers=list(transfers),
     )
-    return create(
+    create(
         session,
         kind=NotificationKind.attendance,
         young_person=young_person,
         recipients=[(session.get_one(User, r.user_id), r.role) for r in recipients],
-        key=f"attendance:{attendance.id}",
-        attendance=attendance,
+        event=Event("attendance", attendance_id),
+        attendance_id=attendance_id,
     )
 
 
@@ -86,27 +87,31 @@ def create(
     kind: NotificationKind,
     young_person: YoungPerson,
     recipients: Sequence[tuple[User, CareTeamRole]],
-    key: str,
-    attendance: Attendance | None = None,
+    event: Event,
+    attendance_id: int | None = None,
     escalates: Notification | None = None,
+    step: str | None = None,
     detail: str | None = None,
-) -> list[int]:
+) -> None:
     """One notification of this kind per recipient, with one delivery per channel they can be reached on;
-    returns the delivery ids to send after commit. `key` names the event ("gateway:12"): a recipient
-    already told of that event is not told again. `escalates` is the alert a reminder or escalation chases;
-    `detail` a fixed code that words the message (a withdrawn miss's `WithdrawalWhy`)."""
-    delivery_ids: list[int] = []
+    the deliveries are queued when the session commits (`dispatch`). `event` is what it tells of
+    (`Event("gateway", 12)`): a recipient already told of that event is not told again. `escalates` is the
+    alert a reminder or escalation chases, at chase `step`; `detail` a fixed code that words the message (a
+    withdrawn miss's `WithdrawalWhy`)."""
     seen: set[int] = set()
     for user, role in recipients:
-        dedup_key = f"{key}:{user.id}"
+        dedup_key = events.dedup_key(kind, event, user.id, chasing=escalates, step=step)
         told = session.scalar(select(Notification.id).where(Notification.dedup_key == dedup_key))
         if user.id in seen or told is not None:
             continue
         seen.add(user.id)
         notification = Notification(
             dedup_key=dedup_key,
+            event_type=event.type,
+            event_id=event.id,
+            event_round=event.round,
             kind=str(kind),
-            attendance=attendance,
+            attendance_id=attendance_id,
             young_person_id=young_person.id,
             recipient=user,
             recipient_role=str(role),
@@ -130,8 +135,6 @@ def create(
                 detail={"username": user.username, "notification_kind": str(kind)},
             )
         session.flush()
-        delivery_ids.extend(d.id for d in notification.deliveries)
-    return delivery_ids
 
 
 def to_read(notification: Notification) -> NotificationRead:
@@ -170,6 +173,12 @@ def to_read(notification: Notification) -> NotificationRead:
     )
 
 
+def told_of(session: Session, *, event: Event, kinds: Sequence[str]) -> list[Notification]:
+    """The notifications of these kinds that tell of this event, oldest first (a producer asking whom it
+    has told: those told of a miss it withdraws)."""
+    return [n for n in events.told_in(session, event) if n.kind in kinds]
+
+
 def get(session: Session, *, notification_id: int) -> Notification:
     notification = session.get(Notification, notification_id)
     if notification is None:
@@ -197,6 +206,23 @@ def query(
         if len(rows) < batch:
             return
         offset += batch
+
+
+def unacknowledged_for(
+    session: Session, *, recipient_id: int, limit: int, offset: int = 0
+) -> tuple[int, list[Notification]]:
+    """A person's own notifications not yet acknowledged (whatever their delivery status), the one waiting
+    longest first: how many there are, and the page from `offset`."""
+    mine = (Notification.recipient_id == recipient_id, Notification.acknowledged_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Notification).where(*mine)) or 0
+    statement = (
+        select(Notification)
+        .where(*mine)
+        .order_by(Notification.created_at, Notification.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return total, list(session.scalars(statement))
 
 
 def _alert_and_reminders(session: Session, notification: Notification) -> list[Notification]:

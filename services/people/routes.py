@@ -7,17 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
-from schemas.enums import CareTeamRole, YoungPersonStatus
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.chronology.schemas import Chronology, ChronologyEvent
-from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.errors import Forbidden
-from services.notifications.dispatch import enqueue_committed
-from services.people import access, caseload
-from services.people import service as people
-from services.people.models import YoungPerson
-from services.people.schemas import (
+from schemas.api.people import (
     CareTeamMemberCreate,
     CareTeamMemberRead,
     CaseloadEntry,
@@ -26,7 +16,15 @@ from services.people.schemas import (
     YoungPersonRead,
     YoungPersonUpdate,
 )
-from services.redis_conn import get_redis
+from schemas.enums import CareTeamRole, YoungPersonStatus
+from services.audit import service as audit
+from services.chronology import service as chronology
+from services.chronology.schemas import Chronology, ChronologyEvent
+from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
+from services.errors import Forbidden
+from services.people import access, caseload
+from services.people import service as people
+from services.people.models import YoungPerson
 
 router = APIRouter(prefix="/api/v1/young-people", tags=["young people"])
 
@@ -46,7 +44,7 @@ TeamManageable = Annotated[
 def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPrincipal) -> YoungPersonCreated:
     """Register a young person. The answer is an opaque `ref`, the only name chat and alerts ever use."""
     if not access.may_register(principal, body.responsible_la):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action="young_person.register",
@@ -54,16 +52,13 @@ def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPri
             outcome="denied",
             detail={"responsible_la": body.responsible_la},
         )
-        session.commit()
         raise Forbidden("your role may not register young people for this local authority")
     try:
         young_person = people.register(session, data=body, actor=principal, via=principal.via)
     except people.AlreadyRegistered as exc:
-        session.commit()
         return JSONResponse(  # type: ignore[return-value]
             status_code=status.HTTP_409_CONFLICT, content={"detail": exc.detail, "ref": exc.ref}
         )
-    session.commit()
     return YoungPersonCreated(ref=young_person.ref)
 
 
@@ -83,7 +78,6 @@ def caseload_list(
         via=principal.via,
         detail={"refs": [e.young_person.ref for e in entries]},
     )
-    session.commit()
     return [
         CaseloadEntry(
             ref=e.young_person.ref,
@@ -106,7 +100,6 @@ def read(young_person: Viewable, session: SessionDep, principal: CurrentPrincipa
     audit.record(
         session, actor=principal, action="young_person.read", via=principal.via, ref=young_person.ref
     )
-    session.commit()
     return people.to_read(young_person)
 
 
@@ -115,17 +108,7 @@ def change(
     body: YoungPersonUpdate, young_person: Updatable, session: SessionDep, principal: CurrentPrincipal
 ) -> YoungPersonRead:
     """Change details; a new `residence_la` or `responsible_la` is recorded as a move in the chronology."""
-    delivery_ids: list[int] = []
-    people.update(
-        session,
-        young_person=young_person,
-        data=body,
-        actor=principal,
-        via=principal.via,
-        delivery_ids=delivery_ids,
-    )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
+    people.update(session, young_person=young_person, data=body, actor=principal, via=principal.via)
     return people.to_read(young_person)
 
 
@@ -137,7 +120,6 @@ def add_member(
     member = people.add_member(
         session, young_person=young_person, data=body, actor=principal, via=principal.via
     )
-    session.commit()
     return people.member_read(member)
 
 
@@ -146,5 +128,4 @@ def read_chronology(young_person: Viewable, session: SessionDep, principal: Curr
     """Everything that has happened, in time order: attendances, alerts, acknowledgements, moves, ..."""
     entries = chronology.list_for(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="chronology.read", via=principal.via, ref=young_person.ref)
-    session.commit()
     return Chronology(ref=young_person.ref, events=[ChronologyEvent.model_validate(e) for e in entries])

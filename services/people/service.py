@@ -8,22 +8,23 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import CareTeamRole, Via, YoungPersonStatus
-from services.assessments import needs
-from services.audit import service as audit
-from services.chronology import service as chronology
-from services.clock import utcnow
-from services.errors import Conflict, Forbidden, NotFound
-from services.notifications.models import Notification
-from services.people.access import CaseFacts, Principal
-from services.people.models import CareTeamMember, YoungPerson
-from services.people.schemas import (
+from schemas.api.people import (
     CareTeamMemberCreate,
     CareTeamMemberRead,
     YoungPersonCreate,
     YoungPersonRead,
     YoungPersonUpdate,
 )
+from schemas.enums import CareTeamRole, Via, YoungPersonStatus
+from services.assessments import needs
+from services.audit import service as audit
+from services.chronology import service as chronology
+from services.clock import utcnow
+from services.errors import Conflict, Forbidden, NotFound
+from services.notifications.events import Event
+from services.notifications.models import Notification
+from services.people.access import CaseFacts, Principal
+from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import User
 from services.transfers import service as transfers
 from services.transfers.models import Transfer
@@ -84,11 +85,12 @@ def authorise(
     action: str,
     via: Via,
 ) -> None:
-    """Allow, or record the denial in the audit trail (committed at once) and refuse."""
+    """Allow, or record the denial in the audit trail (kept although the request rolls back) and refuse."""
     if rule(principal, facts(session, young_person=young_person)):
         return
-    audit.record(session, actor=principal, action=action, via=via, ref=young_person.ref, outcome="denied")
-    session.commit()
+    audit.record_refusal(
+        session, actor=principal, action=action, via=via, ref=young_person.ref, outcome="denied"
+    )
     raise Forbidden("this young person is not in your care teams")
 
 
@@ -133,12 +135,10 @@ def update(
     data: YoungPersonUpdate,
     actor: Principal,
     via: Via,
-    delivery_ids: list[int] | None = None,
 ) -> YoungPerson:
     """Apply a change. A new residence or responsible local authority is a move and enters the chronology;
     a new residence also prompts a re-score of the needs assessment, and a move into another local
-    authority opens a transfer that tells both (services/transfers); their deliveries are added to
-    `delivery_ids` for the caller to send after commit."""
+    authority opens a transfer that tells both (services/transfers)."""
     changes = data.model_dump(exclude_unset=True)
     if changes.get("responsible_la", "") is None:
         raise Conflict("responsible_la cannot be removed")
@@ -148,7 +148,7 @@ def update(
         if field in changes and changes[field] != getattr(young_person, field):
             before = getattr(young_person, field)
             label = "residence" if field == "residence_la" else "responsible local authority"
-            chronology.add(
+            moved = chronology.add(
                 session,
                 young_person_id=young_person.id,
                 at=now,
@@ -157,15 +157,14 @@ def update(
                 detail={"field": field, "from": before, "to": changes[field]},
             )
             if field == "residence_la":
-                prompted = needs.prompt_rescore(
+                session.flush()  # the move's chronology entry names it
+                needs.prompt_rescore(
                     session,
                     young_person=young_person,
                     reason=f"a change of residence local authority to {changes[field] or 'none'}",
-                    key=f"residence:{young_person.id}:{now.isoformat()}",
+                    cause=Event("residence", young_person.id, round=moved.id),  # each move once
                     at=now,
                 )
-                if delivery_ids is not None:
-                    delivery_ids.extend(prompted)
     if "statuses" in changes and changes["statuses"] is not None:
         changes["statuses"] = sorted({str(YoungPersonStatus(s)) for s in changes["statuses"]})
         if changes["statuses"] != sorted(young_person.statuses):
@@ -188,11 +187,7 @@ def update(
         ref=young_person.ref,
         detail={"fields": sorted(changes)},
     )
-    opened = transfers.open_for_change(
-        session, young_person=young_person, before=was, actor=actor, via=via, now=now
-    )
-    if delivery_ids is not None:
-        delivery_ids.extend(opened)
+    transfers.open_for_change(session, young_person=young_person, before=was, actor=actor, via=via, now=now)
     return young_person
 
 

@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.appointments import AppointmentKind, AppointmentSource, AppointmentStatus
+from schemas.api.plans import (
+    DischargePlanCreate,
+    DischargePlanFields,
+    DischargePlanStatus,
+    FollowUpCreate,
+)
 from schemas.enums import AssessmentStatus, CareTeamRole, Via
 from schemas.settings import Settings
 from services.appointments.models import Appointment
-from services.appointments.schemas import AppointmentKind, AppointmentSource, AppointmentStatus
 from services.assessments.models import Assessment
 from services.attendances.models import Attendance
 from services.audit import service as audit
@@ -23,12 +29,6 @@ from services.errors import Conflict, Invalid, NotFound
 from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.plans.models import DischargePlan
-from services.plans.schemas import (
-    DischargePlanCreate,
-    DischargePlanFields,
-    DischargePlanStatus,
-    FollowUpCreate,
-)
 from services.staff.models import Team, User
 
 CONTENT_FIELDS = (

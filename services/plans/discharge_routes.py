@@ -12,21 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
-from schemas.settings import get_settings
-from services.appointments import routes as appointment_routes
-from services.appointments.schemas import AppointmentOutcome
-from services.audit import service as audit
-from services.clock import utcnow
-from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.notifications.dispatch import enqueue_committed
-from services.people import access
-from services.people.access import CaseFacts, Principal
-from services.people.models import YoungPerson
-from services.plans import discharge, issuing, views
-from services.plans.fhir import MEDIA_TYPE
-from services.plans.fhir_discharge import discharge_plan
-from services.plans.models import DischargePlan
-from services.plans.schemas import (
+from schemas.api.appointments import AppointmentOutcome
+from schemas.api.plans import (
     DischargePlanCreate,
     DischargePlanRead,
     DischargePlanReview,
@@ -35,7 +22,18 @@ from services.plans.schemas import (
     FollowUpCreate,
     Readiness,
 )
-from services.redis_conn import get_redis
+from schemas.settings import get_settings
+from services.appointments import routes as appointment_routes
+from services.audit import service as audit
+from services.clock import utcnow
+from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
+from services.people import access
+from services.people.access import CaseFacts, Principal
+from services.people.models import YoungPerson
+from services.plans import discharge, issuing, views
+from services.plans.fhir import MEDIA_TYPE
+from services.plans.fhir_discharge import discharge_plan
+from services.plans.models import DischargePlan
 
 router = APIRouter()
 Rule = Callable[[Principal, CaseFacts], bool]
@@ -85,7 +83,6 @@ def create(
         settings=get_settings(),
         now=utcnow(),
     )
-    session.commit()
     return _read(session, plan)
 
 
@@ -100,7 +97,6 @@ def list_plans(
     audit.record(
         session, actor=principal, action="discharge_plan.list", via=principal.via, ref=young_person.ref
     )
-    session.commit()
     return [views.discharge_summary(p) for p in found]
 
 
@@ -114,7 +110,6 @@ def read(
     """The plan; a draft says what issuing still needs, an issued plan who it reached and when."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
     _audit(session, principal, "discharge_plan.read", young_person.ref, plan.id)
-    session.commit()
     return _read(session, plan)
 
 
@@ -131,7 +126,6 @@ def read_fhir(
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
     resource = discharge_plan(_read(session, plan))
     _audit(session, principal, "discharge_plan.export_fhir", young_person.ref, plan.id)
-    session.commit()
     return JSONResponse(content=resource, media_type=MEDIA_TYPE)
 
 
@@ -146,7 +140,6 @@ def update(
     """Change the fields sent (drafts only; an issued plan is changed by drafting and issuing a new one)."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
     discharge.update_draft(session, plan=plan, data=body, actor=principal, via=principal.via, now=utcnow())
-    session.commit()
     return _read(session, plan)
 
 
@@ -160,7 +153,6 @@ def readiness(
     """What is missing before the plan can be issued, and warnings. The CNEST level is never a criterion."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
     _audit(session, principal, "discharge_plan.readiness", young_person.ref, plan.id)
-    session.commit()
     found = issuing.readiness(session, plan=plan, now=utcnow())
     return Readiness(
         ready=found.ready,
@@ -181,13 +173,7 @@ def issue(
     follow-up owners) is sent a `plan_issued` notification naming the young person by ref only, and should
     be reached within 24 h (NICE QS159). A newer issued plan supersedes the older one."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
-    try:
-        delivery_ids = issuing.issue(session, plan=plan, actor=principal, via=principal.via, now=utcnow())
-    except issuing.NotReady:
-        session.commit()  # keep the audit event of the refused attempt
-        raise
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
+    issuing.issue(session, plan=plan, actor=principal, via=principal.via, now=utcnow())
     return _read(session, plan)
 
 
@@ -201,11 +187,7 @@ def review(
 ) -> DischargePlanRead:
     """Mark an issued plan reviewed; the care coordinator is prompted to re-score the needs assessment."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
-    delivery_ids = issuing.review(
-        session, plan=plan, outcome=body.outcome, actor=principal, via=principal.via, now=utcnow()
-    )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
+    issuing.review(session, plan=plan, outcome=body.outcome, actor=principal, via=principal.via, now=utcnow())
     return _read(session, plan)
 
 
@@ -224,7 +206,6 @@ def add_follow_up(
     """Add a follow-up appointment to a draft (when, owning team, optional named owner, location)."""
     plan = discharge.get(session, young_person=young_person, plan_id=plan_id)
     discharge.add_follow_up(session, plan=plan, data=body, actor=principal, via=principal.via)
-    session.commit()
     return _read(session, plan)
 
 

@@ -16,10 +16,10 @@ from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
+from schemas.api.plans import InterventionStatus, VersionStatus
 from services.assessments.fhir import BASE, MEDIA_TYPE
 from services.people.fhir import instant, subject
 from services.plans.models import CarePlan, SafetyPlan
-from services.plans.schemas import InterventionStatus, VersionStatus
 
 __all__ = ["MEDIA_TYPE", "care_plan", "safety_plan"]
 

@@ -23,10 +23,10 @@ from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
+from schemas.api.plans import DischargePlanRead, DischargePlanStatus, FollowUpRead, FollowUpStatus
 from services.assessments.fhir import ASSESSMENT_SYSTEM, BASE, LEVEL
 from services.people.fhir import care_team_identifier, instant, staff, subject, team
 from services.plans.fhir import CONSENT_TO_SHARE, LAWFUL_BASIS, REVIEW_DATE, category, plan_identifier
-from services.plans.schemas import DischargePlanRead, DischargePlanStatus, FollowUpRead, FollowUpStatus
 
 DISCHARGE_PLAN_SYSTEM = "https://liaison.example/Id/discharge-plan"
 CARE_COORDINATOR = f"{BASE}/StructureDefinition/care-coordinator"

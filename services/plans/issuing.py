@@ -8,19 +8,20 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from schemas.api.plans import DischargePlanStatus, FollowUpStatus
 from schemas.enums import CareTeamRole, NotificationKind, Via
 from services.assessments import needs
 from services.assessments.models import Assessment
 from services.audit import service as audit
 from services.chronology import service as chronology
 from services.errors import Conflict, Invalid
+from services.notifications import events
 from services.notifications import service as notifications
 from services.notifications.models import Notification
 from services.people.access import Principal
 from services.plans import discharge, rules
 from services.plans import service as plans
 from services.plans.models import CarePlan, DischargePlan, DischargePlanRecipient, SafetyPlan
-from services.plans.schemas import DischargePlanStatus, FollowUpStatus
 from services.staff.models import User
 
 
@@ -79,14 +80,14 @@ def _recipients(session: Session, plan: DischargePlan) -> dict[int, tuple[User, 
     return named
 
 
-def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, now: datetime) -> list[int]:
+def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, now: datetime) -> None:
     """Issue a ready draft: pin the current care and safety plans, supersede older issued plans, and tell
-    everyone named in it (ref only). Refused with `NotReady` naming what is missing. Returns deliveries."""
+    everyone named in it (ref only). Refused with `NotReady` naming what is missing."""
     discharge.draft_only(plan)
     young_person = plan.young_person
     ready = readiness(session, plan=plan, now=now)
     if not ready.ready:
-        audit.record(
+        audit.record_refusal(
             session,
             actor=actor,
             action="discharge_plan.issue",
@@ -130,20 +131,21 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
             summary=f"Discharge plan {older.id} superseded by discharge plan {plan.id}",
             detail={"discharge_plan_id": older.id, "superseded_by_id": plan.id},
         )
-    delivery_ids: list[int] = []
-    key = f"plan_issued:{plan.id}"
+    event = notifications.Event("plan_issued", plan.id)
     named = _recipients(session, plan)
     for user, parts in named.values():
         role = discharge.member_role(young_person, user.id) or CareTeamRole.other
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=NotificationKind.plan_issued,
             young_person=young_person,
             recipients=[(user, role)],
-            key=key,
+            event=event,
         )
         notification_id = session.scalar(
-            select(Notification.id).where(Notification.dedup_key == f"{key}:{user.id}")
+            select(Notification.id).where(
+                Notification.dedup_key == events.dedup_key(NotificationKind.plan_issued, event, user.id)
+            )
         )
         plan.recipients.append(
             DischargePlanRecipient(
@@ -171,12 +173,11 @@ def issue(session: Session, *, plan: DischargePlan, actor: Principal, via: Via, 
         ref=young_person.ref,
         detail={"discharge_plan_id": plan.id, "recipients": len(named)},
     )
-    return delivery_ids
 
 
 def review(
     session: Session, *, plan: DischargePlan, outcome: str, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     """Mark an issued plan reviewed, and prompt a re-score of the needs assessment (once per plan)."""
     if plan.status != DischargePlanStatus.issued:
         raise Conflict(f"only an issued discharge plan can be reviewed; plan {plan.id} is {plan.status}")
@@ -201,11 +202,11 @@ def review(
         ref=plan.young_person.ref,
         detail={"discharge_plan_id": plan.id},
     )
-    return needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=plan.young_person,
         reason="the discharge plan was reviewed",
-        key=f"discharge_plan_review:{plan.id}",
+        cause=notifications.Event("discharge_plan_review", plan.id),
         at=now,
     )
 

@@ -13,19 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, status
 from fastapi.responses import JSONResponse
 
-from services.audit import service as audit
-from services.clock import utcnow
-from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.errors import NotFound
-from services.notifications.dispatch import enqueue_committed
-from services.people import access
-from services.people.access import CaseFacts, Principal
-from services.people.models import YoungPerson
-from services.plans import fhir, views
-from services.plans import service as plans
-from services.plans.discharge_routes import router as discharge_router
-from services.plans.models import CarePlan, SafetyPlan
-from services.plans.schemas import (
+from schemas.api.plans import (
     CarePlanContent,
     CarePlanRead,
     PlansOverview,
@@ -34,7 +22,17 @@ from services.plans.schemas import (
     SafetyPlanContent,
     SafetyPlanRead,
 )
-from services.redis_conn import get_redis
+from services.audit import service as audit
+from services.clock import utcnow
+from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
+from services.errors import NotFound
+from services.people import access
+from services.people.access import CaseFacts, Principal
+from services.people.models import YoungPerson
+from services.plans import fhir, views
+from services.plans import service as plans
+from services.plans.discharge_routes import router as discharge_router
+from services.plans.models import CarePlan, SafetyPlan
 
 router = APIRouter(prefix="/api/v1/young-people/{ref}", tags=["plans"])
 router.include_router(discharge_router)
@@ -61,7 +59,6 @@ def overview(
     """The current care plan and safety plan, every discharge plan, and warnings such as
     "safety plan without care plan"."""
     _audit(session, principal, "plans.read", young_person.ref)
-    session.commit()
     return views.overview(session, young_person, today=utcnow().date())
 
 
@@ -74,7 +71,6 @@ def _save_care_plan(
     plan = plans.save_care_plan(
         session, young_person=young_person, data=body, actor=principal, via=principal.via, create=create
     )
-    session.commit()
     return views.care_plan_read(session, plan, today=utcnow().date())
 
 
@@ -109,8 +105,10 @@ def read_care_plan(
 ) -> CarePlanRead:
     """The current version, with every review."""
     plan = plans.current(session, CarePlan, young_person_id=young_person.id)
-    _audit(session, principal, "care_plan.read", young_person.ref)
-    session.commit()
+    # kept when there is no plan to read: the attempt is audited although the answer is a 404
+    audit.record_kept(
+        session, actor=principal, action="care_plan.read", via=principal.via, ref=young_person.ref
+    )
     if plan is None:
         raise NotFound(f"{young_person.ref} has no care plan")
     return views.care_plan_read(session, plan, today=utcnow().date())
@@ -125,7 +123,6 @@ def care_plan_history(
     """Every version, newest first."""
     found = plans.history(session, CarePlan, young_person_id=young_person.id)
     _audit(session, principal, "care_plan.history", young_person.ref)
-    session.commit()
     today = utcnow().date()
     return [views.care_plan_read(session, p, today=today) for p in found]
 
@@ -139,7 +136,6 @@ def care_plan_version(
 ) -> CarePlanRead:
     plan = plans.version(session, CarePlan, young_person_id=young_person.id, number=number)
     _audit(session, principal, "care_plan.read", young_person.ref, version=number)
-    session.commit()
     return views.care_plan_read(session, plan, today=utcnow().date())
 
 
@@ -152,11 +148,9 @@ def review_care_plan(
 ) -> ReviewRead:
     """Record a review (outcome, who, when, next review date). The care coordinator is prompted to re-score
     the needs assessment, once per review."""
-    review, delivery_ids = plans.review_care_plan(
+    review = plans.review_care_plan(
         session, young_person=young_person, data=body, actor=principal, via=principal.via, now=utcnow()
     )
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
     return views.review_read(review)
 
 
@@ -168,7 +162,6 @@ def care_plan_reviews(
 ) -> list[ReviewRead]:
     found = plans.reviews(session, young_person_id=young_person.id)
     _audit(session, principal, "care_plan.reviews", young_person.ref)
-    session.commit()
     return [views.review_read(r) for r in found]
 
 
@@ -185,7 +178,6 @@ def _save_safety_plan(
     plan = plans.save_safety_plan(
         session, young_person=young_person, data=body, actor=principal, via=principal.via, create=create
     )
-    session.commit()
     return views.safety_plan_read(session, plan, today=utcnow().date())
 
 
@@ -218,8 +210,10 @@ def read_safety_plan(
     principal: CurrentPrincipal,
 ) -> SafetyPlanRead:
     plan = plans.current(session, SafetyPlan, young_person_id=young_person.id)
-    _audit(session, principal, "safety_plan.read", young_person.ref)
-    session.commit()
+    # kept when there is no plan to read: the attempt is audited although the answer is a 404
+    audit.record_kept(
+        session, actor=principal, action="safety_plan.read", via=principal.via, ref=young_person.ref
+    )
     if plan is None:
         raise NotFound(f"{young_person.ref} has no safety plan")
     return views.safety_plan_read(session, plan, today=utcnow().date())
@@ -233,7 +227,6 @@ def safety_plan_history(
 ) -> list[SafetyPlanRead]:
     found = plans.history(session, SafetyPlan, young_person_id=young_person.id)
     _audit(session, principal, "safety_plan.history", young_person.ref)
-    session.commit()
     today = utcnow().date()
     return [views.safety_plan_read(session, p, today=today) for p in found]
 
@@ -247,7 +240,6 @@ def safety_plan_version(
 ) -> SafetyPlanRead:
     plan = plans.version(session, SafetyPlan, young_person_id=young_person.id, number=number)
     _audit(session, principal, "safety_plan.read", young_person.ref, version=number)
-    session.commit()
     return views.safety_plan_read(session, plan, today=utcnow().date())
 
 
@@ -284,9 +276,11 @@ def _fhir(
             if safety
             else _load(session, CarePlan, young_person, number)
         )
-    except NotFound:  # "there is none" is also something learnt about the young person
-        _audit(session, principal, action, young_person.ref, version=number, found=False)
-        session.commit()
+    except NotFound:  # "there is none" is also something learnt about the young person: kept through the 404
+        detail = {"version": number, "found": False}
+        audit.record_kept(
+            session, actor=principal, action=action, via=principal.via, ref=young_person.ref, detail=detail
+        )
         raise
     previous = plan.version - 1 if plan.version > 1 else None
     if isinstance(plan, SafetyPlan):
@@ -294,7 +288,6 @@ def _fhir(
     else:
         resource = fhir.care_plan(plan, previous_version=previous)
     _audit(session, principal, action, young_person.ref, version=plan.version)
-    session.commit()
     return JSONResponse(content=resource, media_type=fhir.MEDIA_TYPE)
 
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from schemas.api.plans import CarePlanContent, ReviewCreate, SafetyPlanContent, VersionStatus
 from schemas.enums import NotificationKind, Via
 from services.assessments import needs
 from services.audit import service as audit
@@ -21,7 +22,6 @@ from services.people.access import Principal
 from services.people.models import YoungPerson
 from services.plans import rules
 from services.plans.models import CarePlan, CarePlanReview, SafetyPlan
-from services.plans.schemas import CarePlanContent, ReviewCreate, SafetyPlanContent, VersionStatus
 from services.staff.models import Team, User
 
 Plan = TypeVar("Plan", CarePlan, SafetyPlan)
@@ -216,7 +216,7 @@ def review_care_plan(
     actor: Principal,
     via: Via,
     now: datetime,
-) -> tuple[CarePlanReview, list[int]]:
+) -> CarePlanReview:
     """Record a review of the current care plan and its next review date, and prompt the care coordinator
     to re-score the needs assessment (once per review). Returns the review and deliveries to send."""
     plan = current(session, CarePlan, young_person_id=young_person.id)
@@ -251,17 +251,17 @@ def review_care_plan(
         ref=young_person.ref,
         detail={"review_id": review.id, "version": plan.version},
     )
-    delivery_ids = needs.prompt_rescore(
+    needs.prompt_rescore(
         session,
         young_person=young_person,
         reason="the care plan was reviewed",
-        key=f"care_plan_review:{review.id}",
+        cause=notifications.Event("care_plan_review", review.id),
         at=review.reviewed_at,
     )
-    return review, delivery_ids
+    return review
 
 
-def prompt_due_reviews(session: Session, *, now: datetime) -> list[int]:
+def prompt_due_reviews(session: Session, *, now: datetime) -> None:
     """Each current care plan past its review date prompts the care coordinator (or, when nobody
     coordinates care, the lead social worker) once for that date. Claimed with a conditional UPDATE, so two
     runs at once prompt once."""
@@ -273,7 +273,6 @@ def prompt_due_reviews(session: Session, *, now: datetime) -> list[int]:
             or_(CarePlan.review_prompted_for.is_(None), CarePlan.review_prompted_for != CarePlan.review_date),
         )
     )
-    delivery_ids: list[int] = []
     for plan in list(due):
         if not rules.review_prompt_due(
             review_date=plan.review_date, prompted_for=plan.review_prompted_for, today=today
@@ -308,11 +307,13 @@ def prompt_due_reviews(session: Session, *, now: datetime) -> list[int]:
             ref=young_person.ref,
             detail={"version": plan.version},
         )
-        delivery_ids += notifications.create(
+        notifications.create(
             session,
             kind=NotificationKind.plan_review_due,
             young_person=young_person,
             recipients=needs.coordinators(young_person, fallback=True),
-            key=f"care_plan_review_due:{young_person.id}:{plan.review_date.isoformat()}",
+            # once per young person and review date (its round: the date as a number, 20261203)
+            event=notifications.Event(
+                "care_plan_review_due", young_person.id, round=int(plan.review_date.strftime("%Y%m%d"))
+            ),
         )
-    return delivery_ids

@@ -6,17 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from schemas.enums import Channel, DeliveryStatus
-from services.appointments import views as missed
-from services.appointments.models import Appointment, MissedAppointment
-from services.assessments.models import Assessment
-from services.assessments.rules import NG225_NOTE
-from services.notifications import rules as notification_rules
-from services.people.models import YoungPerson
-from services.plans import discharge, issuing, rules
-from services.plans import service as plans
-from services.plans.models import CarePlan, CarePlanReview, DischargePlan, SafetyPlan
-from services.plans.schemas import (
+from schemas.api.plans import (
     CarePlanRead,
     CnestLevel,
     DischargePlanRead,
@@ -38,6 +28,16 @@ from services.plans.schemas import (
     SafetyPlanRead,
     VersionStatus,
 )
+from schemas.enums import Channel, DeliveryStatus
+from services.appointments import views as missed
+from services.appointments.models import Appointment, MissedAppointment
+from services.assessments.models import Assessment
+from services.assessments.rules import NG225_NOTE
+from services.notifications import rules as notification_rules
+from services.people.models import YoungPerson
+from services.plans import discharge, issuing, rules
+from services.plans import service as plans
+from services.plans.models import CarePlan, CarePlanReview, DischargePlan, SafetyPlan
 from services.staff.models import User
 
 CNEST_LABEL = "Likelihood of Tier 4 admission, placement breakdown or custody"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from schemas.api.staff import TelegramLink, TelegramLinked, UserRead
 from schemas.enums import Via
 from services.deps import BotChat, CurrentPrincipal, SessionDep
 from services.staff import service as staff
 from services.staff.models import User
-from services.staff.schemas import TelegramLink, TelegramLinked, UserRead
 
 router = APIRouter(prefix="/api/v1", tags=["staff"])
 
@@ -27,5 +27,4 @@ def me(session: SessionDep, principal: CurrentPrincipal) -> UserRead:
 def link_telegram(body: TelegramLink, chat_id: BotChat, session: SessionDep) -> TelegramLinked:
     """The bot only (its key and `X-Telegram-Chat-Id`): redeem a one-time link code for this chat."""
     user = staff.redeem_link_code(session, code=body.code, chat_id=chat_id, via=Via.bot)
-    session.commit()
     return TelegramLinked(username=user.username, display_name=user.display_name)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.staff import TeamCreate, UserCreate, UserRead
 from schemas.enums import Role, Via
 from services.audit import service as audit
 from services.clock import utcnow
@@ -15,7 +16,6 @@ from services.errors import Conflict, DomainError, Invalid, NotFound
 from services.people.access import Principal
 from services.security import digest, new_api_token, new_link_code, normalise_link_code
 from services.staff.models import ApiToken, Team, User
-from services.staff.schemas import TeamCreate, UserCreate, UserRead
 
 
 @dataclass(frozen=True)

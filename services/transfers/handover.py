@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from schemas.api.plans import DischargePlanStatus
 from schemas.enums import AssessmentStatus, CareTeamRole, ClosureStatus
 from schemas.settings import Settings
 from services.appointments.models import MissedAppointment
@@ -27,7 +28,6 @@ from services.plans import fhir as plan_fhir
 from services.plans import service as plans
 from services.plans.fhir_discharge import discharge_plan
 from services.plans.models import CarePlan, DischargePlan, SafetyPlan
-from services.plans.schemas import DischargePlanStatus
 from services.transfers import fhir as bundles
 from services.transfers import service as transfers
 

@@ -35,7 +35,6 @@ def _answer(
     session: SessionDep, principal: Principal, action: str, ref: str, resource: dict[str, Any], **detail: Any
 ) -> JSONResponse:
     audit.record(session, actor=principal, action=action, via=principal.via, ref=ref, detail=detail)
-    session.commit()
     return JSONResponse(content=resource, media_type=people_fhir.MEDIA_TYPE)
 
 

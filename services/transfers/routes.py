@@ -12,12 +12,10 @@ from services.audit import service as audit
 from services.clock import utcnow
 from services.deps import CurrentPrincipal, SessionDep, young_person_dependency
 from services.errors import Forbidden
-from services.notifications.dispatch import enqueue_committed
 from services.people import access
 from services.people import service as people
 from services.people.access import Principal
 from services.people.models import YoungPerson
-from services.redis_conn import get_redis
 from services.transfers import service as transfers
 from services.transfers import views
 from services.transfers.models import Transfer
@@ -49,7 +47,7 @@ def _transfer(
         via=principal.via,
     )
     if decides is not None and not decides(principal, transfer):
-        audit.record(
+        audit.record_refusal(
             session,
             actor=principal,
             action=action,
@@ -58,7 +56,6 @@ def _transfer(
             outcome="denied",
             detail={"transfer_id": transfer.id},
         )
-        session.commit()
         raise Forbidden(f"only a safeguarding lead or team manager of the local authority may {action[9:]}")
     return transfer
 
@@ -71,12 +68,6 @@ def _sending(principal: Principal, transfer: Transfer) -> bool:
     return access.may_withdraw_transfer(principal, from_la=transfer.from_la)
 
 
-def _answer(session: Session, transfer: Transfer, delivery_ids: list[int]) -> TransferRead:
-    session.commit()
-    enqueue_committed(get_redis, delivery_ids)
-    return views.to_read(session, transfer=transfer)
-
-
 @router.get(
     "/young-people/{ref}/transfers",
     response_model=list[TransferRead],
@@ -87,7 +78,6 @@ def list_transfers(
 ) -> list[TransferRead]:
     found = transfers.list_for(session, young_person_id=young_person.id)
     audit.record(session, actor=principal, action="transfer.list", via=principal.via, ref=young_person.ref)
-    session.commit()
     return [views.to_read(session, transfer=t) for t in found]
 
 
@@ -104,7 +94,7 @@ def read(transfer_id: TransferId, session: SessionDep, principal: CurrentPrincip
         ref=transfer.young_person.ref,
         detail={"transfer_id": transfer.id},
     )
-    return _answer(session, transfer, [])
+    return views.to_read(session, transfer=transfer)
 
 
 @router.post(
@@ -130,7 +120,7 @@ def tick(
         via=principal.via,
         now=utcnow(),
     )
-    return _answer(session, transfer, [])
+    return views.to_read(session, transfer=transfer)
 
 
 @router.post(
@@ -142,10 +132,10 @@ def accept(
     transfer_id: TransferId, body: AcceptBody, session: SessionDep, principal: CurrentPrincipal
 ) -> TransferRead:
     transfer = _transfer(session, principal, transfer_id, "transfer.accept", _receiving)
-    delivery_ids = transfers.accept(
+    transfers.accept(
         session, transfer=transfer, note=body.note, actor=principal, via=principal.via, now=utcnow()
     )
-    return _answer(session, transfer, delivery_ids)
+    return views.to_read(session, transfer=transfer)
 
 
 @router.post(
@@ -157,10 +147,10 @@ def decline(
     transfer_id: TransferId, body: ReasonBody, session: SessionDep, principal: CurrentPrincipal
 ) -> TransferRead:
     transfer = _transfer(session, principal, transfer_id, "transfer.decline", _receiving)
-    delivery_ids = transfers.decline(
+    transfers.decline(
         session, transfer=transfer, reason=body.reason, actor=principal, via=principal.via, now=utcnow()
     )
-    return _answer(session, transfer, delivery_ids)
+    return views.to_read(session, transfer=transfer)
 
 
 @router.post(
@@ -172,10 +162,10 @@ def withdraw(
     transfer_id: TransferId, body: ReasonBody, session: SessionDep, principal: CurrentPrincipal
 ) -> TransferRead:
     transfer = _transfer(session, principal, transfer_id, "transfer.withdraw", _sending)
-    delivery_ids = transfers.withdraw(
+    transfers.withdraw(
         session, transfer=transfer, reason=body.reason, actor=principal, via=principal.via, now=utcnow()
     )
-    return _answer(session, transfer, delivery_ids)
+    return views.to_read(session, transfer=transfer)
 
 
 @router.post(
@@ -188,7 +178,7 @@ def complete(
     transfer_id: TransferId, body: CompleteBody, session: SessionDep, principal: CurrentPrincipal
 ) -> TransferRead:
     transfer = _transfer(session, principal, transfer_id, "transfer.complete", _receiving)
-    delivery_ids = transfers.complete(
+    transfers.complete(
         session, transfer=transfer, note=body.note, actor=principal, via=principal.via, now=utcnow()
     )
-    return _answer(session, transfer, delivery_ids)
+    return views.to_read(session, transfer=transfer)

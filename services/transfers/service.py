@@ -2,7 +2,7 @@
 session first; the only place that writes transfers.
 
 Every step enters the chronology and the audit trail, and tells both local authorities (by ref only)
-through the notification pipeline; the deliveries are returned for the caller to queue after commit.
+through the notification pipeline; the deliveries are queued when the session commits.
 """
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ def _tell(
     transfer: Transfer,
     kind: NotificationKind,
     *,
-    key: str,
+    event: notifications.Event,
     care_team: bool = True,
     duty: bool = False,
-) -> list[int]:
+) -> None:
     """Both local authorities: their safeguarding leads (their duty team when they have none), with
     `duty` their duty teams too, and with `care_team` everyone on the care team. Each person once."""
     young_person = transfer.young_person
@@ -80,7 +80,17 @@ def _tell(
             recipients += [
                 (user, CareTeamRole.duty) for user in notifications.duty_users(session, la_code=la_code)
             ]
-    return notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, key=key)
+    notifications.create(session, kind=kind, young_person=young_person, recipients=recipients, event=event)
+
+
+def _void(session: Session, transfer: Transfer, *, now: datetime) -> None:
+    """A transfer no longer open is no longer overdue; one withdrawn no longer asks anyone to act on it."""
+    if transfer.status != TransferStatus.open:
+        notifications.void(
+            session, event_type=NotificationKind.transfer_overdue, event_id=transfer.id, at=now
+        )
+    if transfer.status == TransferStatus.withdrawn:
+        notifications.void(session, event_type=NotificationKind.transfer_opened, event_id=transfer.id, at=now)
 
 
 def _record(
@@ -114,36 +124,28 @@ def _record(
 
 def open_for_change(
     session: Session, *, young_person: YoungPerson, before: LaState, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     """Open a transfer for each move the change makes (withdrawing any it supersedes) and tell both local
-    authorities at once. Returns the delivery ids to queue after commit."""
+    authorities at once."""
     after = LaState(young_person.responsible_la, young_person.residence_la)
-    delivery_ids: list[int] = []
     for move in rules.moves(before, after):
-        delivery_ids += _supersede(
-            session, young_person=young_person, move=move, actor=actor, via=via, now=now
-        )
-        delivery_ids += _open(session, young_person=young_person, move=move, actor=actor, via=via, now=now)
-    return delivery_ids
+        _supersede(session, young_person=young_person, move=move, actor=actor, via=via, now=now)
+        _open(session, young_person=young_person, move=move, actor=actor, via=via, now=now)
 
 
 def _supersede(
     session: Session, *, young_person: YoungPerson, move: Move, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     live = [t for t in list_for(session, young_person_id=young_person.id) if t.status in LIVE]
     facts = [LiveTransfer(t.id, views.changed_of(t), TransferStatus(t.status)) for t in live]
-    delivery_ids: list[int] = []
     for transfer in (t for t in live if t.id in set(rules.superseded(facts, move))):
         reason = f"superseded by a later move from {move.from_la} to {move.to_la}"
-        delivery_ids += _end(
-            session, transfer, TransferStatus.withdrawn, actor=actor, via=via, now=now, note=reason
-        )
-    return delivery_ids
+        _end(session, transfer, TransferStatus.withdrawn, actor=actor, via=via, now=now, note=reason)
 
 
 def _open(
     session: Session, *, young_person: YoungPerson, move: Move, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     transfer = Transfer(
         young_person=young_person,
         from_la=move.from_la,
@@ -173,8 +175,12 @@ def _open(
         now=now,
         detail={"from_la": move.from_la, "to_la": move.to_la, "changed": transfer.changed},
     )
-    return _tell(
-        session, transfer, NotificationKind.transfer_opened, key=f"transfer_opened:{transfer.id}", duty=True
+    _tell(
+        session,
+        transfer,
+        NotificationKind.transfer_opened,
+        event=notifications.Event("transfer_opened", transfer.id),
+        duty=True,
     )
 
 
@@ -237,11 +243,12 @@ def _refuse(
     outcome: str = "refused",
     item: str | None = None,
 ) -> None:
-    """Audit a refused step (committed at once, like a denial of access); the caller then raises."""
+    """Audit a refused step (kept although the refused work rolls back, like a denial of access); the
+    caller then raises."""
     detail: dict[str, object] = {"transfer_id": transfer.id}
     if item is not None:
         detail["item"] = item
-    audit.record(
+    audit.record_refusal(
         session,
         actor=actor,
         action=action,
@@ -250,7 +257,6 @@ def _refuse(
         outcome=outcome,
         detail=detail,
     )
-    session.commit()
 
 
 def _require(
@@ -265,12 +271,13 @@ def _require(
 
 def accept(
     session: Session, *, transfer: Transfer, note: str | None, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     """The receiving local authority takes the case on; the sending lead social worker stays on the care
     team until the handover is completed."""
     _require(session, transfer, TransferStatus.accepted, actor=actor, via=via)
     transfer.status = TransferStatus.accepted
     transfer.accepted_at = now
+    _void(session, transfer, now=now)
     transfer.accepted_by = session.get_one(User, actor.user_id)
     transfer.acceptance_note = note.strip() if note else None
     left = rules.outstanding(views.checklist_facts(session, transfer=transfer))
@@ -285,8 +292,11 @@ def accept(
         via=via,
         now=now,
     )
-    return _tell(
-        session, transfer, NotificationKind.transfer_accepted, key=f"transfer_accepted:{transfer.id}"
+    _tell(
+        session,
+        transfer,
+        NotificationKind.transfer_accepted,
+        event=notifications.Event("transfer_accepted", transfer.id),
     )
 
 
@@ -299,10 +309,11 @@ def _end(
     via: Via,
     now: datetime,
     note: str,
-) -> list[int]:
+) -> None:
     _require(session, transfer, status, actor=actor, via=via)
     transfer.status = status
     transfer.ended_at = now
+    _void(session, transfer, now=now)
     transfer.ended_by_id = actor.user_id if actor is not None else None
     transfer.end_note = note.strip()
     by = actor.username if actor is not None else "liaison"
@@ -325,24 +336,24 @@ def _end(
             )
     _record(session, transfer, kind=f"transfer_{status}", summary=summary, actor=actor, via=via, now=now)
     kind = NotificationKind(f"transfer_{status}")
-    return _tell(session, transfer, kind, key=f"{kind}:{transfer.id}")
+    _tell(session, transfer, kind, event=notifications.Event(str(kind), transfer.id))
 
 
 def decline(
     session: Session, *, transfer: Transfer, reason: str, actor: Principal, via: Via, now: datetime
-) -> list[int]:
-    return _end(session, transfer, TransferStatus.declined, actor=actor, via=via, now=now, note=reason)
+) -> None:
+    _end(session, transfer, TransferStatus.declined, actor=actor, via=via, now=now, note=reason)
 
 
 def withdraw(
     session: Session, *, transfer: Transfer, reason: str, actor: Principal, via: Via, now: datetime
-) -> list[int]:
-    return _end(session, transfer, TransferStatus.withdrawn, actor=actor, via=via, now=now, note=reason)
+) -> None:
+    _end(session, transfer, TransferStatus.withdrawn, actor=actor, via=via, now=now, note=reason)
 
 
 def complete(
     session: Session, *, transfer: Transfer, note: str | None, actor: Principal, via: Via, now: datetime
-) -> list[int]:
+) -> None:
     """Refused (409, naming every outstanding item) until the receiving LA has accepted and every required
     handover item is done."""
     refusal = rules.completion_refusal(
@@ -351,17 +362,15 @@ def complete(
     if refusal is not None:
         _refuse(session, transfer, "transfer.complete", actor=actor, via=via)
         raise Conflict(refusal)
-    return _end(session, transfer, TransferStatus.completed, actor=actor, via=via, now=now, note=note or "")
+    _end(session, transfer, TransferStatus.completed, actor=actor, via=via, now=now, note=note or "")
 
 
 def chase_overdue(
     session: Session, *, now: datetime, every_working_days: int, calendar: WorkingCalendar
-) -> list[int]:
+) -> None:
     """Tell both local authorities' safeguarding leads about each transfer not accepted within another
     `every_working_days` working days (of `calendar`: no weekends, no bank holidays): once per threshold
-    (a conditional UPDATE claims it, so a second run or a second scheduler tells nobody again). Returns
-    the delivery ids to queue after commit."""
-    delivery_ids: list[int] = []
+    (a conditional UPDATE claims it, so a second run or a second scheduler tells nobody again)."""
     for transfer in session.scalars(select(Transfer).where(Transfer.status == TransferStatus.open)):
         due = rules.chase_due(
             status=TransferStatus(transfer.status),
@@ -393,11 +402,10 @@ def chase_overdue(
             now=now,
             detail={"threshold": due},
         )
-        delivery_ids += _tell(
+        _tell(
             session,
             transfer,
             NotificationKind.transfer_overdue,
-            key=f"transfer_overdue:{transfer.id}:{due}",
+            event=notifications.Event("transfer_overdue", transfer.id, round=due),
             care_team=False,
         )
-    return delivery_ids

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schemas.enums import CareTeamRole
@@ -81,3 +82,17 @@ def to_read(session: Session, *, transfer: Transfer) -> TransferRead:
         checklist=items,
         outstanding=[s.item for s in rules.outstanding(facts)] if status.live else [],
     )
+
+
+def live_between(session: Session, *, young_person_id: int) -> list[tuple[str, str]]:
+    """The (from, to) local authorities of the young person's open or accepted transfers, oldest first:
+    whose duty teams an attendance alert also tells."""
+    rows = session.execute(
+        select(Transfer.from_la, Transfer.to_la)
+        .where(
+            Transfer.young_person_id == young_person_id,
+            Transfer.status.in_((TransferStatus.open, TransferStatus.accepted)),
+        )
+        .order_by(Transfer.id)
+    )
+    return [(from_la, to_la) for from_la, to_la in rows]

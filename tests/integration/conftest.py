@@ -18,6 +18,7 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import select, update
 
+from schemas.api.staff import TeamCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import get_settings
 from services.app import create_app
@@ -27,7 +28,6 @@ from services.notifications.dispatch import QUEUE
 from services.notifications.models import Notification
 from services.redis_conn import get_redis
 from services.staff import service as staff
-from services.staff.schemas import TeamCreate, UserCreate
 from tests.conftest import Database, _reset_settings
 
 

@@ -17,6 +17,7 @@ from schemas.settings import Settings
 from services.appointments.booking import IntakeBooking
 from services.appointments.models import Appointment
 from services.appointments.rules import IntakeAction, MissFacts, intake_change, kind_from, who_is_told
+from services.appointments.withdrawal import event_of
 from services.intake import fhir_appointment, siu
 from services.intake.fhir import EncounterProblem
 from services.intake.hl7 import AckCode, MessageProblem, header
@@ -127,13 +128,13 @@ def test_a_follow_up_is_an_appointment_named_and_keyed_as_one_of_its_plan() -> N
     follow_up = Appointment(id=7, kind="follow_up", discharge_plan_id=3, owner_team=team)
     camhs = Appointment(id=4, kind="camhs", owner_team=team)
     unowned = Appointment(id=5, kind="other", owner_team=None, facility="RBT")
-    assert (follow_up.label, follow_up.what, follow_up.miss_key) == (
+    assert (follow_up.label, follow_up.what, event_of(follow_up).key) == (
         "follow-up 7",
         "Follow-up with Team CAMHS",
         "missed_appt:7",
     )
     assert follow_up.ids == {"appointment_id": 7, "appointment_kind": "follow_up", "discharge_plan_id": 3}
-    assert (camhs.label, camhs.what, camhs.miss_key) == (
+    assert (camhs.label, camhs.what, event_of(camhs).key) == (
         "appointment 4",
         "CAMHS appointment with Team CAMHS",
         "missed_appt:4",

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from schemas.api.appointments import Barrier, CapacityFramework, MissStatus
 from schemas.enums import CareTeamRole, ClosureReason, ClosureStance
 from services.appointments.rules import (
     Capacity,
@@ -20,7 +21,6 @@ from services.appointments.rules import (
     problems,
     who_is_told,
 )
-from services.appointments.schemas import Barrier, CapacityFramework, MissStatus
 from services.closures.rules import ClosureFacts, blockers
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime
 
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
+from schemas.api.plans import CarePlanContent
 from services.people.models import YoungPerson
 from services.plans.fhir import MADE_JOINTLY, REVIEW_DATE, care_plan
 from services.plans.models import CarePlan
-from services.plans.schemas import CarePlanContent
 from services.staff.models import User
 
 REF = "YP-7KQ2M-9XW4T"

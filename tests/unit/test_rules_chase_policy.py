@@ -12,8 +12,10 @@ from pydantic import ValidationError
 
 from schemas.enums import EscalationStep, NotificationKind
 from schemas.settings import SettingsRefused, get_settings
+from services.notifications import events
 from services.notifications.escalation import AlertState, ChasePolicy, Policy, Taken, ladder, next_step
-from services.notifications.events import event_key
+from services.notifications.events import Event
+from services.notifications.models import Notification
 from tests.unit.test_settings import make
 
 pytestmark = pytest.mark.usefixtures("clean_environment")
@@ -200,14 +202,30 @@ def test_kinds_on_one_ladder_are_grouped_for_one_query() -> None:
 
 
 @pytest.mark.parametrize(
-    ("dedup_key", "event"),
+    ("kind", "event", "dedup_key"),
     [
-        ("attendance:12:7", "attendance:12"),
-        ("gateway:3:7", "gateway:3"),
-        ("missed:5:12", "missed:5"),
-        ("transfer_overdue:2:1:7", "transfer_overdue:2:1"),
-        ("rescore:missed:5:7", "rescore:missed:5"),
+        (K.attendance, Event("attendance", 12), "attendance:12:7"),
+        (K.gateway, Event("gateway", 3), "gateway:3:7"),
+        (K.was_not_brought, Event("missed_appt", 4), "missed_appt:4:7"),
+        (K.transfer_overdue, Event("transfer_overdue", 2, round=1), "transfer_overdue:2:1:7"),
+        (K.rescore, Event("missed", 5), "rescore:missed:5:7"),
+        (K.missed_appointment_withdrawn, Event("missed_appt", 4), "withdrawn:missed_appt:4:7"),
     ],
 )
-def test_the_event_is_the_dedup_key_without_the_recipient(dedup_key: str, event: str) -> None:
-    assert event_key(dedup_key) == event
+def test_the_dedup_key_is_built_from_the_typed_event_and_the_recipient(
+    kind: K, event: Event, dedup_key: str
+) -> None:
+    assert events.dedup_key(kind, event, 7) == dedup_key
+
+
+def test_a_chase_step_is_keyed_per_alert_and_the_duty_team_per_event() -> None:
+    alert = Notification(id=31, kind=str(K.rescore))
+    event = Event("attendance", 12)
+    assert events.dedup_key(K.reminder, event, 7, chasing=alert, step="recipient") == "reminder:31:7"
+    assert (
+        events.dedup_key(K.escalation, event, 7, chasing=alert, step="manager") == "escalation:31:manager:7"
+    )
+    # the duty team of a re-score prompt is not the duty team of the attendance it was prompted by
+    assert events.dedup_key(K.escalation, event, 9, chasing=alert, step="duty") == (
+        "escalation:rescore:attendance:12:duty:9"
+    )

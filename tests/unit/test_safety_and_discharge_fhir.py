@@ -9,13 +9,7 @@ from typing import Any
 
 from fhir.resources.R4B.careplan import CarePlan as FhirCarePlan
 
-from schemas.enums import Channel, DeliveryStatus
-from services.assessments.fhir import LEVEL
-from services.people.models import YoungPerson
-from services.plans.fhir import AVAILABLE_24_7, PLAN_KIND, SAFETY_PLAN_STEP, care_plan, safety_plan
-from services.plans.fhir_discharge import CARE_COORDINATOR, DISTRIBUTION, READINESS, discharge_plan
-from services.plans.models import SafetyPlan
-from services.plans.schemas import (
+from schemas.api.plans import (
     CnestLevel,
     DischargePlanRead,
     Distribution,
@@ -28,6 +22,12 @@ from services.plans.schemas import (
     SafetyAlerts,
     SafetyPlanContent,
 )
+from schemas.enums import Channel, DeliveryStatus
+from services.assessments.fhir import LEVEL
+from services.people.models import YoungPerson
+from services.plans.fhir import AVAILABLE_24_7, PLAN_KIND, SAFETY_PLAN_STEP, care_plan, safety_plan
+from services.plans.fhir_discharge import CARE_COORDINATOR, DISTRIBUTION, READINESS, discharge_plan
+from services.plans.models import SafetyPlan
 from services.staff.models import User
 from tests.unit.test_plan_fhir import REF
 from tests.unit.test_plan_fhir import plan as care_plan_row

@@ -161,6 +161,37 @@ def test_pending_and_case_name_the_ref_and_nothing_identifying(
     assert audit_events(outcome="denied", actor_username="doc")
 
 
+def test_pending_asks_the_api_for_your_own_alerts_only_and_acknowledged_ones_leave_it(
+    client: TestClient, case: Case, world: World, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    nurse = add_care_coordinator(client, world, case)
+    link(telegram, CHAT, nurse.link_code)
+    link(telegram, STRANGER, case.social_worker.link_code)
+    for source_id in ("V1", "V2"):
+        client.post("/api/v1/attendances", json=attendance(source_id), headers=case.hospital.headers)
+    mine = client.get("/api/v1/me/pending", headers=nurse.headers).json()
+    assert mine["total"] >= 2 and {n["recipient"] for n in mine["notifications"]} == {"nurse"}
+
+    pending = say(telegram, CHAT, "/pending")
+    assert pending.startswith(f"Not yet acknowledged ({mine['total']}):"), pending
+    assert (
+        pending.count(case.ref) == mine["total"]
+    )  # jsmith's alerts about the same young person are not here
+    for n in client.get("/api/v1/me/pending", headers=case.social_worker.headers).json()["notifications"]:
+        acked = client.post(
+            f"/api/v1/notifications/{n['id']}/acknowledge", headers=case.social_worker.headers
+        )
+        assert acked.status_code == 200
+    assert "Nothing waiting" in say(telegram, STRANGER, "/pending")
+    assert say(telegram, CHAT, "/pending") == pending  # someone else acknowledging theirs leaves yours
+    listed = audit_events(action="notification.list", actor_username="nurse")
+    assert [(e.via, e.young_person_ref) for e in listed] == [
+        ("api", case.ref),
+        ("bot", case.ref),
+        ("bot", case.ref),
+    ]
+
+
 def test_named_chat_detail_adds_the_name_and_still_no_nhs_number_or_birth_date(
     client: TestClient, case: Case, telegram: TelegramServer, api_server: ApiServer, tmp_path: Path
 ) -> None:

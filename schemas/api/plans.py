@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from schemas.api.appointments import AppointmentStatus, MissedDetail
 from schemas.enums import Agency, CareTeamRole, Channel, DeliveryStatus
-from services.appointments.schemas import AppointmentStatus, MissedDetail
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=8000)]

@@ -1,4 +1,4 @@
-"""Response bodies for notifications (the contract's shape)."""
+"""Response bodies for notifications (the contract's shape), shared by the API and the bot."""
 
 from __future__ import annotations
 
@@ -56,3 +56,11 @@ class NotificationRead(BaseModel):
     escalates_notification_id: int | None = Field(
         default=None, description="For a reminder or escalation: the attendance alert it chases."
     )
+
+
+class PendingAlerts(BaseModel):
+    """`GET /api/v1/me/pending`: the caller's own notifications not yet acknowledged (whatever their
+    delivery status), the one waiting longest first."""
+
+    total: int = Field(description="How many are waiting, however many this page lists")
+    notifications: list[NotificationRead] = Field(description="Oldest first, from `offset`, at most `limit`")

@@ -1,0 +1,262 @@
+"""The settings of each part of liaison other than the chase (`schemas/settings_chase.py`), one class a
+concern: HL7 intake, the channels, the bot, the worker, the domains' thresholds and clinical defaults, the
+audit trail. They only read and type values (env var names are the field names, upper-cased)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
+
+PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+
+
+class IntakeSettings(BaseModel):
+    """HL7_*: the MLLP listener and the largest message taken."""
+
+    hl7_mllp_host: str = "127.0.0.1"
+    hl7_mllp_port: int = 2575
+    hl7_mllp_allowed_facilities: str = Field(
+        default="",
+        description=(
+            "Sending facilities (MSH-4, ODS codes) the MLLP listener accepts, comma-separated: RBT,RJN. "
+            "Empty: any facility (development only; `liaison mllp` refuses to start so in production)."
+        ),
+    )
+    hl7_mllp_idle_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="An MLLP connection silent for this long (between messages) is closed.",
+    )
+    hl7_mllp_read_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "A message begun (0x0B received) must arrive whole within this, and its ACK be taken by the "
+            "sender within it again; else the connection is closed (a slow sender holds nothing for long)."
+        ),
+    )
+    hl7_mllp_max_connections: int = Field(
+        default=64,
+        ge=1,
+        description="MLLP connections served at once; one more is closed at once (and logged), others go on.",
+    )
+    hl7_mllp_shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description=(
+            "On SIGTERM the MLLP listener stops accepting and gives messages already begun this long to be "
+            "received, handled and acknowledged; then it closes every connection and exits. Keep it under "
+            "the 15 s `liaison run` waits for its children."
+        ),
+    )
+    hl7_max_message_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest HL7 v2 message taken over MLLP or HTTP."
+    )
+
+    @property
+    def mllp_allowed_facilities(self) -> frozenset[str]:
+        """The facilities named in HL7_MLLP_ALLOWED_FACILITIES; empty means any."""
+        return frozenset(f.strip().upper() for f in self.hl7_mllp_allowed_facilities.split(",") if f.strip())
+
+
+class ChannelSettings(BaseModel):
+    """SMTP_*, EMAIL_FROM, TELEGRAM_*, WEBHOOK_*: how alerts leave."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    email_from: str = "liaison@localhost"
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = PUBLIC_TELEGRAM_API
+    webhook_timeout_seconds: float = 10.0
+    telegram_max_per_second: int = Field(
+        default=30, ge=1, description="Messages a second across every worker process (Bot API: about 30)."
+    )
+    telegram_max_per_chat_per_second: int = Field(
+        default=1, ge=1, description="Messages a second to one chat across every worker (Bot API: about 1)."
+    )
+
+
+class BotSettings(BaseModel):
+    """BOT_*, CHAT_DETAIL, LINK_CODE_TTL_HOURS: the Telegram bot's credential and what it may say."""
+
+    bot_api_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The bot's credential for the HTTP API (`Authorization: Bot <key>`). Unset in development: "
+            "derived from SECRET_KEY, so every process of `liaison run` agrees. Required in production "
+            "when TELEGRAM_BOT_TOKEN is set."
+        ),
+    )
+    bot_api_url: str | None = Field(
+        default=None, description="Where the bot reaches the HTTP API. Unset: http://HOST:PORT."
+    )
+    chat_detail: Literal["minimal", "named"] = Field(
+        default="minimal",
+        description=(
+            "What the bot may put in an answer to a linked user's own query. minimal: ref, counts, statuses "
+            "and levels only. named: also the young person's name in /case and /plan. Neither shows clinical "
+            "free text (a safety plan's content, a miss's reason)."
+        ),
+    )
+    link_code_ttl_hours: int = Field(default=72, ge=1)
+
+
+class WorkerSettings(BaseModel):
+    """WORKER_*, DELIVERY_*, SWEEP_INTERVAL_SECONDS: the delivery workers and the sweeper."""
+
+    worker_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "rq workers `liaison worker` runs (rq's WorkerPool when more than one; it starts a new worker "
+            "if one dies). See docs/performance.md for what each drains on two shared cores."
+        ),
+    )
+    worker_mode: Literal["simple", "fork"] = Field(
+        default="simple",
+        description=(
+            "simple: each worker runs its jobs in its own warmed process (rq's SimpleWorker), keeping its "
+            "database and Redis connections and compiled SQL; a job over DELIVERY_JOB_TIMEOUT_SECONDS is "
+            "interrupted, and the job of a worker that dies is re-driven by the sweeper after "
+            "DELIVERY_LEASE_SECONDS. fork: rq forks a work horse per job (a crash ends only that job), "
+            "at about twice the CPU a delivery. See docs/performance.md."
+        ),
+    )
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_retry_base_seconds: int = Field(default=10, ge=1)
+    delivery_retry_max_seconds: int = Field(default=900, ge=1)
+    delivery_job_timeout_seconds: int = Field(
+        default=60,
+        ge=1,
+        description=(
+            "rq interrupts a delivery job running longer than this (each channel's own timeout is 10 s). "
+            "Shorter than DELIVERY_LEASE_SECONDS, so a claim is never re-driven while its job may still send."
+        ),
+    )
+    delivery_lease_seconds: int = Field(
+        default=90,
+        ge=2,
+        description=(
+            "A claimed delivery not finished by then (its worker died) is re-driven by the next sweep: a "
+            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS (2 min)."
+        ),
+    )
+    sweep_interval_seconds: int = Field(default=30, ge=5)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_the_job(self) -> WorkerSettings:
+        if self.delivery_lease_seconds <= self.delivery_job_timeout_seconds:
+            raise ValueError(
+                "DELIVERY_LEASE_SECONDS must be longer than DELIVERY_JOB_TIMEOUT_SECONDS: a claim released "
+                "while its job may still be sending would send the alert twice"
+            )
+        return self
+
+
+class DomainSettings(BaseModel):
+    """The domains' thresholds and schedules: assessments, repeat attendances, plans, missed appointments,
+    closures, transfers; the audit trail's sealing; the recommendations wording of each band."""
+
+    gateway_chairs: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Gateway (Level 1) chairs by local authority, as JSON: {"CEC": ["username"]}.',
+    )
+    assessment_rescore_after_days: int = Field(
+        default=90, ge=1, description="Prompt a re-score when the last completed assessment is older."
+    )
+    assessment_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for overdue needs and old scores."
+    )
+    repeat_attendance_rules: list[RepeatRule] = Field(
+        default_factory=lambda: list(DEFAULT_RULES),
+        description="The frequent-attender rule, as JSON: "
+        '[{"name": "...", "min_count": 2, "window_days": 84, "reasons": ["self_harm", "overdose"]}]. '
+        "Each deployment should have its thresholds signed off clinically.",
+    )
+    discharge_first_contact_hours: Literal[48, 72] = Field(
+        default=72,
+        description="Default target for the first community contact after discharge (72 h; 48 h option).",
+    )
+    plan_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for care plans due a review."
+    )
+    missed_appointments_threshold: int = Field(
+        default=2,
+        ge=1,
+        le=20,
+        description="This many missed appointments (was not brought or did not attend) within the window "
+        "tell the GP, the services whose appointments were missed and the safeguarding lead.",
+    )
+    missed_appointments_window_days: int = Field(
+        default=90, ge=1, le=730, description="The window the missed-appointment threshold counts in."
+    )
+    appointment_owner_teams: dict[str, str] = Field(
+        default_factory=dict,
+        description="Which team owns the appointments a hospital or clinic system sends (HL7 SIU, FHIR "
+        "Appointment), by sending facility (MSH-4, or the ODS code of the Appointment's participant), as "
+        'JSON: {"RBT": "CEC-CAMHS"}. Unmapped: no owning team; the care coordinator and the safeguarding '
+        "lead are told in its place.",
+    )
+    closure_consultation_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="How long the care team is consulted before a service may close its involvement.",
+    )
+    transfer_accept_working_days: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description="A transfer between local authorities not accepted within this many working days "
+        "(WORKING_DAYS, not bank holidays) is chased: both local authorities' safeguarding leads are told, "
+        "once each such period.",
+    )
+    transfer_check_interval_seconds: int = Field(
+        default=3600, ge=60, description="How often the scheduler looks for transfers not accepted in time."
+    )
+    audit_seal_interval_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="How often the scheduler seals new audit events into the audit trail's hash chain "
+        "(docs/audit.md).",
+    )
+    audit_seal_grace_seconds: int = Field(
+        default=900,
+        ge=60,
+        description="`liaison audit verify` reports an audit event still unsealed this long after it was "
+        "recorded: a sealer that has stopped, or evidence held back. Several AUDIT_SEAL_INTERVAL_SECONDS.",
+    )
+    recommendations_high: str = Field(
+        default=(
+            "Take to the multi-agency meeting and to the place-based Gateway (Level 1) meeting; consider a "
+            "Care, Education and Treatment Review if autism or a learning disability is recorded; first "
+            "confirm the MEDIUM and LOW recommendations are done."
+        )
+    )
+    recommendations_medium: str = Field(
+        default=(
+            "Share the assessment with the care team, agree a lead professional, make a multi-agency plan "
+            "for each unmet need and review it within four weeks; also do the LOW recommendations."
+        )
+    )
+    recommendations_low: str = Field(
+        default=(
+            "Share the assessment with the young person, family and care team, make sure each unmet need "
+            "has an owner, and re-score on any new attendance or change of home."
+        )
+    )
+
+    def owner_team_for(self, facility: str | None) -> str | None:
+        """The team code APPOINTMENT_OWNER_TEAMS maps a sending facility to (case-insensitive), if any."""
+        if not facility:
+            return None
+        mapped = {key.strip().upper(): code for key, code in self.appointment_owner_teams.items()}
+        return mapped.get(facility.strip().upper())
