@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import FrameType
 
 from runtime import embedded_redis
@@ -15,21 +15,59 @@ from runtime.processes import stop_with_parent
 from schemas.settings import Settings
 from services.kernel.migrate import ensure_current
 
-RESTART_LIMIT = 5
+# A part that exits is started again after a back-off that doubles with each exit in a row, capped; a run
+# of STABLE_SECONDS counts as recovered. No part's fault ever stops the others: the API, the MLLP listener
+# and the worker go on taking attendances and sending alerts while the bot (say) cannot reach Telegram.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 60.0
+STABLE_SECONDS = 60.0
+
+
+def restart_delay(failures: int) -> float:
+    """Seconds to wait before starting a part again after `failures` exits in a row (1, 2, 4 ... 60)."""
+    return min(RESTART_MAX_SECONDS, RESTART_FIRST_SECONDS * float(2 ** max(0, failures - 1)))
 
 
 @dataclass
 class Child:
     name: str
     argv: list[str]
+    optional: bool = False  # the stack's work goes on without it (the bot): said so in the log
     process: subprocess.Popen[bytes] | None = None
-    restarts: list[float] = field(default_factory=list)
+    started_at: float = 0.0
+    failures: int = 0  # exits in a row, each within STABLE_SECONDS of its start
+    restart_at: float | None = None  # when to start it again after an exit
 
     def start(self, env: dict[str, str]) -> None:
         # A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and the
         # children must instead be stopped by the supervisor, in order, while Redis is still up.
         self.process = subprocess.Popen(  # noqa: S603 - our own commands
             self.argv, env=env, process_group=0, preexec_fn=stop_with_parent
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def check(self, env: dict[str, str], now: float) -> None:
+        """Start it again if it is due, or notice that it exited and say when it will be started again."""
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                _say(f"{self.name}: starting again")
+                self.start(env)
+            return
+        if self.process is None or self.process.poll() is None:
+            return
+        code = self.process.returncode
+        self.failures = 1 if now - self.started_at >= STABLE_SECONDS else self.failures + 1
+        delay = restart_delay(self.failures)
+        self.restart_at = now + delay
+        impact = (
+            "the rest of the stack goes on without it"
+            if self.optional
+            else "the other parts go on; this one is needed, see its log"
+        )
+        _say(
+            f"{self.name} exited with {code} ({self.failures} in a row); restarting it in {delay:g} s"
+            f" (back-off doubles up to {RESTART_MAX_SECONDS:g} s); {impact}"
         )
 
 
@@ -40,7 +78,7 @@ def _say(line: str) -> None:
 
 def run(settings: Settings) -> int:
     """Migrate, start Redis if needed, then the API, MLLP listener, worker, scheduler and (with a token) the
-    bot; stop them all on Ctrl-C."""
+    bot; restart any of them that exits (with back-off), and stop them all on Ctrl-C."""
     stopping = False
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -63,8 +101,7 @@ def run(settings: Settings) -> int:
         Child("scheduler", [*command, "scheduler"]),
     ]
     if settings.telegram_bot_token is not None:
-        children.append(Child("bot", [*command, "bot"]))
-    exit_code = 0
+        children.append(Child("bot", [*command, "bot"], optional=True))
     try:
         for child in children:
             if not stopping:
@@ -83,18 +120,10 @@ def run(settings: Settings) -> int:
         _say("Press Ctrl-C to stop everything.")
         while not stopping:
             time.sleep(0.5)
+            now = time.monotonic()
             for child in children:
-                assert child.process is not None
-                if child.process.poll() is None or stopping:
-                    continue
-                now = time.monotonic()
-                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
-                if len(child.restarts) > RESTART_LIMIT:
-                    _say(f"{child.name} keeps exiting (code {child.process.returncode}); stopping the stack")
-                    stopping, exit_code = True, 1
-                    break
-                _say(f"{child.name} exited with {child.process.returncode}; restarting it")
-                child.start(env)
+                if not stopping:
+                    child.check(env, now)
     finally:
         _say("stopping ...")
         for child in children:
@@ -112,4 +141,4 @@ def run(settings: Settings) -> int:
         if redis is not None:
             redis.stop()
         _say("stopped.")
-    return exit_code
+    return 0

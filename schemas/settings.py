@@ -56,7 +56,10 @@ class Settings(
     port: int = 8000
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Where people reach the service; used in links inside alerts.",
+        description=(
+            "Where people reach the service; used in links inside alerts. Unset, it is where the API "
+            "listens: http://HOST:PORT (127.0.0.1 for a wildcard HOST)."
+        ),
     )
     secret_key: SecretStr = Field(
         default=SecretStr(DEV_SECRET_KEY),
@@ -71,6 +74,12 @@ class Settings(
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
+
+    @model_validator(mode="after")
+    def _public_url_follows_port(self) -> Settings:
+        if "public_base_url" not in self.model_fields_set:  # unset: the API's own address, PORT included
+            self.public_base_url = self.api_base_url(own=True)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -122,9 +131,9 @@ class Settings(
         secret = self.secret_key.get_secret_value().encode()
         return hmac.new(secret, b"liaison bot api key v1", hashlib.sha256).hexdigest()
 
-    def api_base_url(self) -> str:
-        """Where the bot reaches the HTTP API."""
-        if self.bot_api_url:
+    def api_base_url(self, *, own: bool = False) -> str:
+        """Where the bot reaches the HTTP API (`own`: where the API itself listens, BOT_API_URL aside)."""
+        if self.bot_api_url and not own:
             return self.bot_api_url.rstrip("/")
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host  # noqa: S104 - a comparison
         return f"http://{host}:{self.port}"

@@ -25,6 +25,7 @@ from schemas.settings import get_settings
 from services.kernel.db import close_pooled_connections, dispose_engines
 from services.kernel.migrate import upgrade
 from services.kernel.redis_conn import forget_clients
+from services.notifications.dispatch import forget_deployment
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEEP = "alembic_version"
@@ -91,6 +92,7 @@ def _reset_settings() -> None:
     get_settings.cache_clear()
     close_pooled_connections()
     forget_clients()
+    forget_deployment()
 
 
 @pytest.fixture(scope="session")

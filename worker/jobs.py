@@ -34,8 +34,7 @@ def deliver(delivery_id: int) -> str:
     with session_scope() as session:
         claimed = delivery.claim(session, delivery_id=delivery_id, now=utcnow())
     if claimed is None:
-        log.info("delivery %s not due, already taken, finished or cancelled: nothing to do", delivery_id)
-        return "skipped"
+        return _not_claimed(delivery_id)
     message = notification_message(
         kind=str(claimed.kind),
         notification_id=claimed.notification_id,
@@ -85,6 +84,21 @@ def deliver(delivery_id: int) -> str:
             session, claimed=claimed, now=utcnow(), duration_ms=int((time.monotonic() - started) * 1000)
         )
     return "delivered"
+
+
+def _not_claimed(delivery_id: int) -> str:
+    """Nothing to claim. If the delivery waits for a later time (this job came early), queue it for then;
+    otherwise it is taken, finished or cancelled."""
+    with session_scope() as session:
+        waiting = delivery.waiting_until(session, delivery_id=delivery_id, now=utcnow())
+    if waiting is not None:
+        due, attempts = waiting
+        suffix = f"w{int(due.timestamp() * 1000)}"
+        enqueue_delivery(get_redis(), delivery_id=delivery_id, attempts=attempts, at=due, suffix=suffix)
+        log.info("delivery %s is due at %s, not yet: queued again for then", delivery_id, due)
+        return "skipped"
+    log.info("delivery %s already taken, finished or cancelled: nothing to do", delivery_id)
+    return "skipped"
 
 
 def _defer(claimed: delivery.Claimed, limited: RateLimited) -> str:

@@ -28,6 +28,7 @@ from services.appointments.models import Appointment
 from services.kernel.audit import service as audit
 from services.kernel.audit.service import SYSTEM_ACTOR
 from services.kernel.chronology import service as chronology
+from services.kernel.clock import utc_minute
 from services.kernel.errors import Conflict, Invalid, NotFound
 from services.kernel.identity import Principal
 from services.people.models import YoungPerson
@@ -110,7 +111,7 @@ def _booked(
         young_person_id=young_person.id,
         at=now,
         kind="appointment_booked",
-        summary=f"{appointment.what} booked for {appointment.at:%Y-%m-%d %H:%M} UTC (by {by})",
+        summary=f"{appointment.what} booked for {utc_minute(appointment.at)} (by {by})",
         detail={"appointment_id": appointment.id, "kind": appointment.kind, "source": appointment.source},
     )
 
@@ -261,9 +262,7 @@ def apply_intake(
     at = booking.at or (existing.at if existing else None)
     assert at is not None
     if change == "was_not_brought" and at > now:
-        raise IntakeProblem(
-            f"a no-show for an appointment still to come ({at:%Y-%m-%d %H:%M} UTC)", field="start"
-        )
+        raise IntakeProblem(f"a no-show for an appointment still to come ({utc_minute(at)})", field="start")
     appointment, fresh = existing, False
     if appointment is None:
         appointment = _from_intake(

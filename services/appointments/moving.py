@@ -18,6 +18,7 @@ from services.appointments import rules
 from services.appointments.models import Appointment, MissedAppointment
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
+from services.kernel.clock import utc_minute
 from services.kernel.errors import Conflict, NotFound
 from services.kernel.identity import Principal
 from services.people.models import YoungPerson
@@ -95,7 +96,7 @@ def move(
             at=now,
             kind="appointment_moved",
             summary=f"{words} moved (changed: {', '.join(changed).replace('_', ' ')}): now "
-            f"{appointment.at:%Y-%m-%d %H:%M} UTC, was {before['at']} (by {actor.username})",
+            f"{utc_minute(appointment.at)}, was {before['at']} (by {actor.username})",
             detail={"appointment_id": appointment.id, "changed": changed},
         )
     audit.record(
@@ -111,7 +112,7 @@ def move(
 
 def _facts(appointment: Appointment) -> dict[str, Any]:
     return {
-        "at": f"{appointment.at:%Y-%m-%d %H:%M} UTC",
+        "at": utc_minute(appointment.at),
         "owner_team": appointment.owner_team_id,
         "owner": appointment.owner_id,
         "kind": appointment.kind,

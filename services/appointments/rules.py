@@ -26,6 +26,7 @@ from enum import StrEnum
 
 from schemas.api.appointments import Barrier, CapacityFramework, MissStatus
 from schemas.enums import CareTeamRole
+from services.kernel.clock import utc_minute
 
 STATUTORY = frozenset({"cp_plan", "cin", "lac"})
 MISSES = frozenset({"was_not_brought", "did_not_attend"})
@@ -63,7 +64,7 @@ def problems(miss: Miss, *, now: datetime) -> list[str]:
     found: list[str] = []
     if miss.appointment_at > now:
         found.append(
-            f"the appointment is on {miss.appointment_at:%Y-%m-%d %H:%M} UTC: it cannot be missed before it "
+            f"the appointment is on {utc_minute(miss.appointment_at)}: it cannot be missed before it "
             "happens (record cancelled if it will not go ahead)"
         )
     if not (miss.reason or "").strip():

@@ -48,6 +48,42 @@ def find(session: Session, *, source: str, source_id: str) -> Attendance | None:
     )
 
 
+def visit_number(source: str, source_id: str) -> str | None:
+    """The hospital's own visit number an attendance came with: HL7 PV1-19.1, or the value of a FHIR
+    Encounter's identifier. None for the JSON intake and for an Encounter known only by its id."""
+    if source.startswith("hl7:"):
+        return source_id
+    if source.startswith("fhir:") and "|" in source_id:
+        return source_id.split("|", 1)[1]
+    return None
+
+
+def find_visit(
+    session: Session, *, source: str, source_id: str, site_code: str, nhs_number: str
+) -> Attendance | None:
+    """The attendance (source, source_id) names; else the same visit recorded through the other hospital
+    intake. A hospital that sends a visit over HL7 and over FHIR sends one attendance: the same young person
+    at the same site (ODS code) with the same visit number (PV1-19.1 = the Encounter identifier's value,
+    whatever its system) is one visit (docs/intake.md, "One visit, two intakes")."""
+    found = find(session, source=source, source_id=source_id)
+    number = visit_number(source, source_id)
+    if found is not None or number is None:
+        return found
+    young_person = people.find_by_nhs_number(session, nhs_number=nhs_number)
+    if young_person is None:
+        return None
+    candidates = session.scalars(
+        select(Attendance)
+        .where(
+            Attendance.young_person_id == young_person.id,
+            Attendance.site_code == site_code.upper(),
+            Attendance.source.startswith("hl7:") | Attendance.source.startswith("fhir:"),
+        )
+        .order_by(Attendance.id)
+    )
+    return next((a for a in candidates if visit_number(a.source, a.source_id) == number), None)
+
+
 # The (from, to) local authorities of a young person's transfers in progress, whose duty teams an attendance
 # alert tells too. Transfers sit above attendances, so the caller hands in how to find them
 # (`services.transfers.views.live_between`).
@@ -65,10 +101,17 @@ def record(
 ) -> Recorded:
     """Store an attendance of a registered young person with one notification per recipient.
 
-    Idempotent on (source, source_id). For an NHS number nobody has registered, nothing identifying is
-    kept: the audit trail notes that an unmatched attendance arrived from this source and site, no more.
+    Idempotent on (source, source_id), and on the visit across the HL7 and FHIR intakes (`find_visit`).
+    For an NHS number nobody has registered, nothing identifying is kept: the audit trail notes that an
+    unmatched attendance arrived from this source and site, no more.
     """
-    existing = find(session, source=data.source, source_id=data.source_id)
+    existing = find_visit(
+        session,
+        source=data.source,
+        source_id=data.source_id,
+        site_code=data.site_code,
+        nhs_number=data.nhs_number,
+    )
     if existing is not None:
         audit.record(
             session,
@@ -240,19 +283,20 @@ def amend(
     session: Session,
     *,
     attendance: Attendance,
-    site_code: str,
-    setting: CareSetting,
+    site_code: str | None,
+    setting: CareSetting | None,
     arrived_at: datetime | None,
-    reasons: list[AttendanceReason],
+    reasons: list[AttendanceReason] | None,
     actor: Principal | None,
     via: Via,
 ) -> list[str]:
-    """Correct the details of a visit (no-one is alerted again); returns the names of what changed."""
+    """Correct the details of a visit (no-one is alerted again); returns the names of what changed. None
+    is "no change": an update never erases what it does not carry."""
     wanted = {
-        "site_code": site_code.upper(),
-        "setting": str(setting),
+        "site_code": site_code.upper() if site_code else attendance.site_code,
+        "setting": str(setting) if setting is not None else attendance.setting,
         "arrived_at": arrived_at or attendance.arrived_at,
-        "reasons": sorted({str(r) for r in reasons}),
+        "reasons": sorted({str(r) for r in reasons}) if reasons is not None else attendance.reasons,
     }
     changed = [name for name, new in wanted.items() if getattr(attendance, name) != new]
     if not changed:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.enums import ClosureReason, ClosureStance
+from services.kernel.clock import utc_minute
 
 STATUTORY = frozenset({"cp_plan", "cin", "lac"})
 
@@ -41,7 +42,7 @@ def blockers(facts: ClosureFacts, *, now: datetime) -> list[str]:
     silent = sorted(name for uid, name in facts.key_people.items() if uid not in facts.responses)
     if silent and now < facts.consultation_ends:
         found.append(
-            f"the care team is still being consulted until {facts.consultation_ends:%Y-%m-%d %H:%M} UTC: "
+            f"the care team is still being consulted until {utc_minute(facts.consultation_ends)}: "
             f"no answer yet from {', '.join(silent)}"
         )
     if facts.reason.disengagement:

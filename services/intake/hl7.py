@@ -110,6 +110,9 @@ class VisitEvent:
     arrived_at: datetime | None
     ended_at: datetime | None
     reasons: tuple[AttendanceReason, ...]
+    # Which of site_code, setting, arrived_at, reasons the message itself gave. An update changes only
+    # those: in HL7 an empty field is "no change", so an A08 or A01 without PV2/DG1 keeps the reasons.
+    carried: frozenset[str] = frozenset({"site_code", "setting", "arrived_at", "reasons"})
 
     @property
     def source(self) -> str:
@@ -301,6 +304,12 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
             elif snomed.is_snomed(system):
                 concepts.append(code)
     texts += [value(message, f"DG1{n}.F4") for n in range(1, diagnoses + 1)]
+    given = {
+        "site_code": bool(value(message, "PV1.F3.R1.C4.S1")),
+        "setting": head.event == "A01" or bool(value(message, "PV1.F2")),
+        "arrived_at": bool(value(message, "PV1.F44")),
+        "reasons": any(texts) or bool(codes or concepts),
+    }
     arrived_at = _time(message, "PV1.F44", "EVN.F2", "MSH.F7")
     if arrived_at is None and head.event in ATTENDS:
         raise MessageProblem(
@@ -319,6 +328,7 @@ def visit_event(message: hl7.Message, head: Header) -> VisitEvent:
         arrived_at=arrived_at,
         ended_at=_time(message, "PV1.F45", "EVN.F2", "MSH.F7") if head.event == "A03" else None,
         reasons=reasons_from([t for t in texts if t], codes, concepts),
+        carried=frozenset(name for name, carried in given.items() if carried),
     )
 
 

@@ -86,7 +86,13 @@ def _same_person(attendance: Attendance, event: VisitEvent) -> None:
 
 def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: Via) -> Applied:
     """Do what one understood ADT event asks, through the attendances domain."""
-    existing = attendances.find(session, source=event.source, source_id=event.visit_number)
+    existing = attendances.find_visit(
+        session,
+        source=event.source,
+        source_id=event.visit_number,
+        site_code=event.site_code,
+        nhs_number=event.nhs_number,
+    )
     if event.event in hl7.ATTENDS and existing is None:
         try:
             data = AttendanceCreate(
@@ -112,13 +118,14 @@ def apply(session: Session, *, event: VisitEvent, actor: Principal | None, via: 
     at = event.ended_at or utcnow()
     match event.event:
         case "A01" | "A04" | "A08":
+            carried = event.carried  # what the message leaves empty it does not change
             changed = attendances.amend(
                 session,
                 attendance=existing,
-                site_code=event.site_code,
-                setting=event.setting,
-                arrived_at=event.arrived_at,
-                reasons=list(event.reasons),
+                site_code=event.site_code if "site_code" in carried else None,
+                setting=event.setting if "setting" in carried else None,
+                arrived_at=event.arrived_at if "arrived_at" in carried else None,
+                reasons=list(event.reasons) if "reasons" in carried else None,
                 actor=actor,
                 via=via,
             )
@@ -299,7 +306,13 @@ def cancel_encounter(session: Session, *, data: AttendanceCreate, actor: Princip
     """A withdrawn FHIR Encounter cancels the attendance it recorded, exactly as an HL7 A11 does (the
     cancellation notices are queued when the request commits). Returns the attendance id and
     `cancelled`, `unchanged` or `not_found` (nothing is kept for an Encounter never recorded)."""
-    existing = attendances.find(session, source=data.source, source_id=data.source_id)
+    existing = attendances.find_visit(
+        session,
+        source=data.source,
+        source_id=data.source_id,
+        site_code=data.site_code,
+        nhs_number=data.nhs_number,
+    )
     if existing is None:
         audit.record(session, actor=actor, action="fhir.cancel_unmatched", via=actor.via)
         return None, "not_found"

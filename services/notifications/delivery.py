@@ -339,6 +339,19 @@ def defer(
     return delivery.next_attempt_at
 
 
+def waiting_until(session: Session, *, delivery_id: int, now: datetime) -> tuple[datetime, int] | None:
+    """(when it is next due, attempts so far) for a delivery still to be tried whose time is later than
+    `now`; else None. A job that arrives early (a scheduler that rounds, a clock a little behind) is queued
+    again for then instead of leaving the delivery to the sweeper."""
+    row = session.execute(
+        select(Delivery.next_attempt_at, Delivery.attempts).where(
+            Delivery.id == delivery_id, Delivery.status.in_(CLAIMABLE), Delivery.next_attempt_at > now
+        )
+    ).one_or_none()
+    session.rollback()
+    return None if row is None else (row.next_attempt_at, row.attempts)
+
+
 def due_for_redrive(
     session: Session, *, now: datetime, grace_seconds: int, lease_seconds: int
 ) -> list[tuple[int, int]]:

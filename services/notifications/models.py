@@ -111,3 +111,13 @@ class EscalationStepTaken(Base):
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     told: Mapped[int] = mapped_column(Integer, default=0)  # people this step was about (told now or before)
     reached: Mapped[bool] = mapped_column(Boolean, default=True)  # any of them with a way to be sent
+
+
+class Deployment(Base):
+    """One row: this database's own id, made once by migration 0015 (or on first use if the row is gone).
+    Delivery job ids carry it, so the jobs a Redis kept from another database never collide with ours."""
+
+    __tablename__ = "deployment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[str] = mapped_column(String(32))

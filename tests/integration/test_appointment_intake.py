@@ -292,3 +292,19 @@ def test_an_siu_reschedule_moves_the_appointment_and_another_patients_id_is_ae(
     assert count("missed_appointments") == 0
     [logged] = audit_events(action="hl7.rejected")
     assert logged.detail["ack"] == "AE"
+
+
+def test_chronology_times_labelled_utc_are_utc_for_a_summer_booking(
+    client: TestClient, case: Case, nurse: Person, pas: Person
+) -> None:
+    """HL7 times without an offset are UK local time: 09:30 in June is 08:30 UTC, and a line that says UTC
+    must say 08:30 (it printed the local 09:30 with the UTC label)."""
+    summer = f"{utcnow().year + 1}0615"
+    assert (
+        post_hl7(client, siu("siu-s12-camhs-booking.hl7", "SIU0401", **{FIXTURE_DAY: summer}), pas)[0] == "AA"
+    )
+    day = f"{summer[:4]}-06-15"
+    events = client.get(f"/api/v1/young-people/{case.ref}/chronology", headers=case.lead.headers).json()
+    summaries = [e["summary"] for e in events["events"] if e["kind"].startswith("appointment")]
+    [booked] = [s for s in summaries if "booked for" in s]
+    assert f"{day} 08:30 UTC" in booked, summaries

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import _reset_settings
 from tests.integration.conftest import Case, Mailbox, attendance, run_worker
 
 
@@ -93,3 +95,24 @@ def test_alert_email_names_the_young_person_by_ref_only(
     ):
         assert identifier.lower() not in whole.lower(), identifier
     assert re.search(re.escape(ref), whole)
+
+
+def test_the_links_in_an_alert_follow_port_when_public_base_url_is_not_set(
+    client: TestClient, case: Case, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default PUBLIC_BASE_URL is where the API listens: with PORT=8123 and no PUBLIC_BASE_URL, the
+    link must not point at port 8000, where nothing (or another service) answers."""
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8123")
+    _reset_settings()
+    accepted = client.post("/api/v1/attendances", json=attendance(), headers=case.hospital.headers)
+    assert accepted.status_code == 202
+    run_worker()
+    [mail] = mailbox.wait_for(1)
+    body = (
+        mail.get_payload(decode=True)
+        if not mail.is_multipart()
+        else mail.get_payload(0).get_payload(decode=True)
+    )
+    assert b"http://127.0.0.1:8123/api/v1/notifications/" in body
+    assert b":8000/" not in body

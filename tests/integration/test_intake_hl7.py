@@ -279,3 +279,45 @@ def test_an_oversize_message_over_http_gets_413_and_an_ar_naming_its_control_id(
     shapeless = client.post("/api/v1/hl7/v2", content=b"X" * 5000, headers=headers)
     assert shapeless.status_code == 413 and msa(hl7.parse(shapeless.text))[:2] == ("AR", "")
     assert count("attendances") == 0
+
+
+def _without(raw: bytes, *segments: str) -> bytes:
+    """The message with the named segments taken out (a sender that does not send them)."""
+    kept = [s for s in raw.split(b"\r") if s[:3].decode() not in segments]
+    return b"\r".join(kept)
+
+
+def _without_arrival(raw: bytes) -> bytes:
+    """PV1-44 (admit date/time) left empty."""
+    return raw.replace(b"|20221208092500", b"|").replace(b"|20221015133000", b"|")
+
+
+def test_an_admission_or_update_without_reasons_keeps_the_reasons_recorded(
+    send: Send, client: TestClient, case: Case, mailbox: Mailbox
+) -> None:
+    """HL7: a field a message leaves empty is "no change". An ordinary A01 or A08 without PV2 or DG1 must
+    not turn `overdose, substance_use` into `other`: that hid a self-harm pattern from the repeat rule."""
+    words = {"Overdose of prescribed and non-prescribed drugs": "Overdose with alcohol intoxication"}
+    assert msa(send(variant("a04-ed-attendance.hl7", control_id="MSG0101", **words)))[0] == "AA"
+    [recorded] = attendances()
+    assert recorded.reasons == ["overdose", "substance_use"]
+    arrived = recorded.arrived_at
+
+    admitted = variant("a01-admission.hl7", control_id="MSG0102", **{"V0002^": "V0001^"})
+    assert msa(send(_without_arrival(admitted)))[0] == "AA"
+    updated = variant(
+        "a04-ed-attendance.hl7", control_id="MSG0103", **{"ADT^A04": "ADT^A08", "EVN|A04": "EVN|A08"}
+    )
+    assert msa(send(_without_arrival(_without(updated, "PV2"))))[0] == "AA"
+
+    [attendance] = attendances()
+    assert attendance.reasons == ["overdose", "substance_use"]
+    assert attendance.arrived_at == arrived  # nor is the arrival moved to the message's own time
+    assert attendance.setting == "emergency_department"  # the A08's PV1-2 `E` is a change it carries
+
+    # So the repeat rule still sees the overdose when the next one comes.
+    second = variant(
+        "a04-ed-attendance.hl7", control_id="MSG0104", **{"V0001^": "V0003^", "20221208": "20221215"}
+    )
+    assert msa(send(second))[0] == "AA"
+    assert "repeat_attendance" in [e["kind"] for e in chronology(client, case)]

@@ -91,8 +91,7 @@ def _eventually(check: Any, timeout: float, what: str, stack: Stack) -> Any:
     raise AssertionError(f"{what} within {timeout} s\n{stack.output()}")
 
 
-@pytest.fixture
-def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
+def _stack_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
     port, mllp_port = _free_port(), _free_port()
     env.update(
@@ -100,14 +99,37 @@ def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
         HL7_MLLP_PORT=str(mllp_port),
         PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
         PYTHONPATH=str(ROOT),
+        **extra,
     )
-    running = Stack(tmp_path, env)
+    return env
+
+
+def _running(folder: Path, env: dict[str, str]) -> Iterator[Stack]:
+    running = Stack(folder, env)
     try:
         yield running
     finally:
         if running.process.poll() is None:
             os.killpg(running.process.pid, signal.SIGKILL)
             running.process.wait()
+
+
+@pytest.fixture
+def stack(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
+    yield from _running(tmp_path, _stack_env())
+
+
+@pytest.fixture
+def stack_with_a_broken_bot(tmp_path: Path, mailbox: Mailbox) -> Iterator[Stack]:
+    """TELEGRAM_API_BASE_URL points at a port nobody listens on: the bot exits every time it starts."""
+    yield from _running(
+        tmp_path,
+        _stack_env(
+            TELEGRAM_BOT_TOKEN="123456:not-a-real-token",
+            TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{_free_port()}",
+            BOT_API_KEY="a-bot-key-for-this-test-only-0123456789",
+        ),
+    )
 
 
 def test_liaison_run_delivers_an_alert_and_stops_cleanly_on_ctrl_c(stack: Stack, mailbox: Mailbox) -> None:
@@ -198,3 +220,59 @@ def test_killing_the_supervisor_outright_stops_the_api_and_the_embedded_redis(st
         time.sleep(0.2)
     assert not _listening(int(stack.env["PORT"])), "the API outlived its supervisor"
     assert not _listening(redis_port), "the embedded Redis outlived its supervisor"
+
+
+def test_a_bot_that_keeps_failing_never_stops_intake_or_alerting(
+    stack_with_a_broken_bot: Stack, mailbox: Mailbox
+) -> None:
+    """One part's fault must never stop the others: the bot is restarted with a growing back-off for as
+    long as it fails, while the API, the MLLP listener and the worker go on. (It used to stop the whole
+    stack after the bot's sixth exit within a minute.)"""
+    stack = stack_with_a_broken_bot
+    api = f"http://127.0.0.1:{stack.env['PORT']}"
+    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 60, "ready", stack)
+
+    def exits() -> list[str]:
+        return [line for line in stack.lines if line.startswith("bot exited")]
+
+    # Each start of the bot costs seconds (imports, then a refused connection), so three exits take a while.
+    _eventually(lambda: len(exits()) >= 3, 150, "three exits of the bot", stack)
+    assert stack.process.poll() is None, stack.output()
+    delays = [float(re.search(r"restarting it in ([\d.]+) s", line)[1]) for line in exits()]  # type: ignore[index]
+    assert delays[:3] == [1, 2, 4], stack.output()  # doubling, capped at 60 s (test_stack_policy)
+    assert "the rest of the stack goes on without it" in exits()[0]
+
+    # Intake and alerting go on: a registration over MLLP becomes an email.
+    for team, extra in (("CEC-CSC", ["--la", "CEC"]), ("CEC-SG", ["--la", "CEC"])):
+        stack.cli("team", "add", team, "--name", team, "--agency", "social_care", *extra)
+    lead = stack.cli(
+        "user", "add", "lead", "--name", "Lead", "--role", "safeguarding_lead", "--team", "CEC-SG"
+    )
+    stack.cli(
+        "user",
+        "add",
+        "jsmith",
+        "--name",
+        "Jo",
+        "--role",
+        "social_worker",
+        "--team",
+        "CEC-CSC",
+        "--email",
+        "jo.smith@example.org",
+    )
+    auth = {"Authorization": f"Bearer {lead['token']}"}
+    with httpx.Client(base_url=api, timeout=10) as http:
+        ref = http.post("/api/v1/young-people", json=YOUNG_PERSON, headers=auth).json()["ref"]
+        member = {"username": "jsmith", "role": "lead_social_worker"}
+        assert (
+            http.post(f"/api/v1/young-people/{ref}/care-team", json=member, headers=auth).status_code == 201
+        )
+    mllp_port = int(stack.env["HL7_MLLP_PORT"])
+    with socket.create_connection(("127.0.0.1", mllp_port), timeout=30) as sender:
+        sender.sendall(b"\x0b" + hl7_fixture("a04-ed-attendance.hl7") + b"\x1c\x0d")
+        assert b"MSA|AA|MSG0001" in sender.recv(4096)
+    [mail] = mailbox.wait_for(1, timeout=30)
+    assert ref in mail["Subject"]
+    assert stack.process.poll() is None, stack.output()
+    assert "stopping the stack" not in stack.output()

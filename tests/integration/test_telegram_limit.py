@@ -6,21 +6,27 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 from fastapi.testclient import TestClient
 from redis import Redis
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, update
 
 from services.kernel.clock import utcnow
 from services.kernel.db import session_scope
+from services.kernel.redis_conn import get_redis
+from services.notifications.dispatch import QUEUE
 from services.notifications.models import Delivery, DeliveryAttempt
 from services.staff.models import User
 from tests.conftest import _reset_settings
-from tests.integration.conftest import Case, _free_port, attendance, run_worker
+from tests.integration.conftest import Case, Mailbox, _free_port, attendance, run_worker
 from tests.integration.test_channels import Receiver, receiver  # noqa: F401 - the Bot API stand-in
+from tests.integration.test_worker_death import _start, _stop
 from worker import jobs
 from worker.channels.base import RateLimited
 from worker.channels.ratelimit import PREFIX, TelegramRateLimiter
@@ -174,3 +180,64 @@ def test_a_telegram_reminder_acknowledges_the_original_alert(
     assert buttons == [f"ack:{alert['id']}", f"ack:{alert['id']}"]
     assert forms[1]["text"].startswith(f"Reminder - acute hospital attendance: {case.ref}")
     assert "Alex" not in forms[1]["text"] and "9990000018" not in forms[1]["text"]
+
+
+def test_alerts_to_one_chat_within_a_second_each_go_when_the_limiter_says(
+    client: TestClient,
+    case: Case,
+    receiver: Receiver,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A real `liaison worker` (rq's scheduler included) and no sweeper: every deferred alert must be
+    re-queued for the moment the limiter names and then be sent, one a second, not left for the sweeper.
+    rq's scheduler counts in whole seconds, so a deferral of a fraction of one used to be moved to the
+    queue before it was due, found "nothing to do" and then waited for the sweeper (30-60 s)."""
+    receiver.body = json.dumps({"ok": True, "result": {"message_id": 1}}).encode()
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-token")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", receiver.url)
+    _reset_settings()
+    with session_scope() as session:
+        session.execute(
+            update(User).where(User.username == "jsmith").values(email=None, telegram_chat_id=CHAT)
+        )
+    for n in range(4):
+        accepted = client.post("/api/v1/attendances", json=attendance(f"V{n}"), headers=case.hospital.headers)
+        assert accepted.status_code == 202
+    worker = _start(tmp_path / "worker.log", "worker")
+    arrivals: list[float] = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(arrivals) < 4 and time.monotonic() < deadline:
+            if len(receiver.received) > len(arrivals):
+                arrivals.append(time.monotonic())
+            time.sleep(0.02)
+    finally:
+        _stop(worker)
+    log = (tmp_path / "worker.log").read_text()
+    assert len(receiver.received) == 4, log[-3000:]
+    # One a second, and rq's scheduler moves a job in the second after it is due (whole seconds): never
+    # the 30 s and more of the lease and the sweeper.
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
+    assert max(gaps) < 3.5, (gaps, log[-3000:])
+    assert "nothing to do" not in log
+    with session_scope() as session:
+        rows = session.execute(select(Delivery.status, Delivery.attempts)).all()
+    assert sorted(tuple(r) for r in rows) == [("delivered", 1)] * 4
+
+
+def test_a_job_that_comes_before_its_delivery_is_due_queues_it_again_for_then(
+    client: TestClient, case: Case, mailbox: Mailbox
+) -> None:
+    client.post("/api/v1/attendances", json=attendance(), headers=case.hospital.headers)
+    due = utcnow() + timedelta(seconds=30)
+    with session_scope() as session:
+        [delivery_id] = session.scalars(select(Delivery.id)).all()
+        session.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(status="retrying", next_attempt_at=due)
+        )
+    assert jobs.deliver(delivery_id) == "skipped"  # a clock behind, or a scheduler that rounds down
+    [scheduled] = ScheduledJobRegistry(QUEUE, connection=get_redis()).get_job_ids()
+    at = ScheduledJobRegistry(QUEUE, connection=get_redis()).get_scheduled_time(scheduled)
+    assert due <= at < due + timedelta(seconds=1)
+    assert mailbox.messages == []
