@@ -11,7 +11,7 @@ safeguarding partnership.
 
 Pure functions over plain values. They sit at the bottom with the settings because the settings refuse a
 configuration they find wrong when it is read (a process never starts on a chase that cannot work);
-`services/notifications/escalation.py` builds its `ChasePolicy` from what they return.
+`services/notifications/chase_rules.py` builds its `ChasePolicy` from what they return.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Pure data over the closed vocabulary (`schemas.enums.NotificationKind`), with no
 the services, the worker and the bot all read the same entry. Messages name the young person by the case
 ref alone (`worker/messages.py` lays them out). A deployment changes the ladder and clock of a kind through
 ESCALATION_KINDS and ESCALATION_CLOCKS (`schemas/settings.py`); the rules that check and apply them are in
-`schemas/chasing.py` and `services/notifications/escalation.py`. `tests/unit/test_kinds.py` walks every
+`schemas/chasing.py` and `services/notifications/chase_rules.py`. `tests/unit/test_kinds.py` walks every
 kind and fails when any part of its entry is missing.
 """
 

@@ -29,7 +29,7 @@ from schemas.api.assessments import (
 from schemas.enums import AssessmentStatus, EscalationLevel, EscalationStatus, NeedStatus, Thrive, Via
 from schemas.settings import get_settings
 from services.api.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.assessments import escalation, needs, templates
+from services.assessments import gateway, needs, templates
 from services.assessments import service as assessments
 from services.assessments.models import Assessment, Escalation, UnmetNeed
 from services.flows import case_access
@@ -123,7 +123,7 @@ def _read(session: Session, a: Assessment) -> AssessmentRead:
         open_items=assessments.open_items(a),
         escalations=[
             _escalation_read(e)
-            for e in escalation.list_for(session, young_person_id=a.young_person_id)
+            for e in gateway.list_for(session, young_person_id=a.young_person_id)
             if e.assessment_id == a.id
         ],
     )
@@ -302,9 +302,9 @@ def raise_to_resolution(
     escalation_id: EscalationId, body: EscalationRaise, session: SessionDep, principal: CurrentPrincipal
 ) -> EscalationRead:
     """Raise an open Gateway (Level 1) referral to a Resolution (Level 2) request."""
-    referral = escalation.get(session, escalation_id=escalation_id)
+    referral = gateway.get(session, escalation_id=escalation_id)
     _authorise(session, principal, referral.young_person, access.may_assess, "escalation.resolution_request")
-    request = escalation.raise_to_resolution(
+    request = gateway.raise_to_resolution(
         session,
         referral=referral,
         reason=body.reason,
@@ -319,9 +319,9 @@ def raise_to_resolution(
 def resolve(
     escalation_id: EscalationId, body: EscalationClose, session: SessionDep, principal: CurrentPrincipal
 ) -> EscalationRead:
-    found = escalation.get(session, escalation_id=escalation_id)
+    found = gateway.get(session, escalation_id=escalation_id)
     _authorise(session, principal, found.young_person, access.may_assess, "escalation.resolve")
-    escalation.close(session, escalation=found, outcome=body.outcome, actor=principal, via=principal.via)
+    gateway.close(session, escalation=found, outcome=body.outcome, actor=principal, via=principal.via)
     return _escalation_read(found)
 
 

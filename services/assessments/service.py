@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from schemas.checklists import Band, Template
 from schemas.enums import AssessmentStatus, NeedStatus, Via
 from schemas.settings import Settings
-from services.assessments import escalation, rules, templates
+from services.assessments import gateway, rules, templates
 from services.assessments.models import Assessment, AssessmentAnswer, UnmetNeed
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
@@ -198,7 +198,7 @@ def complete(
         detail={"assessment_id": assessment.id, "level": str(result.level)},
     )
     if result.level == Band.high:
-        escalation.refer_to_gateway(
+        gateway.refer_to_gateway(
             session,
             assessment=assessment,
             cetr_prompt=result.cetr_prompt,

@@ -1,4 +1,4 @@
-"""Applying the escalation rule (`escalation.py`) to the database: one step of one alert per call.
+"""Applying the chase rules (`chase_rules.py`) to the database: one step of one alert per call.
 
 "Alert" here is any notification whose kind is chased (`schemas/chasing.chased_kinds`): an attendance alert, a
 Gateway referral, a was-not-brought message ... `events.py` finds the other notifications of its event.
@@ -28,7 +28,7 @@ from schemas.settings import Settings
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
 from services.kernel.worktime.rules import WorkingCalendar, calendar_for
-from services.notifications import escalation, events, rules
+from services.notifications import chase_rules, events, rules
 from services.notifications import service as notifications
 from services.notifications.models import EscalationStepTaken, Notification
 from services.staff import directory
@@ -38,11 +38,11 @@ UNREACHED = (NotificationStatus.failed, NotificationStatus.undeliverable)
 GROUP_KIND = {"recipient": NotificationKind.reminder}
 
 
-def policy(settings: Settings) -> escalation.ChasePolicy:
+def policy(settings: Settings) -> chase_rules.ChasePolicy:
     """Which kinds are chased, on which ladder and clock (the defaults and ESCALATION_* settings)."""
     kinds = settings.chased_kinds()
-    clocks = {kind: escalation.Clock(settings.escalation_clock(kind)) for kind in kinds}
-    return escalation.ChasePolicy.from_minutes(kinds, clocks)
+    clocks = {kind: chase_rules.Clock(settings.escalation_clock(kind)) for kind in kinds}
+    return chase_rules.ChasePolicy.from_minutes(kinds, clocks)
 
 
 def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
@@ -51,7 +51,7 @@ def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
     return found.where(taken.reached.is_(reached)) if reached is not None else found
 
 
-def _due(rule: escalation.Policy, *, now: datetime, calendar: WorkingCalendar) -> ColumnElement[bool]:
+def _due(rule: chase_rules.Policy, *, now: datetime, calendar: WorkingCalendar) -> ColumnElement[bool]:
     """Notifications on this ladder that may have a step due: for the step they are at, old enough (on the
     ladder's clock), or not reached."""
     reminder, manager, lead = EscalationStep
@@ -96,7 +96,7 @@ def candidates(session: Session, *, now: datetime, settings: Settings) -> list[i
     age, and, for the step they are at on their kind's ladder, old enough or not reached (both on the
     ladder's clock: a working-time ladder measures the maximum age in working time too). A superset in
     SQL, so that notifications waiting for their next step are not loaded every run; the rule
-    (`escalation.next_step`) decides."""
+    (`chase_rules.next_step`) decides."""
     by_ladder = policy(settings).by_ladder()
     if not by_ladder:
         return []
@@ -127,15 +127,15 @@ def _chain(session: Session, alert: Notification) -> list[Notification]:
     return [alert, *session.scalars(select(Notification).where(Notification.escalates_id == alert.id))]
 
 
-def state(session: Session, *, alert: Notification) -> escalation.AlertState:
+def state(session: Session, *, alert: Notification) -> chase_rules.AlertState:
     chain = _chain(session, alert)
     reminders = [n for n in chain if n.kind == NotificationKind.reminder]
-    return escalation.AlertState(
+    return chase_rules.AlertState(
         created_at=alert.created_at,
         acknowledged=any(n.acknowledged_at is not None for n in chain),
         unreachable=alert.status in UNREACHED or any(r.status in UNREACHED for r in reminders),
         taken=[
-            escalation.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
+            chase_rules.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
         ],
         cancelled=events.settled(alert),
     )
@@ -158,9 +158,9 @@ def _people(session: Session, alert: Notification, *, out_of_hours: bool) -> dic
     return people
 
 
-def _words(delay: timedelta, clock: escalation.Clock) -> str:
+def _words(delay: timedelta, clock: chase_rules.Clock) -> str:
     minutes = int(delay.total_seconds() // 60)
-    working = "working " if clock == escalation.Clock.working else ""
+    working = "working " if clock == chase_rules.Clock.working else ""
     if minutes % (24 * 60) == 0:
         days = minutes // (24 * 60)
         return f"{days} {working}day{'s' if days != 1 else ''}"
@@ -180,7 +180,7 @@ def take_next(
     if alert is None or rule is None:
         return None
     calendar = calendar_for(settings)
-    due = escalation.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
+    due = chase_rules.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
     if due is None:
         return None
     taken = EscalationStepTaken(
@@ -200,12 +200,12 @@ def take_next(
         session.rollback()  # another run took this step: it tells them, not us
         return None
 
-    out_of_hours = escalation.tells_out_of_hours_team(
+    out_of_hours = chase_rules.tells_out_of_hours_team(
         kind=alert.kind, step=due.step, now=now, calendar=calendar
     )
     people = _people(session, alert, out_of_hours=out_of_hours)
     acknowledged = events.acknowledged(session, alert)
-    chosen = escalation.targets(
+    chosen = chase_rules.targets(
         step=due.step,
         recipient_id=alert.recipient_id,
         recipient_role=CareTeamRole(alert.recipient_role),
@@ -256,7 +256,7 @@ def take_next(
 def _out_of_hours_note(
     alert: Notification,
     people: dict[str, list[int]],
-    chosen: list[escalation.Target],
+    chosen: list[chase_rules.Target],
     *,
     out_of_hours: bool,
     acknowledged: bool,
@@ -279,12 +279,12 @@ def _record(
     session: Session,
     *,
     alert: Notification,
-    due: escalation.Due,
+    due: chase_rules.Due,
     told: list[User],
     reached: bool,
     acknowledged: bool,
     now: datetime,
-    rule: escalation.Policy,
+    rule: chase_rules.Policy,
     out_of_hours: str | None,
 ) -> None:
     """The chronology entry and audit event of a step. `out_of_hours`: what became of the out-of-hours

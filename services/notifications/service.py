@@ -24,12 +24,7 @@ from services.kernel.chronology import service as chronology
 from services.kernel.clock import utcnow
 from services.kernel.errors import NotFound
 from services.kernel.identity import Principal
-from services.notifications import (
-    dispatch,  # noqa: F401 - queues the deliveries made here on commit
-    escalation,
-    events,
-    rules,
-)
+from services.notifications import chase_rules, events, rules
 from services.notifications.events import Event as Event
 from services.notifications.events import reinstate as reinstate
 from services.notifications.events import void as void
@@ -163,7 +158,7 @@ def to_read(notification: Notification) -> NotificationRead:
         acknowledged_at=notification.acknowledged_at,
         acknowledged_by=notification.acknowledged_by.username if notification.acknowledged_by else None,
         acknowledged_via=notification.acknowledged_via,
-        escalation_level=escalation.level([EscalationStep(s.step) for s in steps]),
+        escalation_level=chase_rules.level([EscalationStep(s.step) for s in steps]),
         escalated_at=max((s.taken_at for s in steps), default=None),
         escalation_steps=[
             EscalationStepRead(step=EscalationStep(s.step), level=s.level, at=s.taken_at, reason=s.reason)

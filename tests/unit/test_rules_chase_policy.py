@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from schemas.enums import EscalationStep, NotificationKind
 from schemas.settings import SettingsRefused, get_settings
 from services.notifications import events
-from services.notifications.escalation import AlertState, ChasePolicy, Policy, Taken, ladder, next_step
+from services.notifications.chase_rules import AlertState, ChasePolicy, Policy, Taken, ladder, next_step
 from services.notifications.events import Event
 from services.notifications.models import Notification
 from tests.unit.test_settings import make

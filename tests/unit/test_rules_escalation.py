@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from schemas.api.people import CareTeamMemberCreate
 from schemas.enums import CareTeamRole, EscalationStep
 from schemas.settings import Settings
-from services.notifications.escalation import AlertState, Policy, Taken, level, next_step, targets
+from services.notifications.chase_rules import AlertState, Policy, Taken, level, next_step, targets
 
 T0 = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 POLICY = Policy()

@@ -10,7 +10,7 @@ import pytest
 from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
 from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 from services.notifications import chase
-from services.notifications.escalation import (
+from services.notifications.chase_rules import (
     AlertState,
     ChasePolicy,
     Clock,
