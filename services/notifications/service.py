@@ -24,7 +24,12 @@ from services.kernel.chronology import service as chronology
 from services.kernel.clock import utcnow
 from services.kernel.errors import NotFound
 from services.kernel.identity import Principal
-from services.notifications import chase_rules, events, rules
+from services.notifications import (
+    chase_rules,
+    dispatch,  # noqa: F401 - its session hooks queue deliveries on commit
+    events,
+    rules,
+)
 from services.notifications.events import Event as Event
 from services.notifications.events import reinstate as reinstate
 from services.notifications.events import void as void
