@@ -25,9 +25,11 @@ run: $(STAMP)
 ## Run the whole test suite (against DATABASE_URL / REDIS_URL when set, embedded defaults otherwise), in
 ## TEST_WORKERS pytest-xdist processes, each with its own database and Redis database (`make test TEST_WORKERS=0`: one
 ## process). More workers than cores pays: many integration tests wait on sockets and child processes.
+## Bytecode is written even where the shell says not to (PYTHONDONTWRITEBYTECODE): the suite starts dozens of
+## Python processes (`liaison run`, rq workers, the bot) and each would compile the project again.
 TEST_WORKERS ?= 4
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,6 +36,28 @@ KEEP = "alembic_version"
 ONE_WORKER_PER_MODULE = ("tests/e2e/",)
 
 
+# Tests that take tens of seconds each (a whole `liaison run`, a real bot process, worker processes killed
+# and restarted) are handed out first, so that the run ends on short tests rather than on one worker still
+# busy with a long one while the others wait. Within a group the order is the files' own.
+START_FIRST = (
+    "tests/e2e/",
+    "tests/integration/test_stack.py",
+    "tests/integration/bot/",
+    "tests/integration/test_worker_death.py",
+    "tests/integration/test_worker_processes.py",
+    "tests/integration/test_telegram_limit.py",
+    "tests/integration/test_escalation.py",
+    "tests/integration/test_chase_kinds.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def started_late(item: pytest.Item) -> bool:
+        return not item.nodeid.startswith(START_FIRST)
+
+    items.sort(key=started_late)  # a stable sort: False (start first) before True
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     if config.getvalue("dist") != "load":
