@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python -m tests.safety_log  # the hazard log's controls name tests that exist (docs/safety)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
