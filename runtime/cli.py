@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from schemas.api.staff import TeamCreate, TeamRead, UserCreate
+from schemas.api.staff import TeamCreate, TeamRead, TokenCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
 from services.kernel.clock import utcnow
@@ -19,6 +19,7 @@ from services.kernel.db import session_scope
 from services.kernel.errors import DomainError
 from services.kernel.migrate import ensure_current, upgrade
 from services.staff import service as staff
+from services.staff import tokens
 
 app = typer.Typer(
     help="liaison: alerts, needs assessments and discharge plans for young people in crisis.",
@@ -143,6 +144,68 @@ def user_link_code(username: str) -> None:
             raise _fail(f"no user {username!r}")
         code = staff.issue_link_code(session, user=user, ttl_hours=settings.link_code_ttl_hours)
         typer.echo(json.dumps({"username": username, "link_code": code}))
+
+
+@user_app.command("token")
+def user_token(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="What it is for: personal, or the sending system")] = (
+        "personal"
+    ),
+    days: Annotated[
+        int | None, typer.Option("--days", help="Its life (default: the most the role allows)")
+    ] = None,
+) -> None:
+    """A new API token for USERNAME; prints JSON with the `token` (shown only this once) and its expiry."""
+    ensure_current(get_settings().database_url)
+    try:
+        body = TokenCreate(name=name, days=days)
+        with session_scope() as session:
+            user = staff.get_user(session, username=username)
+            if user is None:
+                raise _fail(f"no user {username!r}")
+            token, secret = tokens.issue(
+                session, user=user, actor=None, via=Via.cli, name=body.name, days=body.days
+            )
+            out = tokens.to_read(token).model_dump(mode="json")
+            typer.echo(json.dumps({"username": username, **out, "token": secret}))
+    except ValidationError as exc:
+        raise _fail(_validation_message(exc)) from exc
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
+
+
+@user_app.command("tokens")
+def user_tokens(username: str) -> None:
+    """USERNAME's tokens, newest first, with their state; prints one JSON object."""
+    ensure_current(get_settings().database_url)
+    with session_scope() as session:
+        user = staff.get_user(session, username=username)
+        if user is None:
+            raise _fail(f"no user {username!r}")
+        listed = [tokens.to_read(t).model_dump(mode="json") for t in tokens.of(session, user=user)]
+        typer.echo(json.dumps({"username": username, "tokens": listed}))
+
+
+@user_app.command("revoke")
+def user_revoke(
+    username: str,
+    token_id: Annotated[
+        int | None, typer.Option("--token-id", help="One token (default: every live one)")
+    ] = None,
+) -> None:
+    """Revoke one of USERNAME's tokens, or all that are live; refused at once from then on."""
+    ensure_current(get_settings().database_url)
+    try:
+        with session_scope() as session:
+            user = staff.get_user(session, username=username)
+            if user is None:
+                raise _fail(f"no user {username!r}")
+            done = tokens.revoke(session, user=user, actor=None, via=Via.cli, token_id=token_id)
+            listed = [tokens.to_read(t).model_dump(mode="json") for t in done]
+            typer.echo(json.dumps({"username": username, "tokens": listed}))
+    except DomainError as exc:
+        raise _fail(exc.detail) from exc
 
 
 @db_app.command("upgrade")

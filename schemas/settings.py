@@ -21,6 +21,7 @@ from schemas.settings_parts import (
     ChannelSettings,
     DomainSettings,
     IntakeSettings,
+    TokenSettings,
     WorkerSettings,
 )
 
@@ -31,6 +32,7 @@ class Settings(
     IntakeSettings,
     ChannelSettings,
     BotSettings,
+    TokenSettings,
     WorkerSettings,
     ChaseSettings,
     WorkingTimeSettings,

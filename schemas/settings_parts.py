@@ -108,6 +108,23 @@ class BotSettings(BaseModel):
     link_code_ttl_hours: int = Field(default=72, ge=1)
 
 
+class TokenSettings(BaseModel):
+    """API_TOKEN_DAYS, INTEGRATION_TOKEN_DAYS: how long a bearer token lives (it can be revoked sooner)."""
+
+    api_token_days: int = Field(
+        default=90,
+        ge=1,
+        le=366,
+        description="A person's API token expires this many days after it is issued.",
+    )
+    integration_token_days: int = Field(
+        default=365,
+        ge=1,
+        le=731,
+        description="An integration account's token (one per sending system, named) lives this long.",
+    )
+
+
 class WorkerSettings(BaseModel):
     """WORKER_*, DELIVERY_*, SWEEP_INTERVAL_SECONDS: the delivery workers and the sweeper."""
 

@@ -21,6 +21,7 @@ from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
 from services.api.staff import router as staff_router
+from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
 from services.intake import fhir
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
         notifications_router,
         my_notifications_router,
         staff_router,
+        tokens_router,
         assessments_router,
         closures_router,
         plans_router,

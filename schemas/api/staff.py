@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
+from datetime import datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field, HttpUrl, model_validator
 
 from schemas.enums import Agency, Role
 
@@ -70,3 +73,36 @@ class TelegramLink(BaseModel):
 class TelegramLinked(BaseModel):
     username: str
     display_name: str
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(
+        default="personal",
+        pattern=CODE_PATTERN,
+        description="What the token is for: `personal`, or the sending system of an integration account "
+        "(e.g. `rbt-pas`).",
+    )
+    days: int | None = Field(
+        default=None,
+        ge=1,
+        description="How long it lives; at most, and by default, API_TOKEN_DAYS (INTEGRATION_TOKEN_DAYS for "
+        "an integration account).",
+    )
+
+
+class TokenRead(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    status: Literal["active", "expired", "revoked"]
+
+
+class TokenIssued(TokenRead):
+    token: str = Field(description="The bearer token. Shown only this once; only its digest is kept.")
+
+
+class TokenRevoked(BaseModel):
+    revoked: list[TokenRead]
+    at: AwareDatetime

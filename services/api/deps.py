@@ -22,6 +22,7 @@ from services.people import service as people
 from services.people.access import CaseFacts
 from services.people.models import YoungPerson
 from services.staff import service as staff
+from services.staff import tokens
 
 bearer = HTTPBearer(auto_error=False, description="The API token `liaison user add` printed")
 bot_scheme = HTTPBase(
@@ -91,11 +92,11 @@ def get_principal(
         return dataclasses.replace(staff.principal_of(linked), via=Via.bot)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorised("a bearer token is required")
-    user = staff.authenticate(session, token=credentials.credentials)
+    user = tokens.authenticate(session, token=credentials.credentials)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "the token is not valid",
+            tokens.why_refused(session, token=credentials.credentials),
             {"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
     return staff.principal_of(user)

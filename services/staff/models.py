@@ -47,14 +47,18 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer token, kept only as its SHA-256 digest: the token itself is shown once, at creation."""
+    """A bearer token, kept only as its SHA-256 digest: the token itself is shown once, at creation. It
+    lives until `expires_at` unless revoked sooner; `name` says what it is for (`personal`, or the sending
+    system of an integration account)."""
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(64), default="personal", server_default="personal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(lazy="joined")

@@ -14,8 +14,9 @@ from services.kernel.audit import service as audit
 from services.kernel.clock import utcnow
 from services.kernel.errors import Conflict, DomainError, Invalid, NotFound
 from services.kernel.identity import Principal
-from services.kernel.security import digest, new_api_token, new_link_code, normalise_link_code
-from services.staff.models import ApiToken, Team, User
+from services.kernel.security import digest, new_link_code, normalise_link_code
+from services.staff import tokens
+from services.staff.models import Team, User
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    token = issue_token(session, user=user)
+    _, token = tokens.issue(session, user=user, actor=actor, via=via)
     link_code = issue_link_code(session, user=user, ttl_hours=link_code_ttl_hours)
     audit.record(
         session,
@@ -124,28 +125,11 @@ def create_user(
     return NewUser(user=user, token=token, link_code=link_code)
 
 
-def issue_token(session: Session, *, user: User) -> str:
-    """A new bearer token; only its digest is kept."""
-    token = new_api_token()
-    session.add(ApiToken(user_id=user.id, token_hash=digest(token)))
-    return token
-
-
 def issue_link_code(session: Session, *, user: User, ttl_hours: int) -> str:
     code = new_link_code()
     user.link_code_hash = digest(code)
     user.link_code_expires_at = utcnow() + timedelta(hours=ttl_hours)
     return code
-
-
-def authenticate(session: Session, *, token: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
-    row = session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.active:
-        return None
-    return row.user
 
 
 def get_user(session: Session, *, username: str) -> User | None:
