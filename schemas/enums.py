@@ -213,6 +213,9 @@ class NotificationKind(StrEnum):
     transfer_completed = "transfer_completed"
     transfer_withdrawn = "transfer_withdrawn"
     transfer_overdue = "transfer_overdue"  # not accepted in time: both LAs' safeguarding leads are told
+    # Someone outside the young person's local authorities tried to register them: their LA's leads are told
+    # by ref (the registrant learns only which authority to contact, never the ref).
+    registration_elsewhere = "registration_elsewhere"
 
     @property
     def label(self) -> str:

@@ -324,6 +324,19 @@ _ENTRIES = (
         WORKING_CLOCK,
         "the transfer is no longer waiting for acceptance (accepted, declined, completed or withdrawn)",
     ),
+    KindEntry(
+        NotificationKind.registration_elsewhere,
+        "Registration attempted elsewhere",
+        "Someone in another local authority tried to register, under its own responsibility, a young person\n"
+        "your authority already holds. They were told only that the young person is known to your authority\n"
+        "and to contact your duty team: not the case ref, and nothing of the record.",
+        "Please acknowledge, then expect their call: the young person may have moved or be staying there.\n"
+        "The access log in liaison shows who tried and when.",
+        ("Access log", "access-log"),
+        SAME_DAY,  # another authority is working with the child now: find out today
+        WORKING_CLOCK,
+        None,
+    ),
 )
 
 KINDS: MappingProxyType[NotificationKind, KindEntry] = MappingProxyType({e.kind: e for e in _ENTRIES})

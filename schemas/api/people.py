@@ -91,6 +91,22 @@ class YoungPersonCreated(BaseModel):
     ref: str
 
 
+class ContactTeam(BaseModel):
+    code: str
+    name: str
+
+
+class AlreadyKnown(BaseModel):
+    """409 on registering an NHS number already registered. `ref` only for someone who may read the record
+    (or the authority's own system); anyone else learns which authority holds the young person and whom
+    there to contact, and that authority's safeguarding leads are told of the attempt by ref."""
+
+    detail: str
+    ref: str | None = None
+    known_to: str | None = Field(default=None, description="The responsible local authority's code")
+    contact: list[ContactTeam] = Field(default_factory=list, description="Its duty team(s)")
+
+
 class YoungPersonRead(BaseModel):
     ref: str
     nhs_number: str

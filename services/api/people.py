@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
 from schemas.api.people import (
+    AlreadyKnown,
     CareTeamMemberCreate,
     CareTeamMemberRead,
     CaseloadEntry,
@@ -18,7 +19,7 @@ from schemas.api.people import (
 )
 from schemas.enums import CareTeamRole, YoungPersonStatus
 from services.api.deps import CurrentPrincipal, SessionDep, young_person_dependency
-from services.flows import caseload, moves
+from services.flows import caseload, moves, registration
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
 from services.kernel.chronology.schemas import Chronology, ChronologyEvent
@@ -40,7 +41,13 @@ TeamManageable = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=YoungPersonCreated,
-    responses={409: {"description": "Already registered; the body carries the existing `ref`"}},
+    responses={
+        409: {
+            "model": AlreadyKnown,
+            "description": "Already registered: the existing `ref` for someone who may read the record; "
+            "anyone else is told which local authority to contact (`known_to`, `contact`), never the ref",
+        }
+    },
 )
 def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPrincipal) -> YoungPersonCreated:
     """Register a young person. The answer is an opaque `ref`, the only name chat and alerts ever use."""
@@ -54,13 +61,12 @@ def register(body: YoungPersonCreate, session: SessionDep, principal: CurrentPri
             detail={"responsible_la": body.responsible_la},
         )
         raise Forbidden("your role may not register young people for this local authority")
-    try:
-        young_person = people.register(session, data=body, actor=principal, via=principal.via)
-    except people.AlreadyRegistered as exc:
+    registered = registration.register(session, data=body, actor=principal, via=principal.via)
+    if isinstance(registered, AlreadyKnown):  # committed with its audit event and whom it told
         return JSONResponse(  # type: ignore[return-value]
-            status_code=status.HTTP_409_CONFLICT, content={"detail": exc.detail, "ref": exc.ref}
+            status_code=status.HTTP_409_CONFLICT, content=registered.model_dump(exclude_none=True)
         )
-    return YoungPersonCreated(ref=young_person.ref)
+    return YoungPersonCreated(ref=registered.ref)
 
 
 @router.get("", response_model=list[CaseloadEntry], summary="Your caseload: the young people you may see")

@@ -67,6 +67,16 @@ def may_register(principal: Principal, responsible_la: str) -> bool:
     return principal.role == Role.safeguarding_lead and principal.la_code == responsible_la
 
 
+def may_learn_ref_of_known(principal: Principal, case: CaseFacts) -> bool:
+    """Registering an NHS number already registered: whether the answer may carry the existing `ref`.
+    Someone who may read the record, or an integration account of one of the young person's local
+    authorities (the authority's own case system). Anyone else learns only which authority holds the
+    young person, so that whether a child is known to services does not travel across authorities."""
+    if may_view(principal, case):
+        return True
+    return principal.role == Role.integration and (_in_la(principal, case) or _in_transfer(principal, case))
+
+
 def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
     """May add people to the care team (and so decide who is told of attendances)."""
     if principal.role in (Role.admin, Role.integration):

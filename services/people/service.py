@@ -26,9 +26,10 @@ REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, 
 
 
 class AlreadyRegistered(Conflict):
-    def __init__(self, ref: str) -> None:
+    def __init__(self, young_person: YoungPerson) -> None:
         super().__init__("a young person with this NHS number is already registered")
-        self.ref = ref
+        self.young_person = young_person
+        self.ref = young_person.ref
 
 
 def new_ref() -> str:
@@ -51,10 +52,7 @@ def find_by_nhs_number(session: Session, *, nhs_number: str) -> YoungPerson | No
 def register(session: Session, *, data: YoungPersonCreate, actor: Principal, via: Via) -> YoungPerson:
     existing = find_by_nhs_number(session, nhs_number=data.nhs_number)
     if existing is not None:
-        audit.record(
-            session, actor=actor, action="young_person.register_duplicate", via=via, ref=existing.ref
-        )
-        raise AlreadyRegistered(existing.ref)
+        raise AlreadyRegistered(existing)  # what the registrant may learn of it: services/flows/registration
     ref = new_ref()
     while session.scalar(select(YoungPerson.id).where(YoungPerson.ref == ref)) is not None:
         ref = new_ref()

@@ -70,3 +70,12 @@ def safeguarding_leads(session: Session, *, la_code: str) -> list[User]:
         la_code, []
     )
     return [session.get_one(User, user_id) for user_id in ids]
+
+
+def duty_teams(session: Session, *, la_code: str) -> list[Team]:
+    """The local authority's duty team(s) (`--duty`): whom someone outside it is told to contact."""
+    return list(
+        session.scalars(
+            select(Team).where(Team.is_duty.is_(True), Team.la_code == la_code).order_by(Team.code)
+        )
+    )
