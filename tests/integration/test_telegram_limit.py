@@ -29,8 +29,8 @@ from tests.integration.conftest import Case, Mailbox, _free_port, attendance, ru
 from tests.integration.test_channels import Receiver, receiver  # noqa: F401 - the Bot API stand-in
 from tests.integration.test_worker_death import _start, _stop
 from worker import jobs
-from worker.channels.base import RateLimited
 from worker.channels import ratelimit, registry
+from worker.channels.base import RateLimited
 from worker.channels.ratelimit import PREFIX, TelegramRateLimiter
 
 CHAT = 55501
