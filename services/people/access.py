@@ -8,7 +8,9 @@ Access follows a legitimate relationship, as with NHS national RBAC: role + acti
   transferred from or to their team's local authority;
 - everyone else (liaison, social_worker, clinician): young people whose care team includes them, or
   whom the service has alerted them about (a duty team told of an attendance must be able to act);
-- integration: registers young people and care teams and sends attendances, but reads no record.
+- integration: registers young people and sends attendances, but reads no record and changes none: no
+  details, statuses or local authorities, no care team (which decides who may read the record). A feed
+  answered with a record, or able to put anyone on a care team, would be a way round every rule above.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ def may_register(principal: Principal, responsible_la: str) -> bool:
 
 
 def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
-    """May add people to the care team (and so decide who is told of attendances)."""
-    if principal.role in (Role.admin, Role.integration):
+    """May add people to the care team (and so decide who is told of attendances and may read the record).
+    Not an integration account: membership grants access, and a feed grants none (may_view)."""
+    if principal.role == Role.admin:
         return True
     if principal.role == Role.safeguarding_lead:
         return _in_la(principal, case) or _in_transfer(principal, case)
@@ -77,7 +80,8 @@ def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
 
 
 def may_update(principal: Principal, case: CaseFacts) -> bool:
-    """May change demographics, statuses or where the young person lives."""
+    """May change demographics, statuses or where the young person lives (the answer is the record, so
+    only someone who may read it)."""
     if may_manage_care_team(principal, case):
         return True
     return principal.role == Role.social_worker and may_view(principal, case)

@@ -99,11 +99,12 @@ def test_only_a_member_social_worker_may_update_among_practitioners() -> None:
     assert not may_update(who(Role.liaison, user_id=MEMBER_ID), CASE)
 
 
-def test_integration_never_views_even_when_on_the_care_team() -> None:
+def test_integration_never_views_or_changes_even_when_on_the_care_team() -> None:
     integration = who(Role.integration, user_id=MEMBER_ID, team_id=MEMBER_TEAM, la="CEC")
     assert not may_view(integration, CASE)
+    assert not may_update(integration, CASE)
+    assert not may_manage_care_team(integration, CASE)  # membership grants access: a feed grants none
     assert may_register(integration, "CEC")
-    assert may_manage_care_team(integration, CASE)
     assert may_record_attendance(integration)
 
 
