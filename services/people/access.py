@@ -87,6 +87,18 @@ def may_update(principal: Principal, case: CaseFacts) -> bool:
     return principal.role == Role.social_worker and may_view(principal, case)
 
 
+def may_acknowledge_on_behalf(principal: Principal, case: CaseFacts, *, recipient_team_id: int) -> bool:
+    """May acknowledge someone else's notification on their behalf: a team manager of the recipient's own
+    team, or a safeguarding lead of the young person's local authority (or of one in a transfer): the people
+    the recipient's chase would reach next (docs/escalation.md), taking it on before it reaches them. Not an
+    admin, not a colleague: everyone else acknowledges only their own notifications."""
+    if principal.role == Role.team_manager:
+        return principal.team_id == recipient_team_id
+    if principal.role == Role.safeguarding_lead:
+        return _in_la(principal, case) or _in_transfer(principal, case)
+    return False
+
+
 def may_record_attendance(principal: Principal) -> bool:
     return principal.role in (Role.admin, Role.integration, Role.liaison, Role.clinician)
 
