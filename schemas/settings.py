@@ -54,6 +54,11 @@ class Settings(
     data_dir: Path = Field(default=Path(".liaison"), description="Where the embedded Redis keeps its files.")
     host: str = "127.0.0.1"
     port: int = 8000
+    api_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the API reads (HL7 v2: HL7_MAX_MESSAGE_BYTES); larger is 413.",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description=(
