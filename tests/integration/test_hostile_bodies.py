@@ -156,3 +156,30 @@ def test_an_authenticated_100_mb_body_is_answered_413_before_it_is_sent(
     took, ack = _ask(api_server, _request("/api/v1/hl7/v2", "x-application/hl7-v2+er7", hospital), message)
     assert ack.startswith("HTTP/1.1 413") and "MSA|AR|MSG0001" in ack, ack[:600]
     assert took < 5
+
+
+HEADERS = {
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "content-security-policy": "frame-ancestors 'none'",
+    "x-frame-options": "DENY",
+}
+
+
+def test_every_answer_carries_no_store_and_the_security_headers(client: TestClient, case: Case) -> None:
+    """Issue 13, item 8: personal data must not sit in a cache or a framing page."""
+    fhir = {**case.hospital.headers, **FHIR}
+    answers = [
+        client.get(f"/api/v1/young-people/{case.ref}", headers=case.lead.headers),  # a record
+        client.get("/api/v1/young-people", headers=case.social_worker.headers),
+        client.get(f"/api/v1/young-people/{case.ref}"),  # 401
+        client.get("/api/v1/young-people/YP-NOPE0-NOPE0", headers=case.lead.headers),  # 404
+        client.post("/api/v1/fhir/Encounter", content=b"{}", headers=fhir),  # an OperationOutcome
+        client.post("/api/v1/young-people", content=b"x" * 2_000_000, headers=case.lead.headers),  # 413
+        client.post("/api/v1/young-people", json={}),  # the guard's 401
+        client.get("/healthz"),
+    ]
+    for answer in answers:
+        for name, value in HEADERS.items():
+            assert answer.headers.get(name) == value, (answer.request.url, answer.status_code, name)
