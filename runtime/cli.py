@@ -17,6 +17,7 @@ from schemas.settings import SettingsRefused, get_settings
 from services.kernel.clock import utcnow
 from services.kernel.db import session_scope
 from services.kernel.errors import DomainError
+from services.kernel.logsafe import configure_logging
 from services.kernel.migrate import ensure_current, upgrade
 from services.staff import service as staff
 from services.staff import tokens
@@ -328,7 +329,7 @@ def run() -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         app()
     except SettingsRefused as exc:

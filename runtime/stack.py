@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from types import FrameType
 
 from runtime import embedded_redis
 from runtime.processes import stop_with_parent
-from schemas.settings import Settings
+from schemas.settings import DEV_SECRET_KEY, Settings
 from services.kernel.migrate import ensure_current
 
 # A part that exits is started again after a back-off that doubles with each exit in a row, capped; a run
@@ -76,6 +77,23 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
+def development_notices(settings: Settings, env: dict[str, str]) -> list[str]:
+    """Development must never pass unnoticed, nor sign with the public development SECRET_KEY: with it
+    unset, this run's parts share a random one (webhook signatures and the bot's derived key agree among
+    them; nothing outside the run could forge them). Changes `env` (the children's) and says what it did."""
+    if settings.liaison_env == "production":
+        return []
+    notices: list[str] = []
+    if "liaison_env" not in settings.model_fields_set:
+        notices.append(
+            "LIAISON_ENV is unset: running as development (set LIAISON_ENV=production for real use)"
+        )
+    if settings.secret_key.get_secret_value() == DEV_SECRET_KEY:
+        env["SECRET_KEY"] = secrets.token_urlsafe(32)
+        notices.append("SECRET_KEY is unset: this run signs with a random one (set SECRET_KEY to keep one)")
+    return notices
+
+
 def run(settings: Settings) -> int:
     """Migrate, start Redis if needed, then the API, MLLP listener, worker, scheduler and (with a token) the
     bot; restart any of them that exits (with back-off), and stop them all on Ctrl-C."""
@@ -93,6 +111,8 @@ def run(settings: Settings) -> int:
     if not settings.redis_url:
         redis = embedded_redis.start(settings.data_dir)
         env["REDIS_URL"] = redis.url
+    for notice in development_notices(settings, env):
+        _say(notice)
     command = [sys.executable, "-m", "runtime.cli"]
     children = [
         Child("api", [*command, "api"]),

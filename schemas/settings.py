@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -26,6 +28,20 @@ from schemas.settings_parts import (
 )
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+SECRET_MIN_LENGTH = 32
+SECRET_MIN_DISTINCT = 8
+SECRET_MIN_BITS = 80  # what the characters' spread holds (`openssl rand -hex 16` gives ~110: never refused)
+
+
+def weak_secret(value: str) -> bool:
+    """Too short, or too uniform to have been made at random: `'a' * 32`, `'abcd' * 8`, a word repeated.
+    A floor against values typed by hand, not a measure of randomness: make secrets with
+    `python -c 'import secrets; print(secrets.token_urlsafe(32))'`."""
+    if len(value) < SECRET_MIN_LENGTH:
+        return True
+    counts = Counter(value)
+    bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
+    return len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS
 
 
 class Settings(
@@ -56,6 +72,11 @@ class Settings(
     data_dir: Path = Field(default=Path(".liaison"), description="Where the embedded Redis keeps its files.")
     host: str = "127.0.0.1"
     port: int = 8000
+    api_max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Largest request body the API reads (HL7 v2: HL7_MAX_MESSAGE_BYTES); larger is 413.",
+    )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description=(
@@ -89,7 +110,7 @@ class Settings(
             return self
         faults: list[str] = []
         secret = self.secret_key.get_secret_value()
-        if secret == DEV_SECRET_KEY or len(secret) < 32:
+        if secret == DEV_SECRET_KEY or weak_secret(secret):
             faults.append("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.database_url.startswith("sqlite"):
             faults.append("DATABASE_URL must point at PostgreSQL, not the embedded SQLite file")
@@ -98,7 +119,7 @@ class Settings(
         if self.telegram_bot_token is not None and not self.telegram_api_base_url.startswith("https://"):
             faults.append("TELEGRAM_API_BASE_URL must use https")
         bot_key = self.bot_api_key.get_secret_value() if self.bot_api_key else None
-        if bot_key is not None and (len(bot_key) < 32 or bot_key == secret):
+        if bot_key is not None and (weak_secret(bot_key) or bot_key == secret):
             faults.append("BOT_API_KEY must be a random value of at least 32 characters, not SECRET_KEY")
         if self.telegram_bot_token is not None and bot_key is None:
             faults.append("BOT_API_KEY must be set when TELEGRAM_BOT_TOKEN is")

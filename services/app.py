@@ -15,6 +15,7 @@ from services.api.assessments_fhir import router as fhir_router
 from services.api.attendances import router as attendances_router
 from services.api.audit import router as audit_router
 from services.api.closures import router as closures_router
+from services.api.guards import RequestGuard, SecurityHeaders
 from services.api.intake import router as intake_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
@@ -74,6 +75,8 @@ def create_app() -> FastAPI:
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
+    app.add_middleware(RequestGuard)
+    app.add_middleware(SecurityHeaders)  # outermost: the guard's own answers carry the headers too
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:

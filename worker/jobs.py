@@ -12,6 +12,7 @@ from services.assessments import needs
 from services.kernel.audit import sealing
 from services.kernel.clock import utcnow
 from services.kernel.db import session_scope
+from services.kernel.logsafe import redact_secrets
 from services.kernel.redis_conn import get_redis
 from services.kernel.worktime.rules import calendar_for
 from services.notifications import chase, delivery
@@ -53,7 +54,11 @@ def deliver(delivery_id: int) -> str:
         return _defer(claimed, exc)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded; unknown ones are retried
         elapsed = int((time.monotonic() - started) * 1000)
-        error = exc if isinstance(exc, TransportError) else TransportError(f"{type(exc).__name__}: {exc}")
+        error = (
+            exc
+            if isinstance(exc, TransportError)
+            else TransportError(redact_secrets(f"{type(exc).__name__}: {exc}"))  # kept in the database
+        )
         with session_scope() as session:
             retry_at = delivery.record_failure(
                 session,

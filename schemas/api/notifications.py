@@ -46,6 +46,12 @@ class NotificationRead(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledged_via: str | None
+    acknowledged_on_behalf: bool = Field(
+        default=False,
+        description="Acknowledged by `acknowledged_by`, a team manager or safeguarding lead, on the "
+        "recipient's behalf (`POST .../acknowledge-on-behalf`): its chase stopped, the recipient is still "
+        "told and may still acknowledge it themselves.",
+    )
     escalation_level: int = Field(
         default=0,
         description="How far the chase of this unacknowledged attendance alert has gone: 0 not chased, "

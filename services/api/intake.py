@@ -34,6 +34,7 @@ HL7_BODY = {
 }
 ACK = {"content": {hl7.MEDIA_TYPE: {"schema": {"type": "string"}}}}
 FHIR_JSON: dict[str, Any] = {"content": {fhir.MEDIA_TYPE: {}}}
+OVERSIZE_PEEK = 4096  # of a message over the limit, what is read to quote its MSH in the ACK
 
 
 def _deny(session: Session, principal: Principal, action: str) -> None:
@@ -64,16 +65,35 @@ async def receive_hl7(request: Request, session: SessionDep, principal: CurrentP
         await run_in_threadpool(_deny, session, principal, "hl7.receive")
         raise Forbidden("your role may not record attendances")
     limit = get_settings().hl7_max_message_bytes
-    raw = await request.body()
-    if len(raw) > limit:
+    raw, oversize = await _bounded_body(request, limit)
+    if oversize:
         text = f"message larger than {limit} bytes"
-        ack = hl7.oversize_ack(raw[:4096], limit) or hl7.ack(
+        ack = hl7.oversize_ack(raw[:OVERSIZE_PEEK], limit) or hl7.ack(
             None, hl7.AckCode.reject, text=text, error_code="207"
         )
         return Response(ack, status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, media_type=hl7.MEDIA_TYPE)
     reply = await run_in_threadpool(intake.receive, session, raw=raw, actor=principal, via=principal.via)
     code = status.HTTP_400_BAD_REQUEST if reply.outcome == "not_hl7" else status.HTTP_200_OK
     return Response(reply.ack, code, media_type=hl7.MEDIA_TYPE)
+
+
+async def _bounded_body(request: Request, limit: int) -> tuple[bytes, bool]:
+    """The body, read no further than `limit` bytes, and whether it is larger. One that says (in its
+    Content-Length) it is larger is read only far enough to quote its MSH segment in the ACK: to the end
+    of the first chunk holding a segment end, at most OVERSIZE_PEEK bytes."""
+    try:
+        declared = int(request.headers.get("content-length", "0"))
+    except ValueError:
+        declared = 0
+    oversize = declared > limit
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit or (oversize and (size > OVERSIZE_PEEK or b"\r" in chunk or b"\n" in chunk)):
+            break  # too much already; or enough to quote the MSH segment of one that says it is too large
+    return b"".join(chunks), oversize or size > limit
 
 
 def _outcome(status_code: int, detail: str) -> JSONResponse:

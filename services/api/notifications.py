@@ -14,7 +14,7 @@ from schemas.enums import NotificationStatus, Role
 from services.api.deps import CurrentPrincipal, SessionDep
 from services.flows import case_access
 from services.kernel.audit import service as audit
-from services.kernel.errors import Forbidden
+from services.kernel.errors import Conflict, Forbidden
 from services.kernel.identity import Principal
 from services.notifications import service as notifications
 from services.notifications.models import Notification
@@ -111,24 +111,70 @@ def read_notification(
 
 @router.post("/{notification_id}/acknowledge", response_model=NotificationRead)
 def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPrincipal) -> NotificationRead:
-    """Say you have taken this alert on. Stops further channels; a repeat changes nothing."""
+    """Say you have taken this alert on: your own notifications only (someone else's: 403, audited; a
+    manager or lead uses `acknowledge-on-behalf`). Stops further channels and its chase; a repeat changes
+    nothing."""
     notification = notifications.get(session, notification_id=notification_id)
-    _authorise(session, principal, notification, "notification.acknowledge")
+    _authorise(session, principal, notification, "notification.acknowledge", own=True)
     notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
     return notifications.to_read(notification)
 
 
-def _authorise(session: Session, principal: Principal, notification: Notification, action: str) -> None:
+@router.post(
+    "/{notification_id}/acknowledge-on-behalf",
+    response_model=NotificationRead,
+    responses={409: {"description": "The notification is the caller's own: acknowledge it"}},
+)
+def acknowledge_on_behalf(
+    notification_id: int, session: SessionDep, principal: CurrentPrincipal
+) -> NotificationRead:
+    """Take someone else's notification on for them: a team manager of the recipient's team, or a
+    safeguarding lead of the young person's local authority (others: 403, audited). It reads acknowledged by
+    you on their behalf and its chase stops; the recipient is still sent it and may still acknowledge it
+    themselves; nobody else's notification changes. A repeat changes nothing."""
+    notification = notifications.get(session, notification_id=notification_id)
+    if notification.recipient_id == principal.user_id:
+        raise Conflict("this notification is yours: acknowledge it (POST .../acknowledge)")
+    facts = case_access.facts(session, young_person=notification.young_person)
+    if not access.may_acknowledge_on_behalf(
+        principal, facts, recipient_team_id=notification.recipient.team_id
+    ):
+        _refuse(session, principal, notification, "notification.acknowledge_on_behalf")
+        raise Forbidden(
+            "only a team manager of the recipient's team or a safeguarding lead of the young person's local "
+            "authority may acknowledge a notification on someone's behalf"
+        )
+    notifications.acknowledge_on_behalf(
+        session, notification=notification, actor=principal, via=principal.via
+    )
+    return notifications.to_read(notification)
+
+
+def _refuse(session: Session, principal: Principal, notification: Notification, action: str) -> None:
+    audit.record_refusal(
+        session,
+        actor=principal,
+        action=action,
+        via=principal.via,
+        ref=notification.young_person.ref,
+        outcome="denied",
+    )
+
+
+def _authorise(
+    session: Session, principal: Principal, notification: Notification, action: str, *, own: bool = False
+) -> None:
+    """May see it (and, with `own`, is its recipient); otherwise the refusal is audited and a 403 raised."""
     integration = principal.role == Role.integration
     if integration or not _visible(session, principal, notification, {}):
-        audit.record_refusal(
-            session,
-            actor=principal,
-            action=action,
-            via=principal.via,
-            ref=notification.young_person.ref,
-            outcome="denied",
-        )
+        _refuse(session, principal, notification, action)
         if integration:
             raise Forbidden("integration accounts do not handle notifications")
         raise Forbidden("this notification is about a young person outside your care teams")
+    if own and notification.recipient_id != principal.user_id:
+        _refuse(session, principal, notification, action)
+        raise Forbidden(
+            "only its recipient acknowledges a notification; a team manager of their team or the local "
+            "authority's safeguarding lead may acknowledge it on their behalf "
+            "(POST .../acknowledge-on-behalf)"
+        )

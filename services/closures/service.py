@@ -29,7 +29,7 @@ from services.closures.rules import ClosureFacts, blockers
 from services.closures.schemas import ClosureDecide, ClosurePropose, ClosureRespond
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
-from services.kernel.errors import Conflict, Forbidden, Invalid, NotFound
+from services.kernel.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from services.kernel.identity import Principal
 from services.notifications import service as notifications
 from services.people.models import CareTeamMember, YoungPerson
@@ -52,6 +52,34 @@ def list_for(session: Session, *, young_person_id: int) -> list[Closure]:
             select(Closure).where(Closure.young_person_id == young_person_id).order_by(Closure.id.desc())
         )
     )
+
+
+def _refused(
+    session: Session,
+    error: DomainError,
+    *,
+    young_person: YoungPerson,
+    action: str,
+    actor: Principal,
+    via: Via,
+    why: str,
+    closure_id: int | None = None,
+) -> DomainError:
+    """Audit a refused step (`denied` for a 403, `refused` otherwise), kept although the refused work rolls
+    back; returns the error for the caller to raise. `why` is a fixed code, never free text."""
+    detail: dict[str, object] = {"why": why}
+    if closure_id is not None:
+        detail["closure_id"] = closure_id
+    audit.record_refusal(
+        session,
+        actor=actor,
+        action=action,
+        via=via,
+        ref=young_person.ref,
+        outcome="denied" if isinstance(error, Forbidden) else "refused",
+        detail=detail,
+    )
+    return error
 
 
 def _membership(young_person: YoungPerson, user_id: int) -> CareTeamMember | None:
@@ -90,20 +118,37 @@ def propose(
     now: datetime,
     consultation_days: int,
 ) -> Closure:
+    def refused(error: DomainError, why: str, closure_id: int | None = None) -> DomainError:
+        return _refused(
+            session,
+            error,
+            young_person=young_person,
+            action="closure.propose",
+            actor=actor,
+            via=via,
+            why=why,
+            closure_id=closure_id,
+        )
+
     member_user = session.get_one(User, actor.user_id)
     if data.username is not None and data.username != actor.username:
         found = session.scalar(select(User).where(User.username == data.username))
         if found is None:
-            raise NotFound(f"no user {data.username!r}")
+            raise refused(NotFound(f"no user {data.username!r}"), "no_such_user")
         same_team_manager = actor.role == Role.team_manager and found.team_id == actor.team_id
         if not (same_team_manager or actor.role in (Role.safeguarding_lead, Role.admin)):
-            raise Forbidden(
-                "only that person, or a manager of their team, may propose closing their involvement"
+            raise refused(
+                Forbidden(
+                    "only that person, or a manager of their team, may propose closing their involvement"
+                ),
+                "not_their_manager",
             )
         member_user = found
     membership = _membership(young_person, member_user.id)
     if membership is None:
-        raise Invalid(f"{member_user.username} is not on this young person's care team")
+        raise refused(
+            Invalid(f"{member_user.username} is not on this young person's care team"), "not_a_member"
+        )
     pending = session.scalar(
         select(Closure.id).where(
             Closure.young_person_id == young_person.id,
@@ -112,7 +157,11 @@ def propose(
         )
     )
     if pending is not None:
-        raise Conflict(f"closure {pending} is already proposed for {member_user.username}: decide that one")
+        raise refused(
+            Conflict(f"closure {pending} is already proposed for {member_user.username}: decide that one"),
+            "already_proposed",
+            pending,
+        )
     closure = Closure(
         young_person=young_person,
         member=member_user,
@@ -158,12 +207,29 @@ def propose(
 def respond(
     session: Session, *, closure: Closure, data: ClosureRespond, actor: Principal, via: Via, now: datetime
 ) -> ClosureResponse:
+    def refused(error: DomainError, why: str) -> DomainError:
+        return _refused(
+            session,
+            error,
+            young_person=closure.young_person,
+            action="closure.respond",
+            actor=actor,
+            via=via,
+            why=why,
+            closure_id=closure.id,
+        )
+
     if closure.status != ClosureStatus.proposed:
-        raise Conflict(f"closure {closure.id} is already decided ({closure.status})")
+        raise refused(Conflict(f"closure {closure.id} is already decided ({closure.status})"), "decided")
     if actor.user_id == closure.member_id:
-        raise Invalid("the member whose involvement is ending does not answer their own proposal")
+        raise refused(
+            Invalid("the member whose involvement is ending does not answer their own proposal"),
+            "own_proposal",
+        )
     if _membership(closure.young_person, actor.user_id) is None and actor.role not in MANAGERS:
-        raise Forbidden("only the care team (or a manager) answers a closure consultation")
+        raise refused(
+            Forbidden("only the care team (or a manager) answers a closure consultation"), "not_consulted"
+        )
     response = next((r for r in closure.responses if r.responder_id == actor.user_id), None)
     if response is None:
         response = ClosureResponse(
@@ -249,10 +315,22 @@ def decide(
     missed_window_days: int,
     live_transfer_id: int | None,
 ) -> None:
+    def refused(error: DomainError, why: str) -> DomainError:
+        return _refused(
+            session,
+            error,
+            young_person=closure.young_person,
+            action="closure.decide",
+            actor=actor,
+            via=via,
+            why=why,
+            closure_id=closure.id,
+        )
+
     if closure.status != ClosureStatus.proposed:
-        raise Conflict(f"closure {closure.id} is already decided ({closure.status})")
+        raise refused(Conflict(f"closure {closure.id} is already decided ({closure.status})"), "decided")
     if actor.user_id not in (closure.member_id, closure.proposed_by_id) and actor.role not in MANAGERS:
-        raise Forbidden("the proposer, the member or a manager decides a closure")
+        raise refused(Forbidden("the proposer, the member or a manager decides a closure"), "not_a_decider")
     if data.decision == "close":
         found = facts(
             session,
@@ -264,7 +342,7 @@ def decide(
         )
         standing = blockers(found, now=now)
         if standing:
-            raise Conflict("this closure cannot be decided yet: " + "; ".join(standing))
+            raise refused(Conflict("this closure cannot be decided yet: " + "; ".join(standing)), "blocked")
     closure.status = ClosureStatus.closed if data.decision == "close" else ClosureStatus.kept_open
     closure.decided_by = session.get_one(User, actor.user_id)
     closure.decided_at = now

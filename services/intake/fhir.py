@@ -23,6 +23,7 @@ from services.attendances.schemas import AttendanceCreate
 from services.attendances.service import Recorded
 from services.intake import snomed
 from services.intake.rules import reasons_from
+from services.kernel import safejson
 
 MEDIA_TYPE = "application/fhir+json"
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
@@ -49,10 +50,12 @@ class EncounterProblem(Exception):
 
 
 def json_body(raw: bytes) -> Any:
+    """The body as JSON, or a 400 problem: not JSON, or JSON that would knock over what reads it next
+    (`services.kernel.safejson`: nesting too deep, an enormous integer, a lone surrogate escape)."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EncounterProblem(400, f"the body is not JSON: {exc}") from exc
+        return safejson.loads(raw)
+    except safejson.UnsafeJson as exc:
+        raise EncounterProblem(400, str(exc)) from exc
 
 
 def _validation_detail(exc: ValidationError) -> str:

@@ -78,6 +78,8 @@ def _claimed_row(session: Session, *, delivery_id: int) -> Row[*tuple[Any, ...]]
             Notification.escalates_id,
             Notification.recipient_role,
             Notification.acknowledged_at,
+            Notification.acknowledged_by_id,
+            Notification.recipient_id,
             Notification.detail,
             YoungPerson.ref,
             User.username,
@@ -121,8 +123,10 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         return None
     channel = Channel(row.channel)
     address = _address(channel, email=row.email, webhook_url=row.webhook_url, chat_id=row.telegram_chat_id)
-    if address is None or row.acknowledged_at is not None:
-        # The person unlinked or removed this channel, or someone acknowledged meanwhile.
+    acknowledged = row.acknowledged_at is not None and row.acknowledged_by_id == row.recipient_id
+    if address is None or acknowledged:
+        # The person unlinked or removed this channel, or acknowledged it meanwhile. One acknowledged on
+        # their behalf by a manager still goes: they are still told.
         session.execute(
             update(Delivery)
             .where(Delivery.id == delivery_id)

@@ -5,6 +5,7 @@ says (`events.Event`, `events.void`): nothing here reads a producer's tables."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -163,6 +164,7 @@ def to_read(notification: Notification) -> NotificationRead:
         acknowledged_at=notification.acknowledged_at,
         acknowledged_by=notification.acknowledged_by.username if notification.acknowledged_by else None,
         acknowledged_via=notification.acknowledged_via,
+        acknowledged_on_behalf=acknowledged_on_behalf(notification),
         escalation_level=chase_rules.level([EscalationStep(s.step) for s in steps]),
         escalated_at=max((s.taken_at for s in steps), default=None),
         escalation_steps=[
@@ -240,13 +242,31 @@ def _alert_and_reminders(session: Session, notification: Notification) -> list[N
     return [alert, *reminders]
 
 
+def _acknowledged_by(notification: Notification) -> int | None:
+    """Who acknowledged it (the relationship, not the column: set in this session, it is not yet flushed)."""
+    by = notification.acknowledged_by
+    return by.id if notification.acknowledged_at is not None and by is not None else None
+
+
+def _acknowledged_by_recipient(notification: Notification) -> bool:
+    return _acknowledged_by(notification) == notification.recipient.id
+
+
+def acknowledged_on_behalf(notification: Notification) -> bool:
+    """Acknowledged by someone other than its recipient (a manager or lead, on their behalf)."""
+    by = _acknowledged_by(notification)
+    return by is not None and by != notification.recipient.id
+
+
 def acknowledge(session: Session, *, notification: Notification, actor: Principal, via: Via) -> bool:
-    """Record who has taken this alert on; stops every channel not yet sent, and the alert's escalation.
-    A reminder and the alert it repeats are acknowledged together. False if it already was."""
+    """The recipient's own acknowledgement (nobody else's: `acknowledge_on_behalf`): they have taken the
+    alert on. Stops every channel not yet sent, and the alert's chase. A reminder and the alert it repeats
+    are acknowledged together; so is one acknowledged on the recipient's behalf, which now becomes their
+    own. False if they already had."""
     ref = notification.young_person.ref
     group = _alert_and_reminders(session, notification)
-    waiting = [n for n in group if n.acknowledged_at is None]
-    if notification.acknowledged_at is not None or not waiting:
+    waiting = [n for n in group if not _acknowledged_by_recipient(n)]
+    if _acknowledged_by_recipient(notification) or not waiting:
         audit.record(session, actor=actor, action="notification.acknowledge_repeat", via=via, ref=ref)
         return False
     now = utcnow()
@@ -260,23 +280,68 @@ def acknowledge(session: Session, *, notification: Notification, actor: Principa
             if delivery.status in (DeliveryStatus.pending, DeliveryStatus.retrying):
                 delivery.status = DeliveryStatus.cancelled
                 delivery.next_attempt_at = None
-    alert = group[0]
-    label = NotificationKind(alert.kind).label
-    on_behalf = "" if actor.user_id == alert.recipient_id else f" for {alert.recipient.display_name}"
-    chronology.add(
-        session,
-        young_person_id=alert.young_person_id,
-        at=now,
-        kind="acknowledged",
-        summary=f"{label} acknowledged by {actor.username}{on_behalf} via {via}",
-        detail={"notification_id": alert.id, "by": actor.username, "via": str(via)},
-    )
+    _chronicle(session, alert=group[0], actor=actor, via=via, now=now, on_behalf=False)
     audit.record(
         session,
         actor=actor,
         action="notification.acknowledged",
         via=via,
         ref=ref,
-        detail={"notification_id": alert.id, "notification_ids": [n.id for n in waiting]},
+        detail={"notification_id": group[0].id, "notification_ids": [n.id for n in waiting]},
     )
     return True
+
+
+def acknowledge_on_behalf(
+    session: Session, *, notification: Notification, actor: Principal, via: Via
+) -> bool:
+    """A manager or lead (`access.may_acknowledge_on_behalf`) takes one recipient's notification on for them:
+    it reads acknowledged, by them, on the recipient's behalf, and its chase stops, as it would had it
+    reached them. The recipient is still told (channels not yet sent still go) and may still acknowledge it
+    themselves; nobody else's notification changes. False if it was already acknowledged."""
+    ref = notification.young_person.ref
+    group = _alert_and_reminders(session, notification)
+    waiting = [n for n in group if n.acknowledged_at is None]
+    if notification.acknowledged_at is not None or not waiting:
+        audit.record(session, actor=actor, action="notification.acknowledge_repeat", via=via, ref=ref)
+        return False
+    now = utcnow()
+    by = session.get_one(User, actor.user_id)
+    for each in waiting:
+        each.acknowledged_at = now
+        each.acknowledged_by = by
+        each.acknowledged_via = str(via)
+        each.status = NotificationStatus.acknowledged
+    alert = group[0]
+    _chronicle(session, alert=alert, actor=actor, via=via, now=now, on_behalf=True)
+    audit.record(
+        session,
+        actor=actor,
+        action="notification.acknowledged_on_behalf",
+        via=via,
+        ref=ref,
+        detail={
+            "notification_id": alert.id,
+            "notification_ids": [n.id for n in waiting],
+            "on_behalf_of": alert.recipient.username,
+        },
+    )
+    return True
+
+
+def _chronicle(
+    session: Session, *, alert: Notification, actor: Principal, via: Via, now: datetime, on_behalf: bool
+) -> None:
+    label = NotificationKind(alert.kind).label
+    whose = f" on behalf of {alert.recipient.display_name}" if on_behalf else ""
+    detail: dict[str, object] = {"notification_id": alert.id, "by": actor.username, "via": str(via)}
+    if on_behalf:
+        detail["on_behalf_of"] = alert.recipient.username
+    chronology.add(
+        session,
+        young_person_id=alert.young_person_id,
+        at=now,
+        kind="acknowledged",
+        summary=f"{label} acknowledged by {actor.username}{whose} via {via}",
+        detail=detail,
+    )

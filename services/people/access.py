@@ -8,7 +8,9 @@ Access follows a legitimate relationship, as with NHS national RBAC: role + acti
   transferred from or to their team's local authority;
 - everyone else (liaison, social_worker, clinician): young people whose care team includes them, or
   whom the service has alerted them about (a duty team told of an attendance must be able to act);
-- integration: registers young people and care teams and sends attendances, but reads no record.
+- integration: registers young people and sends attendances, but reads no record and changes none: no
+  details, statuses or local authorities, no care team (which decides who may read the record). A feed
+  answered with a record, or able to put anyone on a care team, would be a way round every rule above.
 """
 
 from __future__ import annotations
@@ -78,8 +80,9 @@ def may_learn_ref_of_known(principal: Principal, case: CaseFacts) -> bool:
 
 
 def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
-    """May add people to the care team (and so decide who is told of attendances)."""
-    if principal.role in (Role.admin, Role.integration):
+    """May add people to the care team (and so decide who is told of attendances and may read the record).
+    Not an integration account: membership grants access, and a feed grants none (may_view)."""
+    if principal.role == Role.admin:
         return True
     if principal.role == Role.safeguarding_lead:
         return _in_la(principal, case) or _in_transfer(principal, case)
@@ -87,10 +90,23 @@ def may_manage_care_team(principal: Principal, case: CaseFacts) -> bool:
 
 
 def may_update(principal: Principal, case: CaseFacts) -> bool:
-    """May change demographics, statuses or where the young person lives."""
+    """May change demographics, statuses or where the young person lives (the answer is the record, so
+    only someone who may read it)."""
     if may_manage_care_team(principal, case):
         return True
     return principal.role == Role.social_worker and may_view(principal, case)
+
+
+def may_acknowledge_on_behalf(principal: Principal, case: CaseFacts, *, recipient_team_id: int) -> bool:
+    """May acknowledge someone else's notification on their behalf: a team manager of the recipient's own
+    team, or a safeguarding lead of the young person's local authority (or of one in a transfer): the people
+    the recipient's chase would reach next (docs/escalation.md), taking it on before it reaches them. Not an
+    admin, not a colleague: everyone else acknowledges only their own notifications."""
+    if principal.role == Role.team_manager:
+        return principal.team_id == recipient_team_id
+    if principal.role == Role.safeguarding_lead:
+        return _in_la(principal, case) or _in_transfer(principal, case)
+    return False
 
 
 def may_record_attendance(principal: Principal) -> bool:

@@ -307,6 +307,11 @@ def test_an_attendance_alerts_each_member_on_their_channels_and_acknowledges_onc
         assert http.post(
             f"/api/v1/notifications/{gp_alert['id']}/acknowledge", headers=world.auth("outsider")
         ).status_code in (403, 404)
+        for colleague in ("jsmith", "lead"):  # on the care team, or the LA's lead: not theirs to acknowledge
+            refused = http.post(
+                f"/api/v1/notifications/{gp_alert['id']}/acknowledge", headers=world.auth(colleague)
+            )
+            assert refused.status_code == 403, refused.text
         assert (
             http.get(
                 "/api/v1/notifications", params={"status": "bogus"}, headers=world.auth("drgp")

@@ -8,6 +8,7 @@ from schemas.enums import Role
 from services.kernel.identity import Principal
 from services.people.access import (
     CaseFacts,
+    may_acknowledge_on_behalf,
     may_manage_care_team,
     may_record_attendance,
     may_register,
@@ -99,11 +100,12 @@ def test_only_a_member_social_worker_may_update_among_practitioners() -> None:
     assert not may_update(who(Role.liaison, user_id=MEMBER_ID), CASE)
 
 
-def test_integration_never_views_even_when_on_the_care_team() -> None:
+def test_integration_never_views_or_changes_even_when_on_the_care_team() -> None:
     integration = who(Role.integration, user_id=MEMBER_ID, team_id=MEMBER_TEAM, la="CEC")
     assert not may_view(integration, CASE)
+    assert not may_update(integration, CASE)
+    assert not may_manage_care_team(integration, CASE)  # membership grants access: a feed grants none
     assert may_register(integration, "CEC")
-    assert may_manage_care_team(integration, CASE)
     assert may_record_attendance(integration)
 
 
@@ -137,3 +139,22 @@ def test_may_register(principal: Principal, la: str, allowed: bool) -> None:
 )
 def test_may_record_attendance(role: Role, allowed: bool) -> None:
     assert may_record_attendance(who(role)) is allowed
+
+
+@pytest.mark.parametrize(
+    ("principal", "allowed"),
+    [
+        (who(Role.team_manager, team_id=MEMBER_TEAM, la="CEC"), True),  # the recipient's own team's manager
+        (who(Role.team_manager, team_id=555, la="CEC"), False),  # another team's
+        (who(Role.safeguarding_lead, la="CEC"), True),  # the responsible LA's lead
+        (who(Role.safeguarding_lead, la="FIF"), True),  # where they live
+        (who(Role.safeguarding_lead, la="MAN"), False),
+        (who(Role.admin, team_id=MEMBER_TEAM), False),
+        (who(Role.social_worker, user_id=MEMBER_ID, team_id=MEMBER_TEAM, la="CEC"), False),
+        (who(Role.clinician, user_id=MEMBER_ID, team_id=MEMBER_TEAM), False),
+        (who(Role.liaison, user_id=MEMBER_ID, team_id=MEMBER_TEAM), False),
+        (who(Role.integration, team_id=MEMBER_TEAM, la="CEC"), False),
+    ],
+)
+def test_who_may_acknowledge_on_someone_s_behalf(principal: Principal, allowed: bool) -> None:
+    assert may_acknowledge_on_behalf(principal, CASE, recipient_team_id=MEMBER_TEAM) is allowed

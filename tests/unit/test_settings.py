@@ -11,7 +11,7 @@ from schemas.settings import DEV_SECRET_KEY, Settings
 
 SAFE: dict[str, Any] = {
     "liaison_env": "production",
-    "secret_key": "x" * 40,
+    "secret_key": "Vq3x9LmT2pR8sW1yB6nK4cZ7hJ0dF5gA-e_U",  # random-looking: weak_secret passes it
     "database_url": "postgresql://liaison@db.example.org/liaison",
     "redis_url": "rediss://redis.example.org:6380/0",
     "public_base_url": "https://liaison.example.org",
@@ -39,6 +39,9 @@ def test_a_safe_production_configuration_is_accepted() -> None:
     [
         ({"secret_key": DEV_SECRET_KEY}, "SECRET_KEY"),
         ({"secret_key": "short-but-not-default"}, "SECRET_KEY"),
+        ({"secret_key": "a" * 32}, "SECRET_KEY"),  # long enough, but nobody's random value
+        ({"secret_key": "abcd" * 10}, "SECRET_KEY"),
+        ({"secret_key": "password" * 5}, "SECRET_KEY"),
         ({"database_url": "sqlite:///./liaison.db"}, "DATABASE_URL"),
         ({"redis_url": None}, "REDIS_URL"),
         ({"public_base_url": "http://liaison.example.org"}, "PUBLIC_BASE_URL"),
@@ -79,7 +82,7 @@ def test_development_runs_on_the_defaults() -> None:
 
 
 def test_the_secret_never_appears_in_the_settings_repr() -> None:
-    assert "x" * 40 not in repr(make())
+    assert SAFE["secret_key"] not in repr(make())
 
 
 @pytest.mark.parametrize(
@@ -119,3 +122,13 @@ def test_worker_mode_is_simple_or_fork(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_lease_no_longer_than_the_job_timeout_is_refused() -> None:
     with pytest.raises(ValidationError, match="DELIVERY_LEASE_SECONDS must be longer"):
         Settings(delivery_job_timeout_seconds=90, delivery_lease_seconds=90)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_secrets_of_the_usual_makes_are_never_weak(seed: int) -> None:
+    import secrets
+
+    from schemas.settings import weak_secret
+
+    assert not weak_secret(secrets.token_hex(16))  # 32 hex digits: 128 bits
+    assert not weak_secret(secrets.token_urlsafe(32))

@@ -62,3 +62,26 @@ def test_a_part_that_ran_a_while_before_exiting_starts_again_at_once(
     child.check(env, child.started_at + stack.STABLE_SECONDS + 1)
     assert child.failures == 1
     assert "restarting it in 1 s" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("clean_environment")
+def test_an_unset_liaison_env_is_said_and_never_signs_with_the_public_secret() -> None:
+    """Issue 13, item 8: `make run` on a fresh machine still needs no configuration, but an unset
+    LIAISON_ENV no longer silently means development with the SECRET_KEY anyone can read in the source."""
+    from schemas.settings import DEV_SECRET_KEY, Settings
+
+    env: dict[str, str] = {}
+    notices = stack.development_notices(Settings(), env)
+    assert any("LIAISON_ENV is unset" in n for n in notices)
+    assert any("SECRET_KEY is unset" in n for n in notices)
+    assert env["SECRET_KEY"] != DEV_SECRET_KEY and len(env["SECRET_KEY"]) >= 32
+    assert Settings(secret_key=env["SECRET_KEY"]).bot_key() != Settings().bot_key()
+    again: dict[str, str] = {}
+    stack.development_notices(Settings(), again)
+    assert again["SECRET_KEY"] != env["SECRET_KEY"]  # a fresh one each run, never a known one
+
+    chosen: dict[str, str] = {}
+    said = stack.development_notices(
+        Settings(liaison_env="development", secret_key="Vq3x9LmT2pR8sW1yB6nK4cZ7hJ0dF5gA-e_U"), chosen
+    )
+    assert said == [] and chosen == {}  # development chosen, with a secret of one's own: nothing to say

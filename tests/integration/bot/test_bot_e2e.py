@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from schemas.enums import Role
-from tests.integration.bot.conftest import ApiServer, BotProcess, start_bot, stop_bot
+from tests.integration.bot.conftest import TOKEN, ApiServer, BotProcess, start_bot, stop_bot
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.conftest import (
     YOUNG_PERSON,
@@ -291,3 +291,4 @@ def test_blocked_chats_and_flood_control_do_not_stop_the_bot(
     log = bot.output()
     assert "blocked" in log
     assert "please-do-not-log-this" not in log and case.social_worker.link_code not in log
+    assert TOKEN not in log and TOKEN.split(":", 1)[1] not in log  # Bot API URLs carry the token

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas.settings import Settings
-from tests.unit.test_settings import make
+from tests.unit.test_settings import SAFE, make
 
 TOKEN = "123456:abc"  # noqa: S105 - a test value
 
@@ -33,9 +33,12 @@ def test_production_with_a_bot_token_requires_a_safe_bot_key() -> None:
     with pytest.raises(ValidationError, match="BOT_API_KEY must be a random value"):
         make(bot_api_key="short")
     with pytest.raises(ValidationError, match="BOT_API_KEY must be a random value"):
-        make(bot_api_key="x" * 40)  # the same as SECRET_KEY in SAFE
-    ok = make(telegram_bot_token=TOKEN, bot_api_key="k" * 40)
-    assert ok.bot_key() == "k" * 40
+        make(bot_api_key=SAFE["secret_key"])
+    with pytest.raises(ValidationError, match="BOT_API_KEY must be a random value"):
+        make(bot_api_key="k" * 40)  # long, but typed by hand
+    key = "pL7-wZ2qN9xR4tY8vB1mK6sD3fH0jG5c_aEu"
+    ok = make(telegram_bot_token=TOKEN, bot_api_key=key)
+    assert ok.bot_key() == key
 
 
 def test_the_bot_reaches_the_api_where_it_listens_unless_told() -> None:
