@@ -29,6 +29,9 @@ class Role(StrEnum):
     safeguarding_lead = "safeguarding_lead"
     admin = "admin"
     integration = "integration"
+    # Information governance (the Caldicott function, the DPO's office): reads the audit trail and every
+    # record's access log, and nothing of the records themselves.
+    ig_officer = "ig_officer"
 
 
 class CareTeamRole(StrEnum):

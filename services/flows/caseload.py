@@ -54,7 +54,7 @@ def _candidates(principal: Principal) -> list[ColumnElement[bool]]:
 
 def list_for(session: Session, *, principal: Principal, limit: int, offset: int) -> list[Entry]:
     """The young people `principal` may see, newest registration first."""
-    if principal.role == Role.integration:
+    if not access.reads_records(principal):
         return []
     statement = select(YoungPerson).order_by(YoungPerson.created_at.desc(), YoungPerson.id.desc())
     if principal.role != Role.admin:

@@ -10,7 +10,9 @@ Access follows a legitimate relationship, as with NHS national RBAC: role + acti
   whom the service has alerted them about (a duty team told of an attendance must be able to act);
 - integration: registers young people and sends attendances, but reads no record and changes none: no
   details, statuses or local authorities, no care team (which decides who may read the record). A feed
-  answered with a record, or able to put anyone on a care team, would be a way round every rule above.
+  answered with a record, or able to put anyone on a care team, would be a way round every rule above;
+- ig_officer (information governance): reads the audit trail and every record's access log, and nothing
+  of the records themselves; is never on a care team.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def may_view(principal: Principal, case: CaseFacts) -> bool:
     match principal.role:
         case Role.admin:
             return True
-        case Role.integration:
+        case Role.integration | Role.ig_officer:
             return False
         case Role.safeguarding_lead:
             return _in_la(principal, case) or _in_transfer(principal, case)
@@ -177,17 +179,24 @@ def may_withdraw_transfer(principal: Principal, *, from_la: str) -> bool:
     return _manages_for_la(principal, from_la)
 
 
+def reads_records(principal: Principal) -> bool:
+    """Whether the role ever reads a young person's record: not an integration account (a feed) and not
+    information governance (who reads the trail about the records, never the records)."""
+    return principal.role not in (Role.integration, Role.ig_officer)
+
+
 def may_read_audit_trail(principal: Principal) -> bool:
-    """May search the whole audit trail (who did what to whom): the system administrator, who already may
-    see every record and answers to information governance for the system (docs/audit.md)."""
-    return principal.role == Role.admin
+    """May search the whole audit trail (who did what to whom): information governance, and the system
+    administrator, who already may see every record (docs/audit.md)."""
+    return principal.role in (Role.admin, Role.ig_officer)
 
 
 def may_read_access_log(principal: Principal, case: CaseFacts) -> bool:
-    """May read who viewed or changed this young person's record: an admin, or the safeguarding lead of a
+    """May read who viewed or changed this young person's record: information governance, an admin, or the
+    safeguarding lead of a
     local authority responsible for them, where they live or in a transfer (the Caldicott function for the
     record). Not the care team: which colleague looked at what is a governance question, not a care one."""
-    return principal.role == Role.admin or (
+    return principal.role in (Role.admin, Role.ig_officer) or (
         principal.role == Role.safeguarding_lead
         and (_in_la(principal, case) or _in_transfer(principal, case))
     )

@@ -13,11 +13,11 @@ from schemas.api.people import (
     YoungPersonCreate,
     YoungPersonRead,
 )
-from schemas.enums import CareTeamRole, Via, YoungPersonStatus
+from schemas.enums import CareTeamRole, Role, Via, YoungPersonStatus
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
 from services.kernel.clock import utcnow
-from services.kernel.errors import Conflict, NotFound
+from services.kernel.errors import Conflict, Invalid, NotFound
 from services.kernel.identity import Principal
 from services.people.models import CareTeamMember, YoungPerson
 from services.staff.models import User
@@ -92,6 +92,17 @@ def add_member(
     user = session.scalar(select(User).where(User.username == data.username, User.active.is_(True)))
     if user is None:
         raise NotFound(f"no active user {data.username!r}")
+    if user.role in (Role.integration, Role.ig_officer):  # membership grants reading, and alerts
+        audit.record_refusal(
+            session,
+            actor=actor,
+            action="care_team.member_added",
+            via=via,
+            ref=young_person.ref,
+            outcome="refused",
+            detail={"username": user.username, "reason": "reads_no_record"},
+        )
+        raise Invalid(f"an {user.role} account is never on a care team: it reads no record")
     member = next((m for m in young_person.care_team if m.user_id == user.id), None)
     if member is None:
         member = CareTeamMember(young_person=young_person, user=user, role=data.role)
