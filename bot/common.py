@@ -19,6 +19,7 @@ BOT_DATA_KEY = "liaison"
 class BotConfig:
     api: ApiClient
     chat_detail: ChatDetail
+    public_base_url: str = ""  # where people reach liaison's web pages (deep links)
 
 
 def config(context: Context) -> BotConfig:

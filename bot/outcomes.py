@@ -259,4 +259,5 @@ def conversation() -> ConversationHandler[Any]:
         fallbacks=[CommandHandler(["cancel", "stop"], cancel), CommandHandler("appointments", begin)],
         name="appointment_outcome",
         allow_reentry=True,
+        persistent=True,
     )
