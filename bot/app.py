@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, checklist, discharge, link, outcomes, queries
+from bot import alerts, checklist, chronology, discharge, link, outcomes, queries, transfer
 from bot.client import ApiClient
 from bot.common import BOT_DATA_KEY, BotConfig, Context
 from bot.persistence import RedisPersistence
@@ -34,6 +34,8 @@ COMMANDS = [
     BotCommand("appointments", "Record what happened at an appointment: /appointments REF"),
     BotCommand("assess", "Answer the needs assessment: /assess REF"),
     BotCommand("discharge", "Work the discharge plan's checklist and issue it: /discharge REF"),
+    BotCommand("transfer", "Tick the transfer handover checklist: /transfer REF"),
+    BotCommand("chronology", "The latest events: /chronology REF [N]"),
     BotCommand("help", "What I can do"),
 ]
 
@@ -60,11 +62,14 @@ def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None
             checklist.conversation(),
             outcomes.conversation(),
             discharge.conversation(),
+            transfer.conversation(),
             CommandHandler("start", link.start),
             CommandHandler("help", queries.help_command),
             CommandHandler("pending", queries.pending),
             CommandHandler("case", queries.case),
             CommandHandler("plan", queries.plan),
+            CommandHandler("chronology", chronology.chronology),
+            CallbackQueryHandler(chronology.older, pattern=chronology.PATTERN),
             CallbackQueryHandler(alerts.acknowledge, pattern=alerts.PATTERN),
             MessageHandler(filters.ALL, link.anything_else),
         ]
