@@ -59,7 +59,7 @@ class RedisPersistence(BasePersistence[JSON, JSON, JSON]):
 
     async def update_user_data(self, user_id: int, data: JSON) -> None:
         if data:
-            await self._redis.set(self._user_key(user_id), json.dumps(data, default=str), ex=STATE_TTL)
+            await self._redis.set(self._user_key(user_id), json.dumps(data), ex=STATE_TTL)
         else:
             await self._redis.delete(self._user_key(user_id))
 
