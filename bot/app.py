@@ -57,12 +57,13 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    kept = application.persistence is not None  # PTB refuses a persistent conversation without one
     application.add_handlers(
         [
-            checklist.conversation(),
-            outcomes.conversation(),
-            discharge.conversation(),
-            transfer.conversation(),
+            checklist.conversation(persistent=kept),
+            outcomes.conversation(persistent=kept),
+            discharge.conversation(persistent=kept),
+            transfer.conversation(persistent=kept),
             CommandHandler("start", link.start),
             CommandHandler("help", queries.help_command),
             CommandHandler("pending", queries.pending),

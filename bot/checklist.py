@@ -207,7 +207,7 @@ async def stop(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("assess", begin)],
@@ -222,5 +222,5 @@ def conversation() -> ConversationHandler[Any]:
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("assess", begin)],
         name="assessment",
         allow_reentry=True,
-        persistent=True,
+        persistent=persistent,
     )

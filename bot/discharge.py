@@ -363,7 +363,7 @@ async def stop(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("discharge", begin)],
@@ -382,5 +382,5 @@ def conversation() -> ConversationHandler[Any]:
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("discharge", begin)],
         name="discharge",
         allow_reentry=True,
-        persistent=True,
+        persistent=persistent,
     )

@@ -254,7 +254,7 @@ async def cancel(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("appointments", begin)],
@@ -278,5 +278,5 @@ def conversation() -> ConversationHandler[Any]:
         fallbacks=[CommandHandler(["cancel", "stop"], cancel), CommandHandler("appointments", begin)],
         name="appointment_outcome",
         allow_reentry=True,
-        persistent=True,
+        persistent=persistent,
     )

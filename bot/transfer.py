@@ -245,7 +245,7 @@ async def stop(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("transfer", begin)],
@@ -261,5 +261,5 @@ def conversation() -> ConversationHandler[Any]:
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("transfer", begin)],
         name="transfer",
         allow_reentry=True,
-        persistent=True,
+        persistent=persistent,
     )
