@@ -127,3 +127,40 @@ def test_a_stranger_learns_nothing_of_the_discharge_plan(
     assert [c.keyboard() for c in telegram.sent("sendMessage", STRANGER)][-1] == []
     [denied] = audit_events(action="plans.read", outcome="denied")
     assert (denied.actor_username, denied.via) == ("doc", "bot")
+
+
+def test_an_unlinked_chat_gets_only_the_short_refusal_from_every_checklist_and_the_chronology(
+    case: Case, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    commands = (f"/discharge {case.ref}", f"/transfer {case.ref}", f"/chronology {case.ref} 5")
+    for text in commands:
+        answer = say(telegram, STRANGER, text)
+        assert "not linked" in answer and case.ref not in answer, text
+    answer = press(telegram, STRANGER, f"chr:{case.ref}:5:5", "not linked")
+    assert case.ref not in answer
+    sent = telegram.sent("sendMessage", STRANGER)
+    assert len(sent) == 4 and all(not c.keyboard() for c in sent)
+    assert not [c for c in telegram.calls if c.method == "editMessageText"]
+    assert not audit_events(young_person_ref=case.ref, via="bot")
+
+
+def test_the_care_team_is_read_alone_by_its_members_and_refused_to_others_audited(
+    client: TestClient, case: Case, world: World
+) -> None:
+    nurse = add_care_coordinator(client, world, case)
+    read = client.get(f"/api/v1/young-people/{case.ref}/care-team", headers=nurse.headers)
+    assert read.status_code == 200, read.text
+    assert {(m["username"], m["role"]) for m in read.json()} == {
+        ("jsmith", "lead_social_worker"),
+        ("nurse", "care_coordinator"),
+    }
+    assert all(no_identifiers(str(m)) for m in read.json())  # the members, never the record
+    [allowed] = audit_events(action="care_team.read", outcome="allowed")
+    assert (allowed.actor_username, allowed.via) == ("nurse", "api")
+
+    world.team("RBT-PSY", la=None)
+    outsider = world.user("doc", role=Role.clinician, team="RBT-PSY")
+    refused = client.get(f"/api/v1/young-people/{case.ref}/care-team", headers=outsider.headers)
+    assert refused.status_code == 403
+    [denied] = audit_events(action="care_team.read", outcome="denied")
+    assert denied.actor_username == "doc"
