@@ -21,7 +21,15 @@ from telegram.ext import (
 )
 
 from bot.client import ApiError, ChatApi, NotLinked
-from bot.common import Context, chat_api, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.formatting import (
     PRIVATE_ONLY,
     Answer,
@@ -102,15 +110,18 @@ async def begin(update: Update, context: Context) -> int:
         await explain(update, exc, ref)
         return _end(context)
     items = list(template.items)
-    assert context.user_data is not None
-    context.user_data[STATE] = {
-        "id": assessment.id,
-        "ref": ref,
-        "items": [item.model_dump(mode="json", by_alias=True) for item in items],
-        "order": {item.link_id: n for n, item in enumerate(items)},
-        "skipped": [],
-        "current": None,
-    }
+    open_conversation(
+        context,
+        STATE,
+        {
+            "id": assessment.id,
+            "ref": ref,
+            "items": [item.model_dump(mode="json", by_alias=True) for item in items],
+            "order": {item.link_id: n for n, item in enumerate(items)},
+            "skipped": [],
+            "current": None,
+        },
+    )
     answered = len(assessment.answers)
     await reply(update, f"Needs assessment for {ref} ({answered} answered so far).")
     return await _ask_next(update, context, api, assessment)
@@ -214,10 +225,10 @@ def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
         states={
             ANSWERING: [
                 CallbackQueryHandler(pressed, pattern=r"^chk:\d{1,4}:\d{1,4}$"),
-                MessageHandler(text, typed),
-                CommandHandler("skip", skip),
+                MessageHandler(text, typed_for(STATE, typed)),
+                CommandHandler("skip", typed_for(STATE, skip)),
             ],
-            FORMULATING: [MessageHandler(text, formulation)],
+            FORMULATING: [MessageHandler(text, typed_for(STATE, formulation))],
         },
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("assess", begin)],
         name="assessment",

@@ -23,7 +23,16 @@ from telegram.ext import (
 )
 
 from bot.client import ApiError, ChatApi, NotLinked, build
-from bot.common import Context, chat_api, config, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    config,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.discharge_text import (
     checklist_text,
     follow_up_text,
@@ -112,8 +121,7 @@ async def begin(update: Update, context: Context) -> int:
     except ApiError as exc:
         await explain(update, exc, ref)
         return _end(context)
-    assert context.user_data is not None
-    context.user_data[STATE] = {"ref": ref, "plan_id": plan.id if plan else None}
+    open_conversation(context, STATE, {"ref": ref, "plan_id": plan.id if plan else None})
     if plan is None or plan.status != DischargePlanStatus.draft:
         start = _keyboard([[("Start a new draft", "dis:new"), ("Done", "dis:done")]])
         await reply(update, not_draft_text(ref, plan), reply_markup=start)
@@ -164,8 +172,10 @@ async def menu(update: Update, context: Context) -> int:
             return _end(context)
         state["plan_id"] = plan.id
         return await _show(update, context, api, plan)
-    if state.get("plan_id") is None:
-        return await _show(update, context, api)
+    if state.get("plan_id") is None:  # a button of an older message: there is no draft to work on yet
+        start = _keyboard([[("Start a new draft", "dis:new"), ("Done", "dis:done")]])
+        await reply(update, not_draft_text(ref, None), reply_markup=start)
+        return CHECKLIST
     if code == "show":
         return await _show(update, context, api)
     if code == "issue":
@@ -372,12 +382,15 @@ def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
             COORDINATOR: [CallbackQueryHandler(coordinator, pattern=r"^dcc:\d{1,3}$")],
             FU_TEAM: [CallbackQueryHandler(follow_up_team, pattern=r"^dft:\d{1,3}$")],
             FU_OWNER: [CallbackQueryHandler(follow_up_owner, pattern=r"^dfo:(\d{1,3}|none)$")],
-            FU_WHEN: [MessageHandler(text, follow_up_when)],
-            FU_WHERE: [MessageHandler(text, follow_up_where)],
-            REVIEW: [MessageHandler(text, review)],
-            CRISIS: [MessageHandler(text, crisis)],
-            OOH_NAME: [MessageHandler(text, ooh_name)],
-            OOH_PHONE: [MessageHandler(text, ooh_phone), CommandHandler("skip", ooh_phone)],
+            FU_WHEN: [MessageHandler(text, typed_for(STATE, follow_up_when))],
+            FU_WHERE: [MessageHandler(text, typed_for(STATE, follow_up_where))],
+            REVIEW: [MessageHandler(text, typed_for(STATE, review))],
+            CRISIS: [MessageHandler(text, typed_for(STATE, crisis))],
+            OOH_NAME: [MessageHandler(text, typed_for(STATE, ooh_name))],
+            OOH_PHONE: [
+                MessageHandler(text, typed_for(STATE, ooh_phone)),
+                CommandHandler("skip", typed_for(STATE, ooh_phone)),
+            ],
         },
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("discharge", begin)],
         name="discharge",

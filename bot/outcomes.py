@@ -28,7 +28,15 @@ from telegram.ext import (
 
 from bot import capacity
 from bot.client import ApiError, ChatApi, NotLinked, Refused, build
-from bot.common import Context, chat_api, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.formatting import PRIVATE_ONLY
 from bot.plan_text import (
     BARRIERS,
@@ -118,8 +126,7 @@ async def begin(update: Update, context: Context) -> int:
         await reply(update, targets_text(ref, found))
         return _end(context)
     shown = nearest(found, now=datetime.now(UTC))
-    assert context.user_data is not None
-    context.user_data[STATE] = {"ref": ref, "targets": {t.data: _saved(t) for t in shown}}
+    open_conversation(context, STATE, {"ref": ref, "targets": {t.data: _saved(t) for t in shown}})
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t.label, callback_data=t.data)] for t in shown])
     await reply(update, targets_text(ref, found), reply_markup=keyboard)
     return CHOOSING
@@ -269,10 +276,10 @@ def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
             capacity.INFORMED: [CallbackQueryHandler(capacity.answered, pattern=capacity.YES_NO_PATTERN)],
             capacity.ASSESSED_ON: [
                 CallbackQueryHandler(capacity.assessed_on, pattern=capacity.TODAY_PATTERN),
-                MessageHandler(text, capacity.assessed_on),
+                MessageHandler(text, typed_for(STATE, capacity.assessed_on)),
             ],
-            capacity.NOTE: [MessageHandler(text, capacity.note)],
-            REASON: [MessageHandler(text, reason)],
+            capacity.NOTE: [MessageHandler(text, typed_for(STATE, capacity.note))],
+            REASON: [MessageHandler(text, typed_for(STATE, reason))],
             BARRIER: [CallbackQueryHandler(barrier, pattern=BARRIER_PATTERN)],
         },
         fallbacks=[CommandHandler(["cancel", "stop"], cancel), CommandHandler("appointments", begin)],

@@ -17,7 +17,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.client import ApiError, ChatApi, NotLinked, build
-from bot.common import Context, chat_api, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.discharge_text import refused_text
 from bot.formatting import PRIVATE_ONLY
 from bot.plan_text import day
@@ -117,8 +125,7 @@ async def begin(update: Update, context: Context) -> int:
         await reply(update, f"{ref} has no transfer between local authorities.")
         return _end(context)
     transfer = next((t for t in found if t.status.live), found[0])
-    assert context.user_data is not None
-    context.user_data[STATE] = {"ref": ref, "id": transfer.id}
+    open_conversation(context, STATE, {"ref": ref, "id": transfer.id})
     return await _show(update, context, api, transfer)
 
 
@@ -254,9 +261,9 @@ def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
                 CallbackQueryHandler(item, pattern=ITEM_PATTERN),
                 CallbackQueryHandler(action, pattern=ACTION_PATTERN),
             ],
-            NOTE: [MessageHandler(text, note)],
-            DATE: [MessageHandler(text, date)],
-            REASON: [MessageHandler(text, reason)],
+            NOTE: [MessageHandler(text, typed_for(STATE, note))],
+            DATE: [MessageHandler(text, typed_for(STATE, date))],
+            REASON: [MessageHandler(text, typed_for(STATE, reason))],
         },
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("transfer", begin)],
         name="transfer",

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from schemas.enums import Role
+from schemas.enums import Agency, Role
 from services.kernel.clock import utcnow
 from tests.integration.bot.conftest import ApiServer, BotProcess, restart_bot
 from tests.integration.bot.steps import button, everything_sent, press, type_text
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.bot.test_bot_e2e import CHAT, STRANGER, link, no_identifiers, say
-from tests.integration.bot.test_bot_plans import safety_plan
+from tests.integration.bot.test_bot_plans import book, safety_plan
 from tests.integration.conftest import Case, Person, World, add_care_coordinator, audit_events, run_worker
 
 CRISIS = "Ring Aunt Priya on the landline first"
@@ -164,3 +164,25 @@ def test_the_care_team_is_read_alone_by_its_members_and_refused_to_others_audite
     assert refused.status_code == 403
     [denied] = audit_events(action="care_team.read", outcome="denied")
     assert denied.actor_username == "doc"
+
+
+def test_words_typed_for_the_checklist_never_land_in_a_conversation_left_open(
+    client: TestClient, case: Case, world: World, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    world.team("CEC-CAMHS", agency=Agency.camhs, la=None)
+    nurse = add_care_coordinator(client, world, case)
+    booked = book(client, case, nurse, days=-1)
+    link(telegram, CHAT, nurse.link_code)
+    say(telegram, CHAT, f"/appointments {case.ref}")
+    telegram.press(CHAT, f"apt:a:{booked['id']}")
+    telegram.wait_for(lambda: telegram.sent("editMessageText"), "the outcome prompt")
+    press(telegram, CHAT, "out:wnb", "Why was it missed")  # left open, waiting for the reason
+
+    say(telegram, CHAT, f"/discharge {case.ref}")
+    press(telegram, CHAT, "dis:new", "Still missing")
+    press(telegram, CHAT, "dis:rev", "review date")
+    refused = type_text(telegram, CHAT, "2027-02-01", "Not saved")
+    assert "What got in the way?" not in refused  # not taken as the missed appointment's reason
+    assert "Review date saved." in type_text(telegram, CHAT, "2027-02-01", "Review date saved.")
+    listed = client.get(f"/api/v1/young-people/{case.ref}/appointments", headers=nurse.headers).json()
+    assert listed["appointments"][0]["status"] == "scheduled"
