@@ -130,7 +130,13 @@ def test_a_decline_asks_for_its_reason_and_a_stranger_learns_nothing(
 
 
 def test_chronology_pages_back_by_ref_only_with_a_link_to_the_web_page(
-    client: TestClient, case: Case, world: World, telegram: TelegramServer, bot: BotProcess
+    client: TestClient,
+    case: Case,
+    world: World,
+    telegram: TelegramServer,
+    bot: BotProcess,
+    api_server: ApiServer,
+    tmp_path: Path,
 ) -> None:
     for n in range(3):
         sent = client.post("/api/v1/attendances", json=attendance(f"V000{n}"), headers=case.hospital.headers)
@@ -146,6 +152,7 @@ def test_chronology_pages_back_by_ref_only_with_a_link_to_the_web_page(
     assert f"/young-people/{case.ref}/chronology" in page
     [[older]] = keyboard_message(telegram, CHAT).keyboard()
     assert older["callback_data"] == f"chr:{case.ref}:2:2"
+    restart_bot(bot, telegram, api_server, tmp_path)  # the button keeps no state: it works after a restart
     second = press(telegram, CHAT, older["callback_data"], "Chronology of")
     assert f"events {total - 3}-{total - 2} of {total}" in second
     lines = (page + "\n" + second).splitlines()
