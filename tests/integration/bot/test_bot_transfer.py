@@ -12,12 +12,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from schemas.enums import Role
-from tests.integration.bot.conftest import ApiServer, BotProcess, restart_bot
+from tests.integration.bot.conftest import ApiServer, BotProcess, restart_bot, start_bot, stop_bot
 from tests.integration.bot.steps import everything_sent, keyboard_message, press, type_text
 from tests.integration.bot.telegram_server import TelegramServer
 from tests.integration.bot.test_bot_discharge import care_plan
 from tests.integration.bot.test_bot_e2e import CHAT, STRANGER, link, no_identifiers, say
-from tests.integration.conftest import Case, Person, World, attendance, audit_events
+from tests.integration.conftest import YOUNG_PERSON, Case, Person, World, attendance, audit_events
 
 SENDING_CHAT = 626262
 NOTE = "Spoke to Dr Okafor at the Oak Lane practice"
@@ -161,3 +161,25 @@ def test_chronology_pages_back_by_ref_only_with_a_link_to_the_web_page(
     assert [e.via for e in audit_events(action="chronology.read", actor_username="jsmith")] == ["bot"] * 2
     assert "1 to 50" in say(telegram, CHAT, f"/chronology {case.ref} 99")
     assert all(no_identifiers(t) for t in everything_sent(telegram, CHAT))
+
+
+def test_named_chronology_adds_the_name_and_never_an_events_clinical_summary(
+    client: TestClient,
+    case: Case,
+    telegram: TelegramServer,
+    api_server: ApiServer,
+    tmp_path: Path,
+) -> None:
+    sent = client.post("/api/v1/attendances", json=attendance(), headers=case.hospital.headers)
+    assert sent.status_code == 202, sent.text
+    named = start_bot(telegram, api_server, tmp_path, CHAT_DETAIL="named")
+    try:
+        link(telegram, CHAT, case.social_worker.link_code)
+        page = say(telegram, CHAT, f"/chronology {case.ref} 50")
+    finally:
+        stop_bot(named)
+    assert page.startswith(f"Chronology of {case.ref} (Alex Testperson): events 1-")
+    assert " attendance\n" in page
+    assert "overdose" not in page and "RBT" not in page  # the attendance's reasons and site stay out
+    assert YOUNG_PERSON["nhs_number"] not in page and YOUNG_PERSON["date_of_birth"] not in page
+    assert [e.via for e in audit_events(action="young_person.read")] == ["bot"]

@@ -137,19 +137,18 @@ def _chronology(count: int) -> Chronology:
     )
 
 
-def test_a_chronology_page_under_minimal_is_times_and_kinds_only_and_named_adds_the_summary() -> None:
+def test_a_chronology_page_is_times_and_kinds_only_in_either_mode_and_named_adds_the_name() -> None:
     web = f"https://liaison.example.org/young-people/{REF}/chronology"
-    text = chronology.page_text(_chronology(25), skip=10, count=10, detail="minimal", web=web)
+    text = chronology.page_text(_chronology(25), skip=10, count=10, web=web)
     lines = text.splitlines()
     assert lines[0] == f"Chronology of {REF}: events 6-15 of 25 (times in UTC)"
     assert lines[1] == "28 Nov 2026 12:05 attendance" and len(lines) == 12 and lines[-1].endswith(web)
-    assert "RBT" not in text and leaks(text) == []
-    named = chronology.page_text(_chronology(3), skip=0, count=10, detail="named", web=web)
-    assert "attendance: Attendance at RBT: overdose" in named
-    assert "nothing recorded yet" in chronology.page_text(
-        _chronology(0), skip=0, count=5, detail="minimal", web=web
-    )
-    huge = chronology.page_text(_chronology(50), skip=0, count=50, detail="named", web=web)
+    assert "RBT" not in text and "overdose" not in text and leaks(text) == []
+    named = chronology.page_text(_chronology(3), skip=0, count=10, web=web, name="Alex Testperson")
+    assert named.startswith(f"Chronology of {REF} (Alex Testperson): events 1-3 of 3")
+    assert "overdose" not in named and "RBT" not in named and "Nurse Nancy" not in named
+    assert "nothing recorded yet" in chronology.page_text(_chronology(0), skip=0, count=5, web=web)
+    huge = chronology.page_text(_chronology(50), skip=0, count=50, web=web, name="A" * 200)
     assert len(huge) <= 4096 and huge.endswith(web)
 
 
