@@ -25,6 +25,7 @@ from services.api.staff import router as staff_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
+from services.api.users import router as users_router
 from services.intake import fhir
 from services.kernel.db import get_engine
 from services.kernel.errors import DomainError
@@ -65,6 +66,7 @@ def create_app() -> FastAPI:
         my_notifications_router,
         staff_router,
         tokens_router,
+        users_router,
         assessments_router,
         closures_router,
         plans_router,
