@@ -17,6 +17,7 @@ from services.api.audit import router as audit_router
 from services.api.closures import router as closures_router
 from services.api.guards import RequestGuard, SecurityHeaders
 from services.api.intake import router as intake_router
+from services.api.metrics import router as metrics_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
@@ -74,6 +75,7 @@ def create_app() -> FastAPI:
         transfers_router,
         handover_router,
         audit_router,
+        metrics_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
