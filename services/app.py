@@ -22,6 +22,7 @@ from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
+from services.api.reports import router as reports_router
 from services.api.staff import router as staff_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
         transfers_router,
         handover_router,
         audit_router,
+        reports_router,
         metrics_router,
     )
     for router in (*routers, fhir_router):

@@ -200,3 +200,11 @@ def may_read_access_log(principal: Principal, case: CaseFacts) -> bool:
         principal.role == Role.safeguarding_lead
         and (_in_la(principal, case) or _in_transfer(principal, case))
     )
+
+
+def may_read_partnership_report(principal: Principal, *, la_code: str) -> bool:
+    """May read a local authority's partnership report (figures only, nobody named): its safeguarding
+    leads and team managers, information governance and the system administrator."""
+    if principal.role in (Role.admin, Role.ig_officer):
+        return True
+    return principal.role in (Role.safeguarding_lead, Role.team_manager) and principal.la_code == la_code
