@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from runtime.cli_governance import retention_app, sar
 from schemas.api.staff import TeamCreate, TeamRead, TokenCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
@@ -34,6 +35,8 @@ app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
+app.add_typer(retention_app, name="retention")
+app.command("sar")(sar)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -22,6 +22,7 @@ from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
 from services.api.staff import router as staff_router
+from services.api.subject_access import router as subject_access_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
@@ -72,6 +73,7 @@ def create_app() -> FastAPI:
         transfers_router,
         handover_router,
         audit_router,
+        subject_access_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

@@ -223,3 +223,13 @@ def may_read_care_plan_content(principal: Principal, *, agency: str, sharing: Pl
     if principal.user_id in sharing.coordinator_user_ids:
         return True
     return agency not in sharing.withheld_from
+
+
+def may_export_subject_access(principal: Principal, case: CaseFacts) -> bool:
+    """May export everything held about a young person (a subject access request, UK GDPR Art 15):
+    information governance only. The one thing the IG officer reads of a record, and only whole, for a
+    disclosure that is theirs to make: they check third parties' information and the exemptions (DPA 2018
+    Sch 2-3, e.g. serious harm for health and social work data) before anything leaves. Not the admin, not
+    a safeguarding lead: they read the record already, and a disclosure is not a care decision. Every
+    export, and every refusal, is audited (`subject_access.export`)."""
+    return principal.role == Role.ig_officer
