@@ -57,6 +57,10 @@ def people(client: TestClient, world: World, case: Case) -> dict[str, Person]:
     }
 
 
+def _category(resource: dict[str, Any]) -> str:
+    return str(resource["category"][0]["coding"][0]["code"])
+
+
 def _withheld(answer: dict[str, Any]) -> None:
     assert answer["content_withheld"] is True and answer["version"] == 1
     assert [c["username"] for c in answer["ask"]] == ["nurse"]
@@ -87,6 +91,14 @@ def test_the_care_plan_is_read_as_the_young_persons_consent_allows_per_role(
     overview = client.get(f"{base}/plans", headers=reader.headers)
     fhir = client.get(f"{base}/care-plan/fhir", headers=reader.headers)
     reviews = client.get(f"{base}/care-plan/reviews", headers=reader.headers)
+    bundle = client.get(f"{base}/fhir/$handover", headers=reader.headers)
+    assert bundle.status_code == 200
+    kinds = {
+        _category(e["resource"])
+        for e in bundle.json()["entry"]
+        if e["resource"]["resourceType"] == "CarePlan"
+    }
+    assert ("care-plan" in kinds) is sees  # the transfer handover bundle leaves the care plan out too
     assert current.status_code == version.status_code == history.status_code == overview.status_code == 200
     summary = overview.json()["care_plan"]
     if sees:
@@ -112,6 +124,8 @@ def test_the_care_plan_is_read_as_the_young_persons_consent_allows_per_role(
         "care_plan.reviews",
     ]
     assert all(e.young_person_ref == case.ref and e.detail["agency"] == "social_care" for e in withheld)
+    (handed,) = audit_events(actor_username=username, action="young_person.export_fhir_handover")
+    assert handed.detail["care_plan_withheld"] == "social_care" and "care_plan_version" not in handed.detail
 
 
 def test_a_refused_agency_cannot_rewrite_or_review_what_it_cannot_read_and_consent_follows_the_version(
