@@ -15,12 +15,14 @@ from sqlalchemy import Date, DateTime, func, select, update
 from typer.testing import CliRunner
 
 from runtime.cli import app as cli
-from schemas.enums import Role
+from schemas.enums import Role, Via
+from schemas.settings import get_settings
 from services.intake.models import InboundMessage
 from services.kernel.db import UTCDateTime, session_scope
 from services.models import Base
 from services.people.models import YoungPerson
 from services.retention import holdings
+from services.retention import service as retention
 from services.retention.rules import anniversary
 from services.staff.models import ApiToken, User
 from tests.conftest import _reset_settings
@@ -173,6 +175,8 @@ def test_erasure_needs_confirmation_erases_everything_of_the_record_and_leaves_a
     code, unconfirmed = _invoke("retention", "erase")
     assert code == 1 and unconfirmed["erased"] is False
     assert _rows_of(old_id) == before_old  # nothing erased without --confirm
+    ahead = runner.invoke(cli, ["retention", "erase", "--confirm", "--as-of", "2100-01-01"])
+    assert ahead.exit_code == 2 and _rows_of(old_id) == before_old  # erasure is never for a later day
 
     code, done = _invoke("retention", "erase", "--confirm")
     assert code == 0 and done["erased"] is True
@@ -222,3 +226,19 @@ def test_a_date_of_death_is_recorded_and_read_back(client: TestClient, case: Cas
     assert client.get(base, headers=case.lead.headers).json()["date_of_death"] == "2026-02-28"
     future = client.patch(base, json={"date_of_death": "2999-01-01"}, headers=case.lead.headers)
     assert future.status_code == 422
+
+
+def test_erasure_is_one_transaction_with_the_work_that_calls_it(case: Case, old_ref: str) -> None:
+    """The command never commits: a failure after it (here, the caller's own) leaves every row in place."""
+    with session_scope() as session:
+        old_id = session.scalar(select(YoungPerson.id).where(YoungPerson.ref == old_ref))
+    assert old_id is not None
+    before = _rows_of(old_id)
+    with pytest.raises(RuntimeError), session_scope() as session:
+        done = retention.erase(
+            session, settings=get_settings(), now=datetime.now(UTC), actor=None, via=Via.cli
+        )
+        assert [r.ref for r in done.records] == [old_ref]
+        raise RuntimeError("the caller fails after the erasure")
+    assert _rows_of(old_id) == before
+    assert not audit_events(action="retention.erased")
