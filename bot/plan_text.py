@@ -110,7 +110,7 @@ def _version_line(name: str, summary: PlanVersionSummary | None) -> str:
         f"review by {day(summary.review_date)}{overdue}"
     )
     if summary.content_withheld:  # the API decided (access.may_read_care_plan_content): the bot only says so
-        ask = ", ".join(f"{c.display_name} ({c.username})" for c in summary.ask) or "the care team"
+        ask = ", ".join(f"{c.username} ({c.team})" for c in summary.ask) or "the care team"  # usernames only
         line += f". Not shared with your agency (the young person's consent): ask {ask}"
     return line
 

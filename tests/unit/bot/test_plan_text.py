@@ -413,4 +413,5 @@ def test_a_care_plan_withheld_from_the_readers_agency_says_whom_to_ask() -> None
         }
     )
     text = plan_text.plan_text(ref=REF, overview=shown, discharge=None, detail="minimal")
-    assert "Care plan: version 2" in text and "Not shared with your agency" in text and "nurse" in text
+    assert "Care plan: version 2" in text and "Not shared with your agency" in text
+    assert "ask nurse (RBT-LIA)" in text and "Nurse" not in text  # usernames only, as everywhere in chat
