@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from runtime import cli_accounts
 from runtime.cli_common import fail, validation_message
+from runtime.cli_governance import retention_app, sar
 from schemas.api.staff import TeamCreate, TeamRead, TokenCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
@@ -37,6 +38,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 cli_accounts.register(user_app)
+app.add_typer(retention_app, name="retention")
+app.command("sar")(sar)
 
 
 @team_app.command("add")

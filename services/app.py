@@ -24,6 +24,7 @@ from services.api.people import router as people_router
 from services.api.plans import router as plans_router
 from services.api.reports import router as reports_router
 from services.api.staff import router as staff_router
+from services.api.subject_access import router as subject_access_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
@@ -78,6 +79,7 @@ def create_app() -> FastAPI:
         audit_router,
         reports_router,
         metrics_router,
+        subject_access_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
