@@ -26,6 +26,7 @@ from schemas.settings_parts import (
     TokenSettings,
     WorkerSettings,
 )
+from schemas.settings_retention import RetentionSettings
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 SECRET_MIN_LENGTH = 32
@@ -53,6 +54,7 @@ class Settings(
     ChaseSettings,
     WorkingTimeSettings,
     DomainSettings,
+    RetentionSettings,
     BaseSettings,
 ):
     """Read from the environment (and an optional `.env`); secrets never have safe defaults in production.

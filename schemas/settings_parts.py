@@ -123,6 +123,11 @@ class TokenSettings(BaseModel):
         le=731,
         description="An integration account's token (one per sending system, named) lives this long.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token a Prometheus scraper sends to `/metrics`. Unset: `/metrics` is open in "
+        "development and not served in production.",
+    )
 
 
 class WorkerSettings(BaseModel):

@@ -17,14 +17,18 @@ from services.api.audit import router as audit_router
 from services.api.closures import router as closures_router
 from services.api.guards import RequestGuard, SecurityHeaders
 from services.api.intake import router as intake_router
+from services.api.metrics import router as metrics_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
+from services.api.reports import router as reports_router
 from services.api.staff import router as staff_router
+from services.api.subject_access import router as subject_access_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
+from services.api.users import router as users_router
 from services.intake import fhir
 from services.kernel.db import get_engine
 from services.kernel.errors import DomainError
@@ -65,6 +69,7 @@ def create_app() -> FastAPI:
         my_notifications_router,
         staff_router,
         tokens_router,
+        users_router,
         assessments_router,
         closures_router,
         plans_router,
@@ -72,6 +77,9 @@ def create_app() -> FastAPI:
         transfers_router,
         handover_router,
         audit_router,
+        reports_router,
+        metrics_router,
+        subject_access_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)

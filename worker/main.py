@@ -20,10 +20,14 @@ from services.kernel.redis_conn import get_redis
 from services.notifications import delivery
 from services.notifications.dispatch import QUEUE
 from worker import jobs
+from worker.quick_stop import QuickStopSimpleWorker, QuickStopWorker
 
 log = logging.getLogger(__name__)
 
-WORKER_CLASSES: dict[str, type[Worker] | type[SimpleWorker]] = {"simple": SimpleWorker, "fork": Worker}
+WORKER_CLASSES: dict[str, type[Worker] | type[SimpleWorker]] = {
+    "simple": QuickStopSimpleWorker,
+    "fork": QuickStopWorker,
+}
 
 
 def after_timeout(

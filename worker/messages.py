@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.enums import NotificationKind, WithdrawalWhy
+from schemas.enums import CareTeamRole, NotificationKind, WithdrawalWhy
 from schemas.kinds import entry
 
 ATTENDANCE = NotificationKind.attendance
@@ -259,6 +259,11 @@ def notification_message(
 
 def _why(kind: str, detail: str | None) -> str:
     """The reason line of a kind worded by its detail code ("" when it has none)."""
+    if kind == "member_left":
+        try:
+            return f"Why: the person who left was the young person's {CareTeamRole(detail or '').label}.\n"
+        except ValueError:
+            return ""
     if kind != "missed_appointment_withdrawn":
         return ""
     try:
