@@ -47,12 +47,6 @@ BARRIERS = {
     "other": "Other",
     "unknown": "Unknown",
 }
-DNA_NEEDS_CAPACITY = (
-    "Did not attend means it was the young person's own informed choice. liaison records it only with an "
-    "adolescent-capacity check (Gillick or Fraser under 16, the Mental Capacity Act from 16), which is "
-    "recorded in liaison, not from the phone. Without one the miss is was not brought: children rely on "
-    "others to bring them."
-)
 
 
 def day(value: date | None) -> str:
