@@ -24,6 +24,7 @@ from schemas.settings_parts import (
     DomainSettings,
     IntakeSettings,
     TokenSettings,
+    WebSettings,
     WorkerSettings,
 )
 
@@ -50,6 +51,7 @@ class Settings(
     BotSettings,
     TokenSettings,
     WorkerSettings,
+    WebSettings,
     ChaseSettings,
     WorkingTimeSettings,
     DomainSettings,

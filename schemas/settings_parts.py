@@ -277,3 +277,31 @@ class DomainSettings(BaseModel):
             return None
         mapped = {key.strip().upper(): code for key, code in self.appointment_owner_teams.items()}
         return mapped.get(facility.strip().upper())
+
+
+class WebSettings(BaseModel):
+    """WEB_*, SIGN_IN_*, ACK_LINK_HOURS: the web front end's sign-in, sessions and email links
+    (docs/web.md)."""
+
+    web_session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A web session ends after this long without a request."
+    )
+    web_session_max_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="A web session ends this long after sign-in, however used."
+    )
+    sign_in_link_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="An emailed sign-in link works once, for this long."
+    )
+    sign_in_per_address: str = Field(
+        default="5/15 minutes",
+        description="Sign-in links one address may ask for (a `limits` rate: '5/15 minutes').",
+    )
+    sign_in_per_client: str = Field(
+        default="20/hour", description="Sign-in requests one client address may make (a `limits` rate)."
+    )
+    ack_link_hours: int = Field(
+        default=72,
+        ge=1,
+        le=14 * 24,
+        description="An alert email's Acknowledge link works this long (it names one recipient and alert).",
+    )
