@@ -39,15 +39,10 @@ def read(
 ) -> Filtered:
     entries = chronology.list_for(session, young_person_id=young_person_id)
     names = {name for e in entries if (name := rules.actor_of(e.detail or {}))}
-    agency_by_username = (
-        dict(
-            session.execute(
-                select(User.username, Team.agency).join(Team).where(User.username.in_(names))
-            ).tuples()
-        )
-        if names
-        else {}
-    )
+    agency_by_username: dict[str, str] = {}
+    if names:
+        statement = select(User.username, Team.agency).join(Team).where(User.username.in_(names))
+        agency_by_username = {str(row[0]): str(row[1]) for row in session.execute(statement)}
     every = [Row(e, rules.agency_of(e.kind, e.detail or {}, agency_by_username)) for e in entries]
     shown = [
         r
