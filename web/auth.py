@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -88,7 +89,9 @@ def ask_for_link(
             now=utcnow(),
             life=timedelta(minutes=settings.sign_in_link_minutes),
         )
-        link = f"{settings.public_base_url.rstrip('/')}/sign-in/{token}?next={safe_next(next)}"
+        link = (
+            f"{settings.public_base_url.rstrip('/')}/sign-in/{token}?next={quote(safe_next(next), safe='/')}"
+        )
         Queue(QUEUE, connection=get_redis()).enqueue(
             SEND_LINK,
             user.email,
