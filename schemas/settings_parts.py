@@ -4,6 +4,7 @@ audit trail. They only read and type values (env var names are the field names, 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -282,6 +283,11 @@ class DomainSettings(BaseModel):
 class WebSettings(BaseModel):
     """WEB_*, SIGN_IN_*, ACK_LINK_HOURS: the web front end's sign-in, sessions and email links
     (docs/web.md)."""
+
+    web_assets_dir: Path | None = Field(
+        default=None,
+        description="The node_modules folder `npm ci` filled (NHS.UK frontend, htmx). Unset: the checkout's.",
+    )
 
     web_session_idle_minutes: int = Field(
         default=30, ge=1, le=24 * 60, description="A web session ends after this long without a request."

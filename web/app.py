@@ -10,23 +10,28 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from schemas.settings import get_settings
 from web import alerts, auth, caseload, chronology, record
 from web.deps import CsrfRefused, SignInNeeded
 from web.errors import csrf_refused, sign_in_needed
 
 log = logging.getLogger(__name__)
-NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
-ASSETS = {
-    "/assets/nhsuk": NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk",
-    "/assets/htmx": NODE_MODULES / "htmx.org" / "dist",
-    "/assets/liaison": Path(__file__).resolve().parent / "static",
-}
+
+
+def assets() -> dict[str, Path]:
+    """Where each asset prefix is served from: node_modules (WEB_ASSETS_DIR, else the checkout's)."""
+    node_modules = get_settings().web_assets_dir or Path(__file__).resolve().parent.parent / "node_modules"
+    return {
+        "/assets/nhsuk": node_modules / "nhsuk-frontend" / "dist" / "nhsuk",
+        "/assets/htmx": node_modules / "htmx.org" / "dist",
+        "/assets/liaison": Path(__file__).resolve().parent / "static",
+    }
 
 
 def install(app: FastAPI) -> None:
     for router in (auth.router, alerts.router, caseload.router, record.router, chronology.router):
         app.include_router(router)
-    for prefix, directory in ASSETS.items():
+    for prefix, directory in assets().items():
         if not directory.is_dir():
             log.warning("web assets missing at %s: run `make install` (npm ci)", directory)
         app.mount(prefix, StaticFiles(directory=directory, check_dir=False), name=prefix.strip("/"))
