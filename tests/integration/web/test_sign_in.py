@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
@@ -155,3 +156,21 @@ def test_a_deactivated_user_s_session_and_links_stop_at_once(client: TestClient,
     refused = use_link(client, unused)
     assert refused.status_code == 400 and "cannot sign in" in refused.text
     assert csrf_of(client.get("/sign-in"))
+
+
+def test_in_production_the_cookies_are_secure(
+    app: FastAPI, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import web.templating
+    from schemas.settings import get_settings
+
+    production = get_settings().model_copy(update={"liaison_env": "production"})
+    monkeypatch.setattr(web.templating, "get_settings", lambda: production)
+    client = TestClient(app, base_url="https://testserver")  # a browser sends Secure cookies over https only
+    page = client.get("/sign-in")
+    assert "Secure" in page.headers["set-cookie"] and "HttpOnly" in page.headers["set-cookie"]
+    token = link_for(EMAIL)
+    confirm = client.get(f"/sign-in/{token}")
+    signed = client.post(f"/sign-in/{token}", data={"csrf": csrf_of(confirm)}, follow_redirects=False)
+    cookie = signed.headers["set-cookie"]
+    assert cookie.startswith("liaison_session=") and "Secure" in cookie and "HttpOnly" in cookie
