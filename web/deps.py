@@ -52,7 +52,7 @@ def _key() -> str:
 
 def web_session(request: Request, session: SessionDep) -> WebSession | None:
     """The live server-side session the cookie opens (its use recorded), or None."""
-    if "web_session" in request.state._state:
+    if getattr(request.state, "web_session_loaded", False):  # once a request (a dependency of several)
         found: WebSession | None = request.state.web_session
         return found
     secret = request.cookies.get(SESSION_COOKIE)
@@ -67,6 +67,7 @@ def web_session(request: Request, session: SessionDep) -> WebSession | None:
             absolute=timedelta(hours=settings.web_session_max_hours),
         )
     request.state.web_session = found
+    request.state.web_session_loaded = True
     # Plain copies for the page's frame: an error page is drawn after the unit of work has closed.
     request.state.web_user = (
         {"username": found.user.username, "display_name": found.user.display_name} if found else None
@@ -92,11 +93,11 @@ WebPrincipal = Annotated[Principal, Depends(signed_in)]
 def csrf_token(request: Request) -> str:
     """The token this browser's forms carry: bound to the signed-in session, else to a random cookie
     (set on the answer by `web.templating.render` when the browser has none)."""
-    session_csrf: str | None = request.state._state.get("session_csrf")
+    session_csrf: str | None = getattr(request.state, "session_csrf", None)
     if session_csrf is not None:
         basis = "session:" + session_csrf
     else:
-        anonymous = request.cookies.get(CSRF_COOKIE) or request.state._state.get("new_csrf_cookie")
+        anonymous = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
         if anonymous is None:
             anonymous = secrets.token_urlsafe(24)
             request.state.new_csrf_cookie = anonymous

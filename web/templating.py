@@ -26,12 +26,12 @@ def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> HTMLResponse:
     page = {
-        "user": request.state._state.get("web_user"),
+        "user": getattr(request.state, "web_user", None),
         "csrf": csrf_token(request),
         **(context or {}),
     }
     response = templates.TemplateResponse(request, name, page, status_code=status_code)
-    new_cookie = request.state._state.get("new_csrf_cookie")
+    new_cookie = getattr(request.state, "new_csrf_cookie", None)
     if new_cookie is not None:
         response.set_cookie(
             CSRF_COOKIE, new_cookie, httponly=True, samesite="lax", secure=secure_cookies(), path="/"

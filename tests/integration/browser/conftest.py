@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, make_url, text
 
+from tests.conftest import Database
 from tests.integration.conftest import Mailbox, _free_port
 from tests.integration.test_stack import Stack, _running, _stack_env
 
@@ -43,10 +45,30 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
+def _stack_database(database: Database) -> dict[str, str]:
+    """On PostgreSQL, the stack gets a database of its own beside this worker's (`<name>_browser`, emptied
+    here, migrated by `liaison run`): the tests' own is emptied before every test. On SQLite it keeps the
+    newcomer's default, a file in its folder."""
+    if database.is_sqlite:
+        return {}
+    parsed = make_url(database.url)
+    name = f"{parsed.database}_browser"
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return {"DATABASE_URL": parsed.set(database=name).render_as_string(hide_password=False)}
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Mailbox, int]) -> Iterator[Stack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, smtp: tuple[Mailbox, int], database: Database
+) -> Iterator[Stack]:
     _need_chromium()
-    env = _stack_env(SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp[1]), SECRET_KEY=SECRET)
+    env = _stack_env(
+        SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp[1]), SECRET_KEY=SECRET, **_stack_database(database)
+    )
     yield from _running(tmp_path_factory.mktemp("stack"), env)
 
 
