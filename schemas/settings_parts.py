@@ -311,3 +311,20 @@ class WebSettings(BaseModel):
         le=14 * 24,
         description="An alert email's Acknowledge link works this long (it names one recipient and alert).",
     )
+    oidc_discovery_url: str | None = Field(
+        default=None,
+        description="Single sign-on: the OpenID Connect provider's discovery document "
+        "(https://.../.well-known/openid-configuration). Unset (the default): no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="liaison's client id at that provider.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="liaison's client secret there.")
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for.")
+    oidc_email_claim: str = Field(
+        default="email", description="The ID token claim holding the work email address a user is found by."
+    )
+    oidc_label: str = Field(
+        default="single sign-on", description="What the sign-in button calls it ('NHS CIS2')."
+    )
+
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_discovery_url and self.oidc_client_id)

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from schemas.settings import get_settings
-from web import alerts, auth, caseload, chronology, record
+from web import alerts, auth, caseload, chronology, oidc, record
 from web.deps import CsrfRefused, SignInNeeded
 from web.errors import csrf_refused, sign_in_needed
 
@@ -29,7 +29,14 @@ def assets() -> dict[str, Path]:
 
 
 def install(app: FastAPI) -> None:
-    for router in (auth.router, alerts.router, caseload.router, record.router, chronology.router):
+    for router in (
+        oidc.router,
+        auth.router,
+        alerts.router,
+        caseload.router,
+        record.router,
+        chronology.router,
+    ):
         app.include_router(router)
     for prefix, directory in assets().items():
         if not directory.is_dir():

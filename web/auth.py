@@ -17,6 +17,7 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 from rq import Queue
+from sqlalchemy.orm import Session
 
 from schemas.enums import Via
 from schemas.settings import get_settings
@@ -27,6 +28,7 @@ from services.kernel.security import digest
 from services.notifications.dispatch import QUEUE
 from services.staff import service as staff
 from services.staff import web_sign_in
+from services.staff.models import User
 from web.deps import SESSION_COOKIE, CsrfChecked, OptionalWebSession, SessionDep, client_address
 from web.templating import render, secure_cookies
 
@@ -59,7 +61,9 @@ def _allowed(email: str, client: str) -> bool:
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
-    return render(request, "sign_in.html", {"next": safe_next(next)})
+    settings = get_settings()
+    sso = settings.oidc_label if settings.oidc_enabled() else None
+    return render(request, "sign_in.html", {"next": safe_next(next), "sso": sso})
 
 
 @router.post("/sign-in", response_class=HTMLResponse, dependencies=[CsrfChecked])
@@ -121,10 +125,15 @@ def use_link(
     redeemed = web_sign_in.redeem_link(session, token=token[:200], key=key, now=now)
     if redeemed.user is None:
         return render(request, "sign_in_refused.html", {"why": redeemed.why}, status_code=400)
-    secret = web_sign_in.start_session(session, user=redeemed.user, now=now)
-    principal = dataclasses.replace(staff.principal_of(redeemed.user), via=Via.web)
-    audit.record(session, actor=principal, action="web.sign_in", via=Via.web)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    return begin_session(session, redeemed.user, next_path=next, method="email_link")
+
+
+def begin_session(session: Session, user: User, *, next_path: str, method: str) -> Response:
+    """Start a server-side session for `user` (an emailed link, or single sign-on) and go on to the page."""
+    secret = web_sign_in.start_session(session, user=user, now=utcnow())
+    principal = dataclasses.replace(staff.principal_of(user), via=Via.web)
+    audit.record(session, actor=principal, action="web.sign_in", via=Via.web, detail={"method": method})
+    response = RedirectResponse(safe_next(next_path), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         secret,
