@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from schemas.settings import get_settings
-from web import alerts, auth, caseload, chronology, oidc, record
+from web import alerts, auth, caseload, chronology, oidc, record, registry
 from web.deps import CsrfRefused, SignInNeeded
 from web.errors import csrf_refused, sign_in_needed
 
@@ -34,6 +34,7 @@ def install(app: FastAPI) -> None:
         auth.router,
         alerts.router,
         caseload.router,
+        registry.router,  # before record: /young-people/new is not a ref
         record.router,
         chronology.router,
     ):

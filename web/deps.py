@@ -70,7 +70,9 @@ def web_session(request: Request, session: SessionDep) -> WebSession | None:
     request.state.web_session_loaded = True
     # Plain copies for the page's frame: an error page is drawn after the unit of work has closed.
     request.state.web_user = (
-        {"username": found.user.username, "display_name": found.user.display_name} if found else None
+        {"username": found.user.username, "display_name": found.user.display_name, "role": found.user.role}
+        if found
+        else None
     )
     request.state.session_csrf = found.csrf_token if found else None
     return found

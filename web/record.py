@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.enums import Via
+from schemas.api.people import NOT_MEMBER_ROLES
+from schemas.enums import CareTeamRole, Via
 from services.flows import case_access
 from services.kernel.audit import service as audit
 from services.kernel.clock import utcnow
@@ -30,6 +31,7 @@ from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Ref = Annotated[str, Path(min_length=1, max_length=32)]
+MEMBER_ROLES = [r for r in CareTeamRole if r not in NOT_MEMBER_ROLES]
 
 
 def viewable(session: Session, principal: Principal, ref: str, action: str) -> YoungPerson:
@@ -77,5 +79,9 @@ def record_page(request: Request, ref: Ref, session: SessionDep, principal: WebP
             "assessment": discharge.latest_completed_assessment(session, young_person_id=young_person.id),
             "cnest_label": plan_views.CNEST_LABEL,
             "open_alerts": open_alerts,
+            "can_manage": access.may_manage_care_team(
+                principal, case_access.facts(session, young_person=young_person)
+            ),
+            "member_roles": MEMBER_ROLES,
         },
     )

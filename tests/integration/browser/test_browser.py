@@ -64,7 +64,7 @@ def story(stack: Stack, smtp: tuple[Mailbox, int]) -> Story:
     tokens = {
         name: stack.cli("user", "add", name, "--name", title, "--role", role, "--team", team, *extra)["token"]
         for name, title, role, team, extra in (
-            ("lead", "Lee Lead", "safeguarding_lead", "CEC-SG", []),
+            ("lead", "Lee Lead", "safeguarding_lead", "CEC-SG", ["--email", "lead@example.org"]),
             ("jsmith", "Jo Smith", "social_worker", "CEC-CSC", ["--email", "jo.smith@example.org"]),
             ("stranger", "Sam Stranger", "social_worker", "FIF-CSC", ["--email", "sam@example.org"]),
             ("hosp", "Hospital", "liaison", "RBT-LIA", []),
@@ -192,4 +192,34 @@ def test_a_stranger_a_reused_link_and_expired_or_forged_links_are_refused_with_a
     again.goto(f"{story.api}/alerts/acknowledge/{n}.{int(recipient) + 1}.{expires}.{signature}")
     again.get_by_text("not a valid link").wait_for()
     fresh.close()
+    context.close()
+
+
+def test_a_safeguarding_lead_registers_a_young_person_and_builds_the_care_team(
+    story: Story, chromium: Any
+) -> None:
+    context = chromium.new_context()
+    page = context.new_page()
+    page.goto(f"{story.api}/caseload")
+    _sign_in(page, story, "lead@example.org", 0)
+    page.get_by_role("link", name="Register a young person").click()
+    assert_accessible(page, "register")
+    page.get_by_label("NHS number").fill("999 000 0019")  # a wrong check digit
+    page.get_by_label("Given name").fill("Riley")
+    page.get_by_label("Family name").fill("Example")
+    page.get_by_label("Date of birth").fill("2009-06-01")
+    page.get_by_role("button", name="Register").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    assert_accessible(page, "register-errors")
+    page.get_by_label("NHS number").fill("999 000 0026")
+    page.get_by_label("Looked after child").check()
+    page.get_by_role("button", name="Register").click()
+    page.get_by_role("heading", name="Riley Example").wait_for()
+    page.get_by_text("Add someone to the care team").click()
+    page.get_by_label("Their liaison username").fill("jsmith")
+    page.get_by_label("Their role in the care team").select_option("lead_social_worker")
+    page.get_by_role("button", name="Add to the care team").click()
+    page.get_by_text("jsmith has been added").wait_for()
+    assert "lead social worker" in page.content()
+    assert_accessible(page, "care-team-added")
     context.close()
