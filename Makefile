@@ -46,4 +46,4 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .liaison liaison.db*
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .liaison liaison.db*
