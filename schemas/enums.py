@@ -128,6 +128,8 @@ class Via(StrEnum):
     worker = "worker"
     cli = "cli"
     mllp = "mllp"
+    web = "web"  # the web front end, signed in
+    email = "email"  # an alert email's (or webhook's) signed Acknowledge link, without signing in
 
 
 class AssessmentStatus(StrEnum):

@@ -24,6 +24,7 @@ from schemas.settings_parts import (
     DomainSettings,
     IntakeSettings,
     TokenSettings,
+    WebSettings,
     WorkerSettings,
 )
 from schemas.settings_retention import RetentionSettings
@@ -51,6 +52,7 @@ class Settings(
     BotSettings,
     TokenSettings,
     WorkerSettings,
+    WebSettings,
     ChaseSettings,
     WorkingTimeSettings,
     DomainSettings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
@@ -34,6 +34,8 @@ from services.kernel.db import get_engine
 from services.kernel.errors import DomainError
 from services.kernel.logsafe import db_error_summary
 from services.kernel.redis_conn import get_redis
+from web import app as web_app
+from web.errors import domain_error_page, is_web
 
 log = logging.getLogger(__name__)
 FHIR_PREFIX = "/api/v1/fhir/"
@@ -83,11 +85,14 @@ def create_app() -> FastAPI:
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
+    web_app.install(app)  # the web front end: pages under /, the API stays under /api/v1
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)  # outermost: the guard's own answers carry the headers too
 
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if is_web(request.url.path):  # a page of the web front end: an HTML page that says why
+            return domain_error_page(request, exc)
         return _refusal(request, exc.status_code, exc.detail)
 
     @app.exception_handler(IntegrityError)

@@ -20,7 +20,7 @@ def _columns(url: str) -> tuple[set[str], int]:  # noqa: F811
 
 
 def test_the_date_of_death_is_added_in_place_and_removed_again(url: str) -> None:  # noqa: F811
-    upgrade(url, "0017")
+    upgrade(url, "0018")
     engine = sa.create_engine(url)
     with engine.begin() as connection:
         _insert(connection, "teams", id=1)
@@ -39,6 +39,6 @@ def test_the_date_of_death_is_added_in_place_and_removed_again(url: str) -> None
         connection.execute(sa.text("UPDATE young_people SET date_of_death = '2026-02-28' WHERE id = 1"))
     engine.dispose()
 
-    downgrade(url, "0017")
+    downgrade(url, "0018")
     columns, members = _columns(url)
     assert "date_of_death" not in columns and members == 1
