@@ -209,6 +209,8 @@ def deactivate_page(
 ) -> Response:
     """What deactivating will do, and a button to do it: nothing changes on a GET."""
     user = _user(session, principal, username, "user.deactivated")
+    if not user.active:
+        raise Conflict(f"{user.username} is already deactivated")
     live = sum(1 for t in tokens.of(session, user=user) if t.revoked_at is None and t.expires_at > utcnow())
     return render(request, "admin_deactivate.html", {"shown": staff.to_read(user), "live_tokens": live})
 

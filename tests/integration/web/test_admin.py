@@ -120,6 +120,8 @@ def test_deactivating_asks_first_then_stops_the_token_and_the_open_session_and_t
         ask = client.get("/admin/users/jsmith/deactivate")
         assert ask.status_code == 200 and "1 live API token is revoked" in ask.text
         assert _me(client, case.social_worker.token) == 200  # asking changed nothing
+        forged = client.post("/admin/users/jsmith/deactivate", data={"csrf": "x"}, follow_redirects=False)
+        assert forged.status_code == 403 and _me(client, case.social_worker.token) == 200  # CSRF
         done = post_form(client, "/admin/users/jsmith/deactivate", ask)
         assert done.status_code == 200, done.text
         assert '<dd class="nhsuk-summary-list__value" id="tokens-revoked">1</dd>' in done.text
@@ -132,6 +134,7 @@ def test_deactivating_asks_first_then_stops_the_token_and_the_open_session_and_t
     assert "Deactivated" in client.get("/admin/users/jsmith").text
     again = post_form(client, "/admin/users/jsmith/deactivate", ask)
     assert again.status_code == 409
+    assert client.get("/admin/users/jsmith/deactivate").status_code == 409  # nothing left to confirm
 
 
 def test_reactivating_shows_a_new_token_and_link_code_once(
