@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from schemas.settings import get_settings
-from web import alerts, auth, caseload, chronology, oidc, record, registry
+from web import account, admin_teams, admin_users, alerts, auth, caseload, chronology, oidc, record, registry
 from web.deps import CsrfRefused, SignInNeeded
 from web.errors import csrf_refused, sign_in_needed
 
@@ -37,6 +37,9 @@ def install(app: FastAPI) -> None:
         registry.router,  # before record: /young-people/new is not a ref
         record.router,
         chronology.router,
+        admin_users.router,
+        admin_teams.router,
+        account.router,
     ):
         app.include_router(router)
     for prefix, directory in assets().items():

@@ -19,18 +19,13 @@ from services.kernel.errors import Forbidden
 from services.people import access
 from services.people import service as people
 from web.deps import CsrfChecked, SessionDep, WebPrincipal
+from web.forms import field_errors
 from web.record import Ref
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
 REGISTERS = (Role.safeguarding_lead, Role.admin)
 Text = Annotated[str, Form(max_length=200)]
-
-
-def _errors(exc: ValidationError) -> dict[str, str]:
-    return {
-        str(e["loc"][0]) if e["loc"] else "form": e["msg"].removeprefix("Value error, ") for e in exc.errors()
-    }
 
 
 def _form(
@@ -74,7 +69,7 @@ def register(
     try:
         data = YoungPersonCreate.model_validate(values)
     except ValidationError as exc:
-        return _form(request, values, _errors(exc), status_code=400)
+        return _form(request, values, field_errors(exc), status_code=400)
     if not access.may_register(principal, data.responsible_la):
         audit.record_refusal(
             session,
@@ -112,7 +107,7 @@ def add_member(
     try:
         data = CareTeamMemberCreate.model_validate({"username": username.strip(), "role": role})
     except ValidationError as exc:
-        detail = "; ".join(f"{k}: {v}" for k, v in _errors(exc).items())
+        detail = "; ".join(f"{k}: {v}" for k, v in field_errors(exc).items())
         return render(
             request,
             "error.html",

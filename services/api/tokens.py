@@ -13,10 +13,9 @@ from schemas.enums import Via
 from services.api.deps import CurrentPrincipal, SessionDep
 from services.kernel.audit import service as audit
 from services.kernel.clock import utcnow
-from services.kernel.errors import Forbidden, NotFound
+from services.kernel.errors import Forbidden
 from services.kernel.identity import Principal
-from services.staff import rules, tokens
-from services.staff import service as staff
+from services.staff import guards, tokens
 from services.staff.models import User
 
 router = APIRouter(prefix="/api/v1/users/{username}/tokens", tags=["staff"])
@@ -26,15 +25,7 @@ TokenId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _owner(session: SessionDep, principal: Principal, username: str, action: str) -> User:
-    user = staff.get_user(session, username=username)
-    if user is None or not rules.may_manage_tokens(principal, owner_user_id=user.id):
-        audit.record_refusal(
-            session, actor=principal, action=action, via=principal.via, detail={"username": username}
-        )
-        if user is None:
-            raise NotFound(f"no user {username!r}")
-        raise Forbidden("only the user themself or the system administrator manages their tokens")
-    return user
+    return guards.token_owner(session, actor=principal, username=username, action=action)
 
 
 @router.get("", response_model=list[TokenRead])

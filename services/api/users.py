@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from sqlalchemy import select
 
 from schemas.api.staff import (
     TeamCreate,
@@ -23,11 +22,11 @@ from schemas.settings import get_settings
 from services.api.deps import CurrentPrincipal, SessionDep
 from services.flows import leavers
 from services.kernel.audit import service as audit
-from services.kernel.errors import Forbidden, NotFound
+from services.kernel.errors import Forbidden
 from services.kernel.identity import Principal
-from services.staff import rules
+from services.staff import guards, views
 from services.staff import service as staff
-from services.staff.models import Team, User
+from services.staff.models import User
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -39,16 +38,11 @@ UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "No such user"}
 
 
 def _admin(session: SessionDep, principal: Principal, action: str, **detail: str) -> None:
-    if not rules.may_manage_users(principal):
-        audit.record_refusal(session, actor=principal, action=action, via=principal.via, detail=detail)
-        raise Forbidden(f"your role ({principal.role}) may not run accounts: ask the system administrator")
+    guards.require_admin(session, actor=principal, action=action, **detail)
 
 
 def _user(session: SessionDep, username: str) -> User:
-    user = staff.get_user(session, username=username)
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    return user
+    return guards.user_named(session, username=username)
 
 
 @router.get("/users", response_model=list[UserRead], responses=REFUSED)
@@ -59,13 +53,8 @@ def list_users(
     active: Annotated[bool | None, Query(description="Only active (true) or deactivated (false)")] = None,
 ) -> list[UserRead]:
     _admin(session, principal, "user.list")
-    statement = select(User).join(Team, User.team_id == Team.id).order_by(User.username)
-    if team is not None:
-        statement = statement.where(Team.code == team)
-    if active is not None:
-        statement = statement.where(User.active.is_(active))
     audit.record(session, actor=principal, action="user.list", via=principal.via)
-    return [staff.to_read(u) for u in session.scalars(statement)]
+    return [staff.to_read(u) for u in views.users(session, team=team, active=active)]
 
 
 @router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED, responses=REFUSED)
@@ -126,7 +115,7 @@ def reactivate_user(username: Username, session: SessionDep, principal: CurrentP
 def list_teams(session: SessionDep, principal: CurrentPrincipal) -> list[TeamRead]:
     _admin(session, principal, "team.list")
     audit.record(session, actor=principal, action="team.list", via=principal.via)
-    return [TeamRead.model_validate(t) for t in session.scalars(select(Team).order_by(Team.code))]
+    return [TeamRead.model_validate(t) for t in views.teams(session)]
 
 
 @router.post("/teams", response_model=TeamRead, status_code=status.HTTP_201_CREATED, responses=REFUSED)

@@ -133,6 +133,20 @@ def issue_link_code(session: Session, *, user: User, ttl_hours: int) -> str:
     return code
 
 
+def new_link_code_for(
+    session: Session, *, user: User, actor: Principal | None, via: Via, ttl_hours: int
+) -> str:
+    """A fresh one-time Telegram link code for an active user (their old one stops working), audited: the
+    code never is."""
+    if not user.active:
+        raise Conflict(f"{user.username} is deactivated: reactivate them first")
+    code = issue_link_code(session, user=user, ttl_hours=ttl_hours)
+    audit.record(
+        session, actor=actor, action="telegram.link_code_issued", via=via, detail={"username": user.username}
+    )
+    return code
+
+
 def get_user(session: Session, *, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
