@@ -5,6 +5,7 @@ with the bot process restarted in the middle; and a needs assessment carried on 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -102,5 +103,13 @@ def test_a_needs_assessment_carries_on_after_the_bot_restarts(
     telegram.wait_for(lambda: telegram.sent("editMessageText"), "the answer saved")
     assert "Answer:" in telegram.sent("editMessageText")[-1].text
     [summary] = client.get(f"/api/v1/young-people/{case.ref}/assessments", headers=nurse.headers).json()
-    assessment = client.get(f"/api/v1/assessments/{summary['id']}", headers=nurse.headers).json()
+
+    def saved() -> dict[str, Any]:
+        found: dict[str, Any] = client.get(
+            f"/api/v1/assessments/{summary['id']}", headers=nurse.headers
+        ).json()
+        return found
+
+    telegram.wait_for(lambda: saved()["answers"], "the answer saved (the bot shows it, then saves it)")
+    assessment = saved()
     assert len(assessment["answers"]) == 1 and {a["via"] for a in assessment["history"]} == {"bot"}
