@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-WIDTH = 320  # the longest bar, in the SVG's own units
-ROW = 28
+WIDTH = 300  # the longest bar, in the SVG's own units (the drawing is 400 wide)
+ROW = 48  # a label line above each bar
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,11 @@ def bars(
 ) -> Chart:
     """One bar per (label, value); a missing value draws no bar and reads "none". `scale` is the value
     of a full-length bar (100 for a percentage), else the largest value."""
-    top = scale if scale is not None else max((v for _, v in items if v is not None), default=0.0)
+    shown_values = [None if v is None else round(v, 1) for _, v in items]  # as the bar is labelled
+    top = scale if scale is not None else max((v for v in shown_values if v is not None), default=0.0)
     drawn = []
-    for i, (label, value) in enumerate(items):
+    for i, ((label, _), value) in enumerate(zip(items, shown_values, strict=True)):
         width = 0.0 if value is None or top <= 0 else WIDTH * min(value, top) / top
         shown = "none" if value is None else f"{value:g}{unit}"
         drawn.append(Bar(label, value or 0.0, shown, i * ROW, round(width, 1)))
-    return Chart(title, drawn, max(ROW, len(drawn) * ROW))
+    return Chart(title, drawn, len(drawn) * ROW)

@@ -55,3 +55,5 @@ def test_bars_are_scaled_to_the_largest_or_to_a_given_full_scale() -> None:
     assert [b.shown for b in chart.bars] == ["10 min", "5 min", "none"]
     assert [b.width for b in bars("t", [("x", 50.0)], scale=100).bars] == [WIDTH / 2]
     assert bars("t", [("x", 0.0)]).bars[0].width == 0.0  # nothing to scale by: no bar, no division by zero
+    tiny = bars("t", [("x", 0.001)]).bars[0]
+    assert (tiny.width, tiny.shown) == (0.0, "0")  # a bar as long as its label says

@@ -121,7 +121,7 @@ def test_each_figure_on_the_page_is_what_the_periods_records_say(
     assert "multi-agency meeting" in text[text.index('id="not-measured"') :]
     # the charts: server-drawn SVG, each named for assistive technology, with a bar per figure
     assert text.count('<svg class="liaison-chart" role="img"') == 5
-    assert '<title id="chart-shares-title">' in text and 'width="320.0"' in text  # 100 % is a full bar
+    assert '<title id="chart-shares-title">' in text and 'width="300.0"' in text  # 100 % is a full bar
     assert seeded.ref not in text and "Alex" not in text  # figures only
     [read] = [e for e in audit_events(action="report.partnership") if e.outcome == "allowed"]
     assert read.via == "web" and read.detail == {
