@@ -11,7 +11,20 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from schemas.settings import get_settings
-from web import account, admin_teams, admin_users, alerts, auth, caseload, chronology, oidc, record, registry
+from web import (
+    account,
+    admin_teams,
+    admin_users,
+    alerts,
+    auth,
+    caseload,
+    chronology,
+    dashboard,
+    oidc,
+    record,
+    registry,
+    reports,
+)
 from web.deps import CsrfRefused, SignInNeeded
 from web.errors import csrf_refused, sign_in_needed
 
@@ -40,6 +53,8 @@ def install(app: FastAPI) -> None:
         admin_users.router,
         admin_teams.router,
         account.router,
+        dashboard.router,
+        reports.router,
     ):
         app.include_router(router)
     for prefix, directory in assets().items():

@@ -3,8 +3,6 @@ JSON or as CSV (`format=csv`: one row per figure). Figures only, nobody named; r
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Annotated, Literal
 
@@ -14,31 +12,8 @@ from schemas.api.reports import PartnershipReport
 from schemas.settings import get_settings
 from services.api.deps import CurrentPrincipal, SessionDep
 from services.flows import report
-from services.kernel.audit import service as audit
-from services.kernel.errors import Forbidden, Invalid
-from services.people import access
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-
-MAX_DAYS = 366
-
-
-def rows(found: PartnershipReport) -> list[tuple[str, str, str]]:
-    """(figure, breakdown, value) rows: what the CSV holds, in the page's order."""
-    out: list[tuple[str, str, str]] = [("attendances", "", str(found.attendances))]
-    for group, fig in found.acknowledgement.items():
-        for name in ("attendances", "acknowledged", "median_minutes", "p90_minutes"):
-            value = getattr(fig, name)
-            out.append((f"acknowledgement.{name}", group, "" if value is None else str(value)))
-    for name in ("follow_up_within_72h", "plans_reached_within_24h", "transfers_accepted_in_time"):
-        share = getattr(found, name)
-        out += [(f"{name}.met", "", str(share.met)), (f"{name}.of", "", str(share.of))]
-        out.append((f"{name}.percent", "", "" if share.percent is None else str(share.percent)))
-    out.append(("repeat_attenders", "", str(found.repeat_attenders)))
-    for service, kinds in found.misses_by_service.items():
-        out += [(f"misses.{kind}", service, str(n)) for kind, n in kinds.items()]
-    out += [("closures_refused", why, str(n)) for why, n in found.closures_refused.items()]
-    return out
 
 
 @router.get(
@@ -58,27 +33,18 @@ def partnership(
     format: Annotated[Literal["json", "csv"], Query()] = "json",  # noqa: A002 - the query's name
 ) -> PartnershipReport | Response:
     """Recommendation 6: whether practice changes, for one authority and period, from the records."""
-    detail = {"la": la, "from": period_from.isoformat(), "to": period_to.isoformat()}
-    if not access.may_read_partnership_report(principal, la_code=la):
-        audit.record_refusal(
-            session, actor=principal, action="report.partnership", via=principal.via, detail=detail
-        )
-        raise Forbidden(f"only {la}'s safeguarding leads and team managers read its partnership report")
-    if period_to < period_from or (period_to - period_from).days >= MAX_DAYS:
-        raise Invalid(f"the period runs forward and spans at most {MAX_DAYS} days")
-    found = report.build(
-        session, la_code=la, period_from=period_from, period_to=period_to, settings=get_settings()
+    found = report.read(
+        session,
+        principal=principal,
+        la_code=la,
+        period_from=period_from,
+        period_to=period_to,
+        settings=get_settings(),
     )
-    audit.record(session, actor=principal, action="report.partnership", via=principal.via, detail=detail)
     if format == "json":
         return found
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("figure", "breakdown", "value"))
-    writer.writerows(rows(found))
-    name = f"partnership-{la}-{period_from.isoformat()}-{period_to.isoformat()}.csv"
     return Response(
-        buffer.getvalue(),
+        report.as_csv(found),
         media_type="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{report.csv_name(found)}"'},
     )

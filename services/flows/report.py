@@ -4,6 +4,8 @@ included; a young person counts for the authority now responsible for them."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
@@ -17,9 +19,13 @@ from schemas.settings import Settings
 from services.appointments.models import Appointment, MissedAppointment
 from services.attendances.models import Attendance
 from services.flows import rules
+from services.kernel.audit import service as audit
 from services.kernel.audit.models import AuditEvent
+from services.kernel.errors import Forbidden, Invalid
+from services.kernel.identity import Principal
 from services.kernel.worktime.rules import calendar_for
 from services.notifications.models import Notification
+from services.people import access
 from services.people.models import YoungPerson
 from services.plans.models import DischargePlan, DischargePlanRecipient
 from services.staff.models import Team, User
@@ -40,6 +46,32 @@ def _bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
 def _holds(statement: _S, la_code: str, column: Any) -> _S:
     """Only the young people the authority now holds."""
     return statement.join(YoungPerson, YoungPerson.id == column).where(YoungPerson.responsible_la == la_code)
+
+
+def read(
+    session: Session,
+    *,
+    principal: Principal,
+    la_code: str,
+    period_from: date,
+    period_to: date,
+    settings: Settings,
+) -> PartnershipReport:
+    """The report as `principal` may read it (`access.may_read_partnership_report`; a refusal audited,
+    then Forbidden), for a period `rules.period_problem` allows (else Invalid); the read audited, with the
+    principal's own `via` (api, web)."""
+    detail = {"la": la_code, "from": period_from.isoformat(), "to": period_to.isoformat()}
+    if not access.may_read_partnership_report(principal, la_code=la_code):
+        audit.record_refusal(
+            session, actor=principal, action="report.partnership", via=principal.via, detail=detail
+        )
+        raise Forbidden(f"only {la_code}'s safeguarding leads and team managers read its partnership report")
+    problem = rules.period_problem(period_from, period_to)
+    if problem is not None:
+        raise Invalid(problem)
+    found = build(session, la_code=la_code, period_from=period_from, period_to=period_to, settings=settings)
+    audit.record(session, actor=principal, action="report.partnership", via=principal.via, detail=detail)
+    return found
 
 
 def build(
@@ -185,3 +217,35 @@ def _transfers(
             deadline=lambda opened: calendar.add_working_days(opened, days),
         )
     )
+
+
+def rows(found: PartnershipReport) -> list[tuple[str, str, str]]:
+    """(figure, breakdown, value) rows: what the CSV holds, in the page's order."""
+    out: list[tuple[str, str, str]] = [("attendances", "", str(found.attendances))]
+    for group, fig in found.acknowledgement.items():
+        for name in ("attendances", "acknowledged", "median_minutes", "p90_minutes"):
+            value = getattr(fig, name)
+            out.append((f"acknowledgement.{name}", group, "" if value is None else str(value)))
+    for name in ("follow_up_within_72h", "plans_reached_within_24h", "transfers_accepted_in_time"):
+        share = getattr(found, name)
+        out += [(f"{name}.met", "", str(share.met)), (f"{name}.of", "", str(share.of))]
+        out.append((f"{name}.percent", "", "" if share.percent is None else str(share.percent)))
+    out.append(("repeat_attenders", "", str(found.repeat_attenders)))
+    for service, kinds in found.misses_by_service.items():
+        out += [(f"misses.{kind}", service, str(n)) for kind, n in kinds.items()]
+    out += [("closures_refused", why, str(n)) for why, n in found.closures_refused.items()]
+    return out
+
+
+def as_csv(found: PartnershipReport) -> str:
+    """The report as CSV: a header, then one (figure, breakdown, value) row per figure (the API's and the
+    web page's download alike)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("figure", "breakdown", "value"))
+    writer.writerows(rows(found))
+    return buffer.getvalue()
+
+
+def csv_name(found: PartnershipReport) -> str:
+    return f"partnership-{found.la_code}-{found.period_from.isoformat()}-{found.period_to.isoformat()}.csv"

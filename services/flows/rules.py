@@ -10,9 +10,10 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 ALL = "all"
+MAX_REPORT_DAYS = 366
 
 
 @dataclass(frozen=True)
@@ -119,3 +120,25 @@ def counted(keys: Iterable[tuple[str, str]]) -> dict[str, dict[str, int]]:
     for group, what in keys:
         out[group][what] += 1
     return {g: dict(sorted(w.items())) for g, w in sorted(out.items())}
+
+
+def period_problem(period_from: date, period_to: date) -> str | None:
+    """Why a report period cannot be read (None: it can): it runs forward and spans at most a year."""
+    if period_to < period_from or (period_to - period_from).days >= MAX_REPORT_DAYS:
+        return f"the period runs forward and spans at most {MAX_REPORT_DAYS} days"
+    return None
+
+
+def month_start(now: datetime) -> datetime:
+    """The first instant of `now`'s calendar month (UTC): where "this month" begins on the dashboard."""
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def outcome_overdue(*, at: datetime, status: str, now: datetime) -> bool:
+    """An appointment whose time has passed with no outcome recorded (still `scheduled`)."""
+    return status == "scheduled" and at < now
+
+
+def lacks_coordinator(roles: Iterable[str]) -> bool:
+    """A care team with nobody in it as care coordinator."""
+    return "care_coordinator" not in set(roles)

@@ -210,6 +210,13 @@ def may_read_partnership_report(principal: Principal, *, la_code: str) -> bool:
     return principal.role in (Role.safeguarding_lead, Role.team_manager) and principal.la_code == la_code
 
 
+def may_read_dashboard(principal: Principal) -> bool:
+    """May open the managers' dashboard (what is waiting across their scope): a team manager (their team's
+    alerts, the young people whose care teams their team is on) or a safeguarding lead (their local
+    authority's). Each young person on it is still one `may_view` allows."""
+    return principal.role in (Role.team_manager, Role.safeguarding_lead)
+
+
 @dataclass(frozen=True)
 class PlanSharing:
     """What the young person agreed about sharing one care plan version, as plain data."""
