@@ -151,7 +151,7 @@ class WorkerSettings(BaseModel):
     delivery_retry_base_seconds: int = Field(default=10, ge=1)
     delivery_retry_max_seconds: int = Field(default=900, ge=1)
     delivery_job_timeout_seconds: int = Field(
-        default=60,
+        default=30,
         ge=1,
         description=(
             "rq interrupts a delivery job running longer than this (each channel's own timeout is 10 s). "
@@ -159,14 +159,23 @@ class WorkerSettings(BaseModel):
         ),
     )
     delivery_lease_seconds: int = Field(
-        default=90,
+        default=45,
         ge=2,
         description=(
             "A claimed delivery not finished by then (its worker died) is re-driven by the next sweep: a "
-            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS (2 min)."
+            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS "
+            "(under a minute)."
         ),
     )
-    sweep_interval_seconds: int = Field(default=30, ge=5)
+    sweep_interval_seconds: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "How often `liaison scheduler` sweeps for deliveries the database says are due whose job is not "
+            "waiting in Redis (and gives those of a queued job their grace). With DELIVERY_LEASE_SECONDS, "
+            "the bound on a killed worker's alert going again."
+        ),
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_the_job(self) -> WorkerSettings:

@@ -1,0 +1,96 @@
+"""Processes that outlast a Redis outage. rq's work loop ends (code 1) on a Redis error; ours waits for
+Redis to answer again and carries on, so a restarted or failed-over Redis never needs a person to restart
+the workers or the scheduler. The database is the system of record: whatever an outage lost from Redis,
+the scheduler's sweep queues again."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+from uuid import uuid4
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import SimpleWorker, Worker
+from rq.exceptions import StopRequested
+from rq.worker.base import BaseWorker
+
+log = logging.getLogger(__name__)
+
+WAIT_FIRST_SECONDS = 0.5
+WAIT_MAX_SECONDS = 5.0
+
+
+def wait_for_redis(redis: Redis, *, stopping: Callable[[], bool]) -> bool:
+    """Block until Redis answers a PING (True) or `stopping()` says to give up (False). Polls with a back-off
+    from WAIT_FIRST_SECONDS doubling to WAIT_MAX_SECONDS, so it is back within seconds of Redis."""
+    pause = WAIT_FIRST_SECONDS
+    while not stopping():
+        try:
+            redis.ping()
+            return True
+        except RedisError:
+            time.sleep(pause)
+            pause = min(WAIT_MAX_SECONDS, pause * 2)
+    return False
+
+
+class _StopFlag:
+    """SIGINT/SIGTERM while waiting for Redis: stop (rq's own handlers would ask Redis first)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.stopped = True
+
+    def is_set(self) -> bool:
+        return self.stopped
+
+
+def _work_through_outages(
+    worker: BaseWorker, work: Callable[..., bool], *, burst: bool, **kwargs: Any
+) -> bool:
+    worked = False
+    while True:
+        try:
+            worked = work(burst=burst, with_scheduler=False, **kwargs) or worked
+        except (RedisError, StopRequested) as exc:  # teardown's register_death, with Redis away
+            log.warning("worker %s: %s", worker.name, exc)
+        if burst or worker._stop_requested:  # noqa: SLF001 - rq keeps no public flag for it
+            return worked
+        try:
+            worker.unsubscribe()  # type: ignore[no-untyped-call]  # teardown stops before this when Redis is away
+        except (RedisError, AttributeError):
+            pass
+        flag = _StopFlag()
+        signal.signal(signal.SIGINT, flag)
+        signal.signal(signal.SIGTERM, flag)
+        log.warning("worker %s: Redis is away; working on as soon as it answers", worker.name)
+        if not wait_for_redis(worker.connection, stopping=flag.is_set):
+            return worked
+        # A new registration: a Redis that kept its data still holds the old one, never marked dead.
+        worker.name = uuid4().hex
+        worker._stop_requested = False  # noqa: SLF001
+        log.warning("worker %s: Redis answers again, working on", worker.name)
+
+
+class OutlastingSimpleWorker(SimpleWorker):
+    """rq's SimpleWorker (jobs in its own process) that carries on after a Redis outage. It never runs rq's
+    scheduler: retries are moved into the queue by `liaison scheduler` (worker/scheduler.py)."""
+
+    def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
+        kwargs.pop("with_scheduler", None)
+        return _work_through_outages(self, super().work, burst=burst, **kwargs)
+
+
+class OutlastingWorker(Worker):
+    """rq's forking Worker (a work horse per job) that carries on after a Redis outage (as above)."""
+
+    def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
+        kwargs.pop("with_scheduler", None)
+        return _work_through_outages(self, super().work, burst=burst, **kwargs)
