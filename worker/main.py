@@ -6,6 +6,7 @@ import logging
 from types import TracebackType
 from typing import Literal
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
@@ -17,7 +18,7 @@ from services.kernel.db import close_pooled_connections, session_scope
 from services.kernel.redis_conn import get_redis
 from services.notifications import delivery
 from services.notifications.dispatch import QUEUE
-from worker.outages import OutlastingSimpleWorker, OutlastingWorker
+from worker.outages import OutlastingSimpleWorker, OutlastingWorker, wait_until_redis_or_signal
 from worker.scheduler import PERIODIC_QUEUE
 from worker.scheduler import run_scheduler as run_scheduler
 
@@ -73,9 +74,16 @@ def run_worker(
             exception_handlers=[after_timeout],
         ).start(burst=burst, logging_level="INFO")
         return
-    worker = worker_class(
-        [Queue(name, connection=redis) for name in QUEUES],
-        connection=redis,
-        exception_handlers=[after_timeout],
-    )
+    while True:  # rq's worker asks Redis for its name as it is made: a worker started in an outage waits
+        try:
+            worker = worker_class(
+                [Queue(name, connection=redis) for name in QUEUES],
+                connection=redis,
+                exception_handlers=[after_timeout],
+            )
+            break
+        except RedisError as exc:
+            log.warning("worker: Redis is away (%s); starting when it answers", exc)
+            if not wait_until_redis_or_signal(redis):
+                return
     worker.work(burst=burst, logging_level="INFO")

@@ -22,7 +22,7 @@ from rq.worker.base import BaseWorker
 log = logging.getLogger(__name__)
 
 WAIT_FIRST_SECONDS = 0.5
-WAIT_MAX_SECONDS = 5.0
+WAIT_MAX_SECONDS = 2.0
 
 
 def wait_for_redis(redis: Redis, *, stopping: Callable[[], bool]) -> bool:
@@ -52,6 +52,14 @@ class _StopFlag:
         return self.stopped
 
 
+def wait_until_redis_or_signal(redis: Redis) -> bool:
+    """wait_for_redis, stopping on SIGINT/SIGTERM (False then)."""
+    flag = _StopFlag()
+    signal.signal(signal.SIGINT, flag)
+    signal.signal(signal.SIGTERM, flag)
+    return wait_for_redis(redis, stopping=flag.is_set)
+
+
 def _work_through_outages(
     worker: BaseWorker, work: Callable[..., bool], *, burst: bool, **kwargs: Any
 ) -> bool:
@@ -67,11 +75,8 @@ def _work_through_outages(
             worker.unsubscribe()  # type: ignore[no-untyped-call]  # teardown stops before this when Redis is away
         except (RedisError, AttributeError):
             pass
-        flag = _StopFlag()
-        signal.signal(signal.SIGINT, flag)
-        signal.signal(signal.SIGTERM, flag)
         log.warning("worker %s: Redis is away; working on as soon as it answers", worker.name)
-        if not wait_for_redis(worker.connection, stopping=flag.is_set):
+        if not wait_until_redis_or_signal(worker.connection):
             return worked
         # A new registration: a Redis that kept its data still holds the old one, never marked dead.
         worker.name = uuid4().hex

@@ -197,3 +197,21 @@ def test_periodic_jobs_have_their_own_queue_and_run_once_a_slot(redis_url: str) 
     assert not queue_periodic(redis, task, now=now)  # a second scheduler, the same slot
     assert Queue(PERIODIC_QUEUE, connection=redis).count == 1
     assert Queue(QUEUE, connection=redis).count == 0
+
+
+def test_a_worker_started_while_redis_is_away_waits_for_it(
+    client: TestClient, case: Case, mailbox: Mailbox, own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    """As `liaison run` or the chaos run starts a worker again after a crash, in an outage: rq's worker
+    asks Redis for its name as it is made, and the process exited with 1."""
+    own_redis.kill()
+    worker = _start(tmp_path / "worker.log", "worker")
+    try:
+        _alive_through(worker, 8)
+        own_redis.start(keep_data=True)
+        accepted = client.post("/api/v1/attendances", json=attendance(), headers=case.hospital.headers)
+        assert accepted.status_code == 202
+        [mail] = mailbox.wait_for(1, timeout=30)
+        assert mail["X-Liaison-Ref"] == case.ref
+    finally:
+        _stop(worker)
