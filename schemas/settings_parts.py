@@ -75,6 +75,15 @@ class ChannelSettings(BaseModel):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = PUBLIC_TELEGRAM_API
     webhook_timeout_seconds: float = 10.0
+    webhook_max_in_flight_per_receiver: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Webhook sends in flight at once to one receiving system (scheme, host, port) across every "
+            "worker; past it a send waits a second without holding a worker, so one slow receiver cannot "
+            "stall the others' alerts. Keep it below WORKER_PROCESSES."
+        ),
+    )
     telegram_max_per_second: int = Field(
         default=30, ge=1, description="Messages a second across every worker process (Bot API: about 30)."
     )
