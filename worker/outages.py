@@ -69,7 +69,7 @@ def _work_through_outages(
             worked = work(burst=burst, with_scheduler=False, **kwargs) or worked
         except (RedisError, StopRequested) as exc:  # teardown's register_death, with Redis away
             log.warning("worker %s: %s", worker.name, exc)
-        if burst or worker._stop_requested:  # noqa: SLF001 - rq keeps no public flag for it
+        if burst or worker._stop_requested or getattr(worker, "signalled", False):  # noqa: SLF001
             return worked
         try:
             worker.unsubscribe()  # type: ignore[no-untyped-call]  # teardown stops before this when Redis is away
@@ -88,6 +88,12 @@ class OutlastingSimpleWorker(SimpleWorker):
     """rq's SimpleWorker (jobs in its own process) that carries on after a Redis outage. It never runs rq's
     scheduler: retries are moved into the queue by `liaison scheduler` (worker/scheduler.py)."""
 
+    signalled = False  # SIGINT/SIGTERM came: rq's idle worker raises out of its loop and records nothing
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.signalled = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
+
     def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
         kwargs.pop("with_scheduler", None)
         return _work_through_outages(self, super().work, burst=burst, **kwargs)
@@ -95,6 +101,12 @@ class OutlastingSimpleWorker(SimpleWorker):
 
 class OutlastingWorker(Worker):
     """rq's forking Worker (a work horse per job) that carries on after a Redis outage (as above)."""
+
+    signalled = False
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        self.signalled = True
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]
 
     def work(self, burst: bool = False, **kwargs: Any) -> bool:  # type: ignore[override]
         kwargs.pop("with_scheduler", None)
