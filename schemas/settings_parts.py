@@ -156,7 +156,29 @@ class WorkerSettings(BaseModel):
             "at about twice the CPU a delivery. See docs/performance.md."
         ),
     )
-    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_max_attempts: int = Field(
+        default=500,
+        ge=1,
+        le=5000,
+        description="A cap on tries per channel; the retry budget (DELIVERY_RETRY_BUDGET_HOURS) ends first.",
+    )
+    delivery_retry_budget_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "A channel is tried again (backing off to DELIVERY_RETRY_MAX_SECONDS) until this long after the "
+            "alert was made: a receiver down for hours still gets its alerts. Long before that, after "
+            "DELIVERY_UNREACHED_AFTER_MINUTES, the chase treats the recipient as unreachable."
+        ),
+    )
+    delivery_unreached_after_minutes: int = Field(
+        default=15,
+        ge=1,
+        description=(
+            "An alert none of whose channels got through for this long (all still retrying) counts as "
+            "not reached: its team manager and the duty team are told at once, while the retries go on."
+        ),
+    )
     delivery_retry_base_seconds: int = Field(default=10, ge=1)
     delivery_retry_max_seconds: int = Field(default=900, ge=1)
     delivery_job_timeout_seconds: int = Field(

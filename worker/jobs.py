@@ -71,6 +71,7 @@ def deliver(delivery_id: int) -> str:
                 max_attempts=settings.delivery_max_attempts,
                 retry_base_seconds=settings.delivery_retry_base_seconds,
                 retry_max_seconds=settings.delivery_retry_max_seconds,
+                retry_budget_seconds=settings.delivery_retry_budget_hours * 3600,
             )
         if retry_at is not None:
             enqueue_delivery(get_redis(), delivery_id=delivery_id, attempts=claimed.attempt, at=retry_at)
