@@ -122,6 +122,7 @@ class Report:
     answers: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)  # seconds: setup, send, drain
+    workdir: str = ""
 
     @property
     def worst_recovery(self) -> float:
@@ -158,7 +159,7 @@ class Report:
             f"chaos: {c.seconds:g} s at {c.rate:g}/s, {c.workers} worker processes, {c.recipients} recipients "
             f"each; {self.kills} workers SIGKILLed, Redis {' and '.join(self.redis_restarts)}; "
             f"lease {c.lease} s + sweep {c.sweep} s = bound {c.bound:g} s; {os.cpu_count()} cores; "
-            f"run took {self.elapsed:.0f} s ("
+            f"run took {self.elapsed:.0f} s in {self.workdir} ("
             + ", ".join(f"{k} {v:.0f} s" for k, v in self.phases.items())
             + ")",
             f"receiver answers: {', '.join(f'{k} {v}' for k, v in sorted(self.answers.items()))}",
@@ -394,6 +395,7 @@ class Chaos:
             if self.redis is not None:
                 self.redis.stop()
         self.report.elapsed = time.monotonic() - started
+        self.report.workdir = str(self.workdir)
         self.report.answers = dict(self.receiver.answers)
         return self.report
 

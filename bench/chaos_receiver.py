@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 SLOW_SECONDS = 12.0  # longer than the webhook channel's 10 s timeout
-FIRST = (("ok", 0.60), ("500", 0.12), ("429", 0.08), ("drop_after", 0.06), ("slow", 0.07), ("drop", 0.07))
+FIRST = (("ok", 0.70), ("500", 0.12), ("429", 0.07), ("drop_after", 0.04), ("slow", 0.02), ("drop", 0.05))
 SECOND = (("ok", 0.8), ("500", 0.2))
 
 
