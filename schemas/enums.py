@@ -128,6 +128,8 @@ class Via(StrEnum):
     worker = "worker"
     cli = "cli"
     mllp = "mllp"
+    web = "web"  # the web front end, signed in
+    email = "email"  # an alert email's (or webhook's) signed Acknowledge link, without signing in
 
 
 class AssessmentStatus(StrEnum):
@@ -219,6 +221,9 @@ class NotificationKind(StrEnum):
     # Someone outside the young person's local authorities tried to register them: their LA's leads are told
     # by ref (the registrant learns only which authority to contact, never the ref).
     registration_elsewhere = "registration_elsewhere"
+    # A care-team member (or someone with an alert open to them) was deactivated: the young person's duty
+    # team is told by ref, to name someone in their place; `Notification.detail` holds the leaver's role.
+    member_left = "member_left"
 
     @property
     def label(self) -> str:

@@ -337,6 +337,18 @@ _ENTRIES = (
         WORKING_CLOCK,
         None,
     ),
+    KindEntry(
+        NotificationKind.member_left,
+        "Care team member left",
+        "A member of this young person's care team, or someone with an alert still open to them, has\n"
+        "left liaison: their account is deactivated, so alerts and reminders no longer reach them.",
+        "Please acknowledge, then name someone in their place on the care team, and pick up any alert\n"
+        "still open to them (the young person's page in liaison lists open alerts).",
+        ("Chronology", "chronology"),
+        SAME_DAY,  # nobody holds that part of the plan until someone is named
+        WORKING_CLOCK,
+        None,
+    ),
 )
 
 KINDS: MappingProxyType[NotificationKind, KindEntry] = MappingProxyType({e.kind: e for e in _ENTRIES})

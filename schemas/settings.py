@@ -24,8 +24,10 @@ from schemas.settings_parts import (
     DomainSettings,
     IntakeSettings,
     TokenSettings,
+    WebSettings,
     WorkerSettings,
 )
+from schemas.settings_retention import RetentionSettings
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
 SECRET_MIN_LENGTH = 32
@@ -50,9 +52,11 @@ class Settings(
     BotSettings,
     TokenSettings,
     WorkerSettings,
+    WebSettings,
     ChaseSettings,
     WorkingTimeSettings,
     DomainSettings,
+    RetentionSettings,
     BaseSettings,
 ):
     """Read from the environment (and an optional `.env`); secrets never have safe defaults in production.

@@ -4,6 +4,7 @@ audit trail. They only read and type values (env var names are the field names, 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -131,6 +132,11 @@ class TokenSettings(BaseModel):
         ge=1,
         le=731,
         description="An integration account's token (one per sending system, named) lives this long.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="The bearer token a Prometheus scraper sends to `/metrics`. Unset: `/metrics` is open in "
+        "development and not served in production.",
     )
 
 
@@ -317,3 +323,53 @@ class DomainSettings(BaseModel):
             return None
         mapped = {key.strip().upper(): code for key, code in self.appointment_owner_teams.items()}
         return mapped.get(facility.strip().upper())
+
+
+class WebSettings(BaseModel):
+    """WEB_*, SIGN_IN_*, ACK_LINK_HOURS: the web front end's sign-in, sessions and email links
+    (docs/web.md)."""
+
+    web_assets_dir: Path | None = Field(
+        default=None,
+        description="The node_modules folder `npm ci` filled (NHS.UK frontend, htmx). Unset: the checkout's.",
+    )
+
+    web_session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="A web session ends after this long without a request."
+    )
+    web_session_max_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="A web session ends this long after sign-in, however used."
+    )
+    sign_in_link_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="An emailed sign-in link works once, for this long."
+    )
+    sign_in_per_address: str = Field(
+        default="5/15 minutes",
+        description="Sign-in links one address may ask for (a `limits` rate: '5/15 minutes').",
+    )
+    sign_in_per_client: str = Field(
+        default="20/hour", description="Sign-in requests one client address may make (a `limits` rate)."
+    )
+    ack_link_hours: int = Field(
+        default=72,
+        ge=1,
+        le=14 * 24,
+        description="An alert email's Acknowledge link works this long (it names one recipient and alert).",
+    )
+    oidc_discovery_url: str | None = Field(
+        default=None,
+        description="Single sign-on: the OpenID Connect provider's discovery document "
+        "(https://.../.well-known/openid-configuration). Unset (the default): no single sign-on.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="liaison's client id at that provider.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="liaison's client secret there.")
+    oidc_scopes: str = Field(default="openid email profile", description="Scopes asked for.")
+    oidc_email_claim: str = Field(
+        default="email", description="The ID token claim holding the work email address a user is found by."
+    )
+    oidc_label: str = Field(
+        default="single sign-on", description="What the sign-in button calls it ('NHS CIS2')."
+    )
+
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_discovery_url and self.oidc_client_id)

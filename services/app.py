@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
@@ -17,19 +17,25 @@ from services.api.audit import router as audit_router
 from services.api.closures import router as closures_router
 from services.api.guards import RequestGuard, SecurityHeaders
 from services.api.intake import router as intake_router
+from services.api.metrics import router as metrics_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
+from services.api.reports import router as reports_router
 from services.api.staff import router as staff_router
+from services.api.subject_access import router as subject_access_router
 from services.api.tokens import router as tokens_router
 from services.api.transfers import router as transfers_router
 from services.api.transfers_handover import router as handover_router
+from services.api.users import router as users_router
 from services.intake import fhir
 from services.kernel.db import get_engine
 from services.kernel.errors import DomainError
 from services.kernel.logsafe import db_error_summary
 from services.kernel.redis_conn import get_redis
+from web import app as web_app
+from web.errors import domain_error_page, is_web
 
 log = logging.getLogger(__name__)
 FHIR_PREFIX = "/api/v1/fhir/"
@@ -65,6 +71,7 @@ def create_app() -> FastAPI:
         my_notifications_router,
         staff_router,
         tokens_router,
+        users_router,
         assessments_router,
         closures_router,
         plans_router,
@@ -72,14 +79,20 @@ def create_app() -> FastAPI:
         transfers_router,
         handover_router,
         audit_router,
+        reports_router,
+        metrics_router,
+        subject_access_router,
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
+    web_app.install(app)  # the web front end: pages under /, the API stays under /api/v1
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)  # outermost: the guard's own answers carry the headers too
 
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if is_web(request.url.path):  # a page of the web front end: an HTML page that says why
+            return domain_error_page(request, exc)
         return _refusal(request, exc.status_code, exc.detail)
 
     @app.exception_handler(IntegrityError)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from schemas.enums import EscalationStep, Via
-from schemas.settings import get_settings
+from schemas.enums import Channel, EscalationStep, Via
+from schemas.settings import Settings, get_settings
 from services.assessments import needs
 from services.kernel.audit import sealing
 from services.kernel.clock import utcnow
@@ -15,18 +15,32 @@ from services.kernel.db import session_scope
 from services.kernel.logsafe import redact_secrets
 from services.kernel.redis_conn import get_redis
 from services.kernel.worktime.rules import calendar_for
-from services.notifications import chase, delivery
+from services.notifications import chase, delivery, links
 from services.notifications.dispatch import enqueue_delivery, job_waiting, queued
 from services.plans import issuing
 from services.plans import service as plans
 from services.transfers import service as transfers
 from worker.channels.base import RateLimited, TransportError
 from worker.channels.registry import transport_for
-from worker.messages import notification_message
+from worker.messages import notification_message, with_link
 
 log = logging.getLogger(__name__)
 
 VIA = Via.worker
+
+
+def _ack_link(claimed: delivery.Claimed, settings: Settings) -> str:
+    """The recipient's own Acknowledge page for the notification the message's button acknowledges."""
+    token = links.make(
+        key=settings.secret_key.get_secret_value(),
+        notification_id=claimed.escalates_id
+        if claimed.kind == "reminder" and claimed.escalates_id is not None
+        else claimed.notification_id,
+        recipient_id=claimed.recipient_id,
+        now=utcnow(),
+        life=timedelta(hours=settings.ack_link_hours),
+    )
+    return links.url(settings.public_base_url, token)
 
 
 def deliver(delivery_id: int) -> str:
@@ -47,6 +61,10 @@ def deliver(delivery_id: int) -> str:
         escalates_kind=claimed.escalates_kind,
         detail=claimed.detail,
     )
+    if claimed.channel in (Channel.email, Channel.webhook):  # a Telegram push has its own button
+        message = with_link(
+            message, link=_ack_link(claimed, settings), public_base_url=settings.public_base_url
+        )
     started = time.monotonic()
     try:
         transport_for(claimed.channel, settings).send(address=claimed.address, message=message)

@@ -3,12 +3,25 @@ the opaque case `ref` only: no name, NHS number, birth date, address, site or cl
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from schemas.enums import NotificationKind, WithdrawalWhy
+from schemas.enums import CareTeamRole, NotificationKind, WithdrawalWhy
 from schemas.kinds import entry
 
 ATTENDANCE = NotificationKind.attendance
+
+
+def _ack_line(base: str) -> str:
+    """How to acknowledge without a link of one's own: the web front end's My work, or the bot."""
+    return f"Acknowledge: in liaison at {base}/my-work, or with the bot's Acknowledge button.\n"
+
+
+def with_link(message: AlertMessage, *, link: str, public_base_url: str) -> AlertMessage:
+    """The message with the recipient's own Acknowledge link (an email or a webhook)."""
+    line = f"Acknowledge: {link}\n(opens a page with one Acknowledge button; no sign-in needed)\n"
+    text = message.text.replace(_ack_line(public_base_url.rstrip("/")), line)
+    return dataclasses.replace(message, text=text, acknowledge_link=link)
 
 
 @dataclass(frozen=True)
@@ -20,6 +33,10 @@ class AlertMessage:
     acknowledge_url: str
     kind: str = "attendance"
     acknowledges: int | None = None  # the notification the Acknowledge button acknowledges, if not this one
+    # The recipient's own signed, expiring Acknowledge page (services/notifications/links.py): in emails and
+    # webhooks only, never in a Telegram push (which has its own button).
+    acknowledge_link: str | None = None
+    message_id: str | None = None  # an email's Message-ID when not the notification's own (a sign-in link)
 
     @property
     def acknowledge_id(self) -> int:
@@ -39,8 +56,8 @@ def attendance_alert(*, notification_id: int, young_person_ref: str, public_base
         f"{words.asked}\n"
         "\n"
         f"Alert number: {notification_id}\n"
-        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
-        f"Chronology: {base}/api/v1/young-people/{young_person_ref}/chronology\n"
+        f"{_ack_line(base)}"
+        f"Chronology: {base}/young-people/{young_person_ref}/chronology\n"
     )
     return AlertMessage(
         notification_id=notification_id,
@@ -88,8 +105,8 @@ def reminder(
         "not acknowledged, your team manager will be told.\n"
         "\n"
         f"Alert number: {alert_id}\n"
-        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
-        f"Chronology: {base}/api/v1/young-people/{young_person_ref}/chronology\n"
+        f"{_ack_line(base)}"
+        f"Chronology: {base}/young-people/{young_person_ref}/chronology\n"
     )
     return AlertMessage(
         notification_id=notification_id,
@@ -183,8 +200,7 @@ def escalation(
             f"{_other_escalation_ask(recipient_role, about_role)}\n"
             "\n"
             f"Escalation number: {notification_id} (about notification {alert_id})\n"
-            f"Acknowledge: POST {acknowledge_url} (with your liaison token), "
-            "or press Acknowledge in the bot.\n"
+            f"{_ack_line(base)}"
             f"{link_name}: {base}/api/v1/young-people/{young_person_ref}/{link_path}\n"
         )
         return AlertMessage(
@@ -202,8 +218,8 @@ def escalation(
         f"{_escalation_ask(recipient_role, about_role)}\n"
         "\n"
         f"Escalation number: {notification_id} (about alert {alert_id})\n"
-        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
-        f"Chronology: {base}/api/v1/young-people/{young_person_ref}/chronology\n"
+        f"{_ack_line(base)}"
+        f"Chronology: {base}/young-people/{young_person_ref}/chronology\n"
     )
     return AlertMessage(
         notification_id=notification_id,
@@ -259,6 +275,11 @@ def notification_message(
 
 def _why(kind: str, detail: str | None) -> str:
     """The reason line of a kind worded by its detail code ("" when it has none)."""
+    if kind == "member_left":
+        try:
+            return f"Why: the person who left was the young person's {CareTeamRole(detail or '').label}.\n"
+        except ValueError:
+            return ""
     if kind != "missed_appointment_withdrawn":
         return ""
     try:
@@ -292,7 +313,7 @@ def _kind_message(
         f"{asked}\n"
         "\n"
         f"Notification number: {notification_id}\n"
-        f"Acknowledge: POST {acknowledge_url} (with your liaison token), or press Acknowledge in the bot.\n"
+        f"{_ack_line(base)}"
         f"{link_name}: {base}/api/v1/young-people/{young_person_ref}/{link_path}\n"
     )
     return AlertMessage(

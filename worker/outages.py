@@ -19,6 +19,8 @@ from rq import SimpleWorker, Worker
 from rq.exceptions import StopRequested
 from rq.worker.base import BaseWorker
 
+from worker.quick_stop import QuickStop
+
 log = logging.getLogger(__name__)
 
 WAIT_FIRST_SECONDS = 0.5
@@ -72,7 +74,7 @@ def _work_through_outages(
         if burst or worker._stop_requested or getattr(worker, "signalled", False):  # noqa: SLF001
             return worked
         try:
-            worker.unsubscribe()  # type: ignore[no-untyped-call]  # teardown stops before this when Redis is away
+            worker.unsubscribe()  # type: ignore[no-untyped-call]  # teardown stops short of it with Redis away
         except (RedisError, AttributeError):
             pass
         log.warning("worker %s: Redis is away; working on as soon as it answers", worker.name)
@@ -84,7 +86,7 @@ def _work_through_outages(
         log.warning("worker %s: Redis answers again, working on", worker.name)
 
 
-class OutlastingSimpleWorker(SimpleWorker):
+class OutlastingSimpleWorker(QuickStop, SimpleWorker):
     """rq's SimpleWorker (jobs in its own process) that carries on after a Redis outage. It never runs rq's
     scheduler: retries are moved into the queue by `liaison scheduler` (worker/scheduler.py)."""
 
@@ -99,7 +101,7 @@ class OutlastingSimpleWorker(SimpleWorker):
         return _work_through_outages(self, super().work, burst=burst, **kwargs)
 
 
-class OutlastingWorker(Worker):
+class OutlastingWorker(QuickStop, Worker):
     """rq's forking Worker (a work horse per job) that carries on after a Redis outage (as above)."""
 
     signalled = False

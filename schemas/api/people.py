@@ -41,6 +41,17 @@ class YoungPersonUpdate(BaseModel):
     responsible_la: LaCode | None = None
     residence_la: LaCode | None = None
     statuses: list[YoungPersonStatus] | None = None
+    date_of_death: date | None = Field(
+        default=None,
+        description="Recorded when the young person has died (the retention schedule counts from it)",
+    )
+
+    @field_validator("date_of_death")
+    @classmethod
+    def _death_not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and value > date.today():  # noqa: DTZ011 - a calendar date
+            raise ValueError("date_of_death is in the future")
+        return value
 
     @model_validator(mode="after")
     def _no_null_for_required(self) -> YoungPersonUpdate:
@@ -119,6 +130,7 @@ class YoungPersonRead(BaseModel):
     care_team: list[CareTeamMemberRead]
     created_at: datetime
     updated_at: datetime
+    date_of_death: date | None = None
 
 
 class CaseloadEntry(BaseModel):

@@ -77,6 +77,15 @@ class Sharing(Strict):
     )
     shared_with: Items = Field(default_factory=list, examples=[["GP", "mother", "school nurse"]])
     reason_consent_not_sought: Text | None = None
+    agency_consent: dict[Agency, bool] = Field(
+        default_factory=dict,
+        description=(
+            "Per agency: whether the young person consented to share this care plan with it. Members of an "
+            "agency recorded `false` see that a care plan exists and whom to ask (the care coordinator), "
+            "not its content (docs/plans.md, Consent shapes sharing). An agency not listed is not limited."
+        ),
+        examples=[{"camhs": True, "youth_justice": False}],
+    )
 
 
 class CarePlanContent(Strict):
@@ -113,6 +122,28 @@ class VersionMeta(BaseModel):
     recorded_at: datetime
     review_overdue: bool
     warnings: list[str]
+
+
+class PlanContact(BaseModel):
+    """Whom to ask about a care plan whose content is withheld from the reader: a care coordinator."""
+
+    username: str
+    display_name: str
+    team: str
+
+
+class CarePlanWithheld(BaseModel):
+    """A care plan version whose content the young person did not consent to share with the reader's
+    agency: that it exists, when it is due for review, and whom to ask."""
+
+    young_person_ref: str
+    version: int
+    status: VersionStatus
+    recorded_at: datetime
+    review_date: date
+    content_withheld: Literal[True] = True
+    reason: str
+    ask: list[PlanContact]
 
 
 class CarePlanRead(CarePlanContent, VersionMeta):
@@ -351,6 +382,10 @@ class PlanVersionSummary(BaseModel):
     review_date: date
     review_overdue: bool
     recorded_at: datetime
+    # The young person did not consent to share the care plan with the reader's agency: it exists, and
+    # `ask` names whom to ask (the care coordinators), but its content is not shown to the reader.
+    content_withheld: bool = False
+    ask: list[PlanContact] = Field(default_factory=list)
 
 
 class PlansOverview(BaseModel):

@@ -59,6 +59,28 @@ class UserRead(BaseModel):
     email: str | None
     webhook_url: str | None
     telegram_linked: bool
+    active: bool = Field(default=True, description="False once deactivated: nothing of theirs works")
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change. An empty string clears a channel (`email`, `webhook_url`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: EmailStr | Literal[""] | None = None
+    webhook_url: HttpUrl | Literal[""] | None = None
+
+
+class UserDeactivated(BaseModel):
+    username: str
+    tokens_revoked: int
+    telegram_unlinked: bool
+    deliveries_stopped: int = Field(description="Messages to them not yet sent, now never sent")
+    young_people_affected: int = Field(
+        description="Young people whose care team they were on, or who had an alert open to them: each "
+        "one's duty team is told by ref (`member_left`)"
+    )
 
 
 class UserCreated(UserRead):

@@ -7,36 +7,19 @@ from itertools import islice
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy.orm import Session
 
 from schemas.api.notifications import NotificationRead, PendingAlerts
 from schemas.enums import NotificationStatus, Role
 from services.api.deps import CurrentPrincipal, SessionDep
-from services.flows import case_access
+from services.flows import case_access, notification_access
 from services.kernel.audit import service as audit
 from services.kernel.errors import Conflict, Forbidden
-from services.kernel.identity import Principal
 from services.notifications import service as notifications
-from services.notifications.models import Notification
 from services.people import access
 from services.people import service as people
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 me_router = APIRouter(prefix="/api/v1/me", tags=["notifications"])
-
-
-def _visible(
-    session: Session, principal: Principal, notification: Notification, cache: dict[int, bool]
-) -> bool:
-    if principal.role == Role.admin or notification.recipient_id == principal.user_id:
-        return True
-    young_person_id = notification.young_person_id
-    if young_person_id not in cache:
-        young_person = notification.young_person
-        cache[young_person_id] = access.may_view(
-            principal, case_access.facts(session, young_person=young_person)
-        )
-    return cache[young_person_id]
 
 
 @router.get("", response_model=list[NotificationRead])
@@ -65,7 +48,7 @@ def list_notifications(
     visible = (
         n
         for n in notifications.query(session, young_person_id=young_person_id, status=status)
-        if _visible(session, principal, n, cache)
+        if notification_access.visible(session, principal, n, cache)
     )
     found = list(islice(visible, limit))
     for ref in sorted({n.young_person.ref for n in found}):
@@ -98,7 +81,7 @@ def read_notification(
     notification_id: int, session: SessionDep, principal: CurrentPrincipal
 ) -> NotificationRead:
     notification = notifications.get(session, notification_id=notification_id)
-    _authorise(session, principal, notification, "notification.read")
+    notification_access.authorise(session, principal, notification, "notification.read")
     audit.record(
         session,
         actor=principal,
@@ -115,7 +98,7 @@ def acknowledge(notification_id: int, session: SessionDep, principal: CurrentPri
     manager or lead uses `acknowledge-on-behalf`). Stops further channels and its chase; a repeat changes
     nothing."""
     notification = notifications.get(session, notification_id=notification_id)
-    _authorise(session, principal, notification, "notification.acknowledge", own=True)
+    notification_access.authorise(session, principal, notification, "notification.acknowledge", own=True)
     notifications.acknowledge(session, notification=notification, actor=principal, via=principal.via)
     return notifications.to_read(notification)
 
@@ -139,7 +122,7 @@ def acknowledge_on_behalf(
     if not access.may_acknowledge_on_behalf(
         principal, facts, recipient_team_id=notification.recipient.team_id
     ):
-        _refuse(session, principal, notification, "notification.acknowledge_on_behalf")
+        notification_access.refuse(session, principal, notification, "notification.acknowledge_on_behalf")
         raise Forbidden(
             "only a team manager of the recipient's team or a safeguarding lead of the young person's local "
             "authority may acknowledge a notification on someone's behalf"
@@ -148,33 +131,3 @@ def acknowledge_on_behalf(
         session, notification=notification, actor=principal, via=principal.via
     )
     return notifications.to_read(notification)
-
-
-def _refuse(session: Session, principal: Principal, notification: Notification, action: str) -> None:
-    audit.record_refusal(
-        session,
-        actor=principal,
-        action=action,
-        via=principal.via,
-        ref=notification.young_person.ref,
-        outcome="denied",
-    )
-
-
-def _authorise(
-    session: Session, principal: Principal, notification: Notification, action: str, *, own: bool = False
-) -> None:
-    """May see it (and, with `own`, is its recipient); otherwise the refusal is audited and a 403 raised."""
-    integration = principal.role == Role.integration
-    if integration or not _visible(session, principal, notification, {}):
-        _refuse(session, principal, notification, action)
-        if integration:
-            raise Forbidden("integration accounts do not handle notifications")
-        raise Forbidden("this notification is about a young person outside your care teams")
-    if own and notification.recipient_id != principal.user_id:
-        _refuse(session, principal, notification, action)
-        raise Forbidden(
-            "only its recipient acknowledges a notification; a team manager of their team or the local "
-            "authority's safeguarding lead may acknowledge it on their behalf "
-            "(POST .../acknowledge-on-behalf)"
-        )

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
+from schemas.api.chronology import Chronology, ChronologyEvent
 from schemas.api.people import (
     AlreadyKnown,
     CareTeamMemberCreate,
@@ -22,7 +23,6 @@ from services.api.deps import CurrentPrincipal, SessionDep, young_person_depende
 from services.flows import caseload, moves, registration
 from services.kernel.audit import service as audit
 from services.kernel.chronology import service as chronology
-from services.kernel.chronology.schemas import Chronology, ChronologyEvent
 from services.kernel.errors import Forbidden
 from services.people import access
 from services.people import service as people
@@ -32,6 +32,7 @@ router = APIRouter(prefix="/api/v1/young-people", tags=["young people"])
 
 Viewable = Annotated[YoungPerson, Depends(young_person_dependency(access.may_view, "young_person.read"))]
 Updatable = Annotated[YoungPerson, Depends(young_person_dependency(access.may_update, "young_person.update"))]
+TeamReadable = Annotated[YoungPerson, Depends(young_person_dependency(access.may_view, "care_team.read"))]
 TeamManageable = Annotated[
     YoungPerson, Depends(young_person_dependency(access.may_manage_care_team, "care_team.add"))
 ]
@@ -117,6 +118,16 @@ def change(
     """Change details; a new `residence_la` or `responsible_la` is recorded as a move in the chronology."""
     moves.update(session, young_person=young_person, data=body, actor=principal, via=principal.via)
     return people.to_read(young_person)
+
+
+@router.get("/{ref}/care-team", response_model=list[CareTeamMemberRead])
+def read_care_team(
+    young_person: TeamReadable, session: SessionDep, principal: CurrentPrincipal
+) -> list[CareTeamMemberRead]:
+    """The care team alone (who, in which role and team), without the young person's record: what the bot
+    needs to name a care coordinator or a follow-up's owner without reading names or the NHS number."""
+    audit.record(session, actor=principal, action="care_team.read", via=principal.via, ref=young_person.ref)
+    return [people.member_read(m) for m in young_person.care_team]
 
 
 @router.post("/{ref}/care-team", status_code=status.HTTP_201_CREATED, response_model=CareTeamMemberRead)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from schemas.api.plans import (
     CarePlanContent,
     CarePlanRead,
+    CarePlanWithheld,
     PlansOverview,
     ReviewCreate,
     ReviewRead,
@@ -26,7 +27,7 @@ from services.api.deps import CurrentPrincipal, SessionDep, young_person_depende
 from services.api.plans_discharge import router as discharge_router
 from services.kernel.audit import service as audit
 from services.kernel.clock import utcnow
-from services.kernel.errors import NotFound
+from services.kernel.errors import Forbidden, NotFound
 from services.kernel.identity import Principal
 from services.people import access
 from services.people.access import CaseFacts
@@ -58,86 +59,136 @@ def overview(
     principal: CurrentPrincipal,
 ) -> PlansOverview:
     """The current care plan and safety plan, every discharge plan, and warnings such as
-    "safety plan without care plan"."""
+    "safety plan without care plan". The care plan says `content_withheld` (and whom to `ask`) when the
+    young person did not consent to share it with the caller's agency."""
     _audit(session, principal, "plans.read", young_person.ref)
-    return views.overview(session, young_person, today=utcnow().date())
+    return views.overview(session, young_person, today=utcnow().date(), reader=principal)
 
 
 # ---------------------------------------------------------------- care plan
 
+CarePlanAnswer = CarePlanRead | CarePlanWithheld
+
+
+def _shown(
+    session: SessionDep, principal: Principal, plan: CarePlan, action: str, **detail: Any
+) -> CarePlanAnswer:
+    """The version as the caller may see it, audited: `withheld` (with the caller's agency) when the young
+    person did not consent to share it with that agency (access.may_read_care_plan_content)."""
+    agency = views.withheld_from(session, principal, plan)
+    if agency is None:
+        _audit(session, principal, action, plan.young_person.ref, version=plan.version, **detail)
+        return views.care_plan_read(session, plan, today=utcnow().date())
+    audit.record(
+        session,
+        actor=principal,
+        action=action,
+        via=principal.via,
+        ref=plan.young_person.ref,
+        outcome="withheld",
+        detail={"version": plan.version, "agency": agency, **detail},
+    )
+    return views.care_plan_withheld(plan, agency=agency)
+
+
+def _refuse_if_withheld(
+    session: SessionDep, principal: Principal, young_person: YoungPerson, action: str
+) -> None:
+    """Changing or reviewing a plan whose content the caller may not read is refused (audited): nobody
+    rewrites or reviews what they cannot see; they ask the care coordinator."""
+    plan = plans.current(session, CarePlan, young_person_id=young_person.id)
+    agency = views.withheld_from(session, principal, plan) if plan is not None else None
+    if plan is None or agency is None:
+        return
+    audit.record_refusal(
+        session,
+        actor=principal,
+        action=action,
+        via=principal.via,
+        ref=young_person.ref,
+        outcome="withheld",
+        detail={"version": plan.version, "agency": agency},
+    )
+    raise Forbidden(views.care_plan_withheld(plan, agency=agency).reason)
+
 
 def _save_care_plan(
     session: SessionDep, principal: Principal, young_person: YoungPerson, body: CarePlanContent, create: bool
-) -> CarePlanRead:
+) -> CarePlanAnswer:
+    if not create:
+        _refuse_if_withheld(session, principal, young_person, "care_plan.update")
     plan = plans.save_care_plan(
         session, young_person=young_person, data=body, actor=principal, via=principal.via, create=create
     )
+    if views.withheld_from(session, principal, plan) is not None:
+        return views.care_plan_withheld(plan, agency=str(views.withheld_from(session, principal, plan)))
     return views.care_plan_read(session, plan, today=utcnow().date())
 
 
-@router.post("/care-plan", status_code=status.HTTP_201_CREATED, response_model=CarePlanRead)
+@router.post("/care-plan", status_code=status.HTTP_201_CREATED, response_model=CarePlanAnswer)
 def create_care_plan(
     body: CarePlanContent,
     young_person: Annotated[YoungPerson, allowed(access.may_assess, "care_plan.create")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> CarePlanRead:
+) -> CarePlanAnswer:
     """The first version of the care plan (NICE NG225): aims, goals, interventions with their owners, made
-    jointly with the young person, shared with consent, review date. 409 if one exists (use PUT)."""
+    jointly with the young person, shared with consent (`sharing.agency_consent` per agency), review date.
+    409 if one exists (use PUT)."""
     return _save_care_plan(session, principal, young_person, body, create=True)
 
 
-@router.put("/care-plan", response_model=CarePlanRead)
+@router.put("/care-plan", response_model=CarePlanAnswer)
 def update_care_plan(
     body: CarePlanContent,
     young_person: Annotated[YoungPerson, allowed(access.may_assess, "care_plan.update")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> CarePlanRead:
-    """A new version of the care plan; the previous one stays readable in the history."""
+) -> CarePlanAnswer:
+    """A new version of the care plan; the previous one stays readable in the history. 403 for a member of
+    an agency the current version is withheld from."""
     return _save_care_plan(session, principal, young_person, body, create=False)
 
 
-@router.get("/care-plan", response_model=CarePlanRead)
+@router.get("/care-plan", response_model=CarePlanAnswer)
 def read_care_plan(
     young_person: Annotated[YoungPerson, allowed(access.may_view, "care_plan.read")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> CarePlanRead:
-    """The current version, with every review."""
+) -> CarePlanAnswer:
+    """The current version, with every review; or, when the young person did not consent to share it with
+    the caller's agency, `content_withheld`: that it exists, its review date and whom to ask."""
     plan = plans.current(session, CarePlan, young_person_id=young_person.id)
-    # kept when there is no plan to read: the attempt is audited although the answer is a 404
-    audit.record_kept(
-        session, actor=principal, action="care_plan.read", via=principal.via, ref=young_person.ref
-    )
-    if plan is None:
+    if plan is None:  # kept: the attempt is audited although the answer is a 404
+        audit.record_kept(
+            session, actor=principal, action="care_plan.read", via=principal.via, ref=young_person.ref
+        )
         raise NotFound(f"{young_person.ref} has no care plan")
-    return views.care_plan_read(session, plan, today=utcnow().date())
+    return _shown(session, principal, plan, "care_plan.read")
 
 
-@router.get("/care-plan/versions", response_model=list[CarePlanRead])
+@router.get("/care-plan/versions", response_model=list[CarePlanAnswer])
 def care_plan_history(
     young_person: Annotated[YoungPerson, allowed(access.may_view, "care_plan.history")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> list[CarePlanRead]:
-    """Every version, newest first."""
+) -> list[CarePlanAnswer]:
+    """Every version, newest first (each withheld from an agency its own consent excludes)."""
     found = plans.history(session, CarePlan, young_person_id=young_person.id)
-    _audit(session, principal, "care_plan.history", young_person.ref)
-    today = utcnow().date()
-    return [views.care_plan_read(session, p, today=today) for p in found]
+    if not found:
+        _audit(session, principal, "care_plan.history", young_person.ref)
+    return [_shown(session, principal, p, "care_plan.history") for p in found]
 
 
-@router.get("/care-plan/versions/{number}", response_model=CarePlanRead)
+@router.get("/care-plan/versions/{number}", response_model=CarePlanAnswer)
 def care_plan_version(
     number: VersionNumber,
     young_person: Annotated[YoungPerson, allowed(access.may_view, "care_plan.read")],
     session: SessionDep,
     principal: CurrentPrincipal,
-) -> CarePlanRead:
+) -> CarePlanAnswer:
     plan = plans.version(session, CarePlan, young_person_id=young_person.id, number=number)
-    _audit(session, principal, "care_plan.read", young_person.ref, version=number)
-    return views.care_plan_read(session, plan, today=utcnow().date())
+    return _shown(session, principal, plan, "care_plan.read")
 
 
 @router.post("/care-plan/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewRead)
@@ -148,7 +199,8 @@ def review_care_plan(
     principal: CurrentPrincipal,
 ) -> ReviewRead:
     """Record a review (outcome, who, when, next review date). The care coordinator is prompted to re-score
-    the needs assessment, once per review."""
+    the needs assessment, once per review. 403 for a member of an agency the plan is withheld from."""
+    _refuse_if_withheld(session, principal, young_person, "care_plan.review")
     review = plans.review_care_plan(
         session, young_person=young_person, data=body, actor=principal, via=principal.via, now=utcnow()
     )
@@ -161,6 +213,9 @@ def care_plan_reviews(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> list[ReviewRead]:
+    """Every review; 403 (naming whom to ask) when the current care plan is withheld from the caller's
+    agency: a review's outcome is the plan's content."""
+    _refuse_if_withheld(session, principal, young_person, "care_plan.reviews")
     found = plans.reviews(session, young_person_id=young_person.id)
     _audit(session, principal, "care_plan.reviews", young_person.ref)
     return [views.review_read(r) for r in found]
@@ -284,6 +339,19 @@ def _fhir(
         )
         raise
     previous = plan.version - 1 if plan.version > 1 else None
+    if isinstance(plan, CarePlan):
+        agency = views.withheld_from(session, principal, plan)
+        if agency is not None:  # the FHIR copy is the content too
+            audit.record_refusal(
+                session,
+                actor=principal,
+                action=action,
+                via=principal.via,
+                ref=young_person.ref,
+                outcome="withheld",
+                detail={"version": plan.version, "agency": agency},
+            )
+            raise Forbidden(views.care_plan_withheld(plan, agency=agency).reason)
     if isinstance(plan, SafetyPlan):
         resource = fhir.safety_plan(plan, previous_version=previous)
     else:

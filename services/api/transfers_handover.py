@@ -79,7 +79,9 @@ def handover_fhir(
     the CareTeam, the current care plan and safety plan, the latest discharge plan, the latest completed
     needs assessment (QuestionnaireResponse) and the active flags. No Patient resource: every resource
     names the young person by ref, as an identifier."""
-    found = handovers.handover(session, young_person=young_person, settings=get_settings(), now=utcnow())
+    found = handovers.handover(
+        session, young_person=young_person, settings=get_settings(), now=utcnow(), reader=principal
+    )
     return _answer(
         session,
         principal,

@@ -52,19 +52,47 @@ def _candidates(principal: Principal) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def list_for(session: Session, *, principal: Principal, limit: int, offset: int) -> list[Entry]:
-    """The young people `principal` may see, newest registration first."""
+def _matching(text: str) -> ColumnElement[bool]:
+    """A ref, an NHS number (spaces and dashes ignored) or part of a given or family name."""
+    words = text.strip()
+    digits = words.replace(" ", "").replace("-", "")
+    like = f"%{words.lower()}%"
+    return or_(
+        func.lower(YoungPerson.ref) == words.lower(),
+        YoungPerson.nhs_number == digits,
+        func.lower(YoungPerson.given_name + " " + YoungPerson.family_name).like(like),
+        func.lower(YoungPerson.family_name).like(like),
+    )
+
+
+def _visible(session: Session, principal: Principal, search: str | None) -> list[YoungPerson]:
     if not access.reads_records(principal):
         return []
     statement = select(YoungPerson).order_by(YoungPerson.created_at.desc(), YoungPerson.id.desc())
     if principal.role != Role.admin:
         statement = statement.where(or_(*_candidates(principal)))
-    visible = [
+    if search and search.strip():
+        statement = statement.where(_matching(search))
+    return [
         yp
         for yp in session.scalars(statement)
         if access.may_view(principal, case_access.facts(session, young_person=yp))
-    ][offset : offset + limit]
+    ]
+
+
+def list_for(session: Session, *, principal: Principal, limit: int, offset: int) -> list[Entry]:
+    """The young people `principal` may see, newest registration first."""
+    visible = _visible(session, principal, None)[offset : offset + limit]
     return [_entry(session, yp, principal) for yp in visible]
+
+
+def search(
+    session: Session, *, principal: Principal, text: str | None, limit: int, offset: int
+) -> tuple[int, list[Entry]]:
+    """The young people `principal` may see whose ref, NHS number or name matches `text` (all of them
+    when it is empty), newest registration first: how many in all, and the page from `offset`."""
+    visible = _visible(session, principal, text)
+    return len(visible), [_entry(session, yp, principal) for yp in visible[offset : offset + limit]]
 
 
 def _entry(session: Session, young_person: YoungPerson, principal: Principal) -> Entry:

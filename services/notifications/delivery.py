@@ -46,6 +46,7 @@ class Claimed:
     recipient_role: str | None = None
     escalates_kind: str | None = None  # that alert's kind ("attendance", "was_not_brought")
     detail: str | None = None  # the code that words some kinds' messages (a withdrawn miss: why)
+    recipient_id: int = 0  # whose signed Acknowledge link an email or webhook carries
 
 
 def _address(
@@ -157,6 +158,7 @@ def claim(session: Session, *, delivery_id: int, now: datetime) -> Claimed | Non
         recipient_role=row.recipient_role,
         escalates_kind=row.escalates_kind,
         detail=row.detail,
+        recipient_id=row.recipient_id,
     )
     session.commit()
     return claimed

@@ -103,7 +103,7 @@ def create(
     for user, role in recipients:
         dedup_key = events.dedup_key(kind, event, user.id, chasing=escalates, step=step)
         told = session.scalar(select(Notification.id).where(Notification.dedup_key == dedup_key))
-        if user.id in seen or told is not None:
+        if user.id in seen or told is not None or not user.active:  # a leaver is never told anything
             continue
         seen.add(user.id)
         notification = Notification(

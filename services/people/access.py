@@ -200,3 +200,44 @@ def may_read_access_log(principal: Principal, case: CaseFacts) -> bool:
         principal.role == Role.safeguarding_lead
         and (_in_la(principal, case) or _in_transfer(principal, case))
     )
+
+
+def may_read_partnership_report(principal: Principal, *, la_code: str) -> bool:
+    """May read a local authority's partnership report (figures only, nobody named): its safeguarding
+    leads and team managers, information governance and the system administrator."""
+    if principal.role in (Role.admin, Role.ig_officer):
+        return True
+    return principal.role in (Role.safeguarding_lead, Role.team_manager) and principal.la_code == la_code
+
+
+@dataclass(frozen=True)
+class PlanSharing:
+    """What the young person agreed about sharing one care plan version, as plain data."""
+
+    # Agencies the young person did not consent to share it with (recorded `false` per agency).
+    withheld_from: frozenset[str]
+    # The care coordinators on the care team: they hold the plan and are whom everyone else asks.
+    coordinator_user_ids: frozenset[int]
+
+
+def may_read_care_plan_content(principal: Principal, *, agency: str, sharing: PlanSharing) -> bool:
+    """May read a care plan's content (aims, goals, interventions, views, reviews), given that they may
+    view the record (`may_view`) and the reader's team belongs to `agency`. Not when the young person did
+    not consent to share the plan with that agency: its members learn that a plan exists and whom to ask.
+    A care coordinator always may (they hold the plan). The admin is bound too: consent is the young
+    person's, not a permission of a role. Used by every reader of a care plan: the API (JSON and FHIR),
+    the plans overview the bot shows, and the subject access export is not one (it is the young
+    person's own copy)."""
+    if principal.user_id in sharing.coordinator_user_ids:
+        return True
+    return agency not in sharing.withheld_from
+
+
+def may_export_subject_access(principal: Principal, case: CaseFacts) -> bool:
+    """May export everything held about a young person (a subject access request, UK GDPR Art 15):
+    information governance only. The one thing the IG officer reads of a record, and only whole, for a
+    disclosure that is theirs to make: they check third parties' information and the exemptions (DPA 2018
+    Sch 2-3, e.g. serious harm for health and social work data) before anything leaves. Not the admin, not
+    a safeguarding lead: they read the record already, and a disclosure is not a care decision. Every
+    export, and every refusal, is audited (`subject_access.export`)."""
+    return principal.role == Role.ig_officer

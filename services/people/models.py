@@ -21,6 +21,7 @@ class YoungPerson(Base):
     given_name: Mapped[str] = mapped_column(String(100))
     family_name: Mapped[str] = mapped_column(String(100))
     date_of_birth: Mapped[date] = mapped_column(Date)
+    date_of_death: Mapped[date | None] = mapped_column(Date)  # the retention schedule counts from it
     responsible_la: Mapped[str] = mapped_column(String(16), index=True)
     residence_la: Mapped[str | None] = mapped_column(String(16), index=True)
     statuses: Mapped[list[str]] = mapped_column(JSON, default=list)

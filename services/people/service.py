@@ -155,4 +155,5 @@ def to_read(young_person: YoungPerson) -> YoungPersonRead:
         care_team=[member_read(m) for m in young_person.care_team],
         created_at=young_person.created_at,
         updated_at=young_person.updated_at,
+        date_of_death=young_person.date_of_death,
     )

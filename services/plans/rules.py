@@ -9,9 +9,10 @@ shown on the plan but is never a criterion: NICE NG225 forbids using risk strati
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 SAFETY_PLAN_WITHOUT_CARE_PLAN = "safety plan without care plan"
 DISTRIBUTION_HOURS = 24  # NICE QS159 statement 3: the plan reaches everyone named in it within 24 h
@@ -132,3 +133,10 @@ def all_reached_in_time(outcomes: Sequence[bool | None]) -> bool | None:
     if all(o is True for o in outcomes):
         return True
     return None
+
+
+def withheld_agencies(content: Mapping[str, Any]) -> frozenset[str]:
+    """The agencies a care plan's content records the young person did not consent to share it with
+    (`sharing.agency_consent` false). Not recorded, or true: not withheld."""
+    consent = (content.get("sharing") or {}).get("agency_consent") or {}
+    return frozenset(str(agency) for agency, given in consent.items() if given is False)

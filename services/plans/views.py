@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from schemas.api.plans import (
     CarePlanRead,
+    CarePlanWithheld,
     CnestLevel,
     DischargePlanRead,
     DischargePlanStatus,
@@ -18,6 +19,7 @@ from schemas.api.plans import (
     Legal,
     NamedPerson,
     OutOfHoursContact,
+    PlanContact,
     PlansOverview,
     PlanVersionSummary,
     Readiness,
@@ -28,12 +30,14 @@ from schemas.api.plans import (
     SafetyPlanRead,
     VersionStatus,
 )
-from schemas.enums import Channel, DeliveryStatus
+from schemas.enums import CareTeamRole, Channel, DeliveryStatus
 from services.appointments import views as missed
 from services.appointments.models import Appointment, MissedAppointment
 from services.assessments.models import Assessment
 from services.assessments.rules import NG225_NOTE
+from services.kernel.identity import Principal
 from services.notifications import rules as notification_rules
+from services.people import access
 from services.people.models import YoungPerson
 from services.plans import discharge, issuing, rules
 from services.plans import service as plans
@@ -79,6 +83,56 @@ def care_plan_read(
     )
 
 
+def _coordinators(young_person: YoungPerson) -> list[User]:
+    return [
+        m.user for m in young_person.care_team if m.role == CareTeamRole.care_coordinator and m.user.active
+    ]
+
+
+def whom_to_ask(young_person: YoungPerson) -> list[PlanContact]:
+    """The care coordinators: whom a reader without consent asks about the care plan."""
+    return [
+        PlanContact(username=u.username, display_name=u.display_name, team=u.team.code)
+        for u in _coordinators(young_person)
+    ]
+
+
+def withheld_from(session: Session, principal: Principal, plan: CarePlan) -> str | None:
+    """The reader's agency when the young person did not consent to share this care plan version with
+    it (`access.may_read_care_plan_content`, the one rule); None when the reader may read its content."""
+    reader = session.get(User, principal.user_id)
+    agency = str(reader.team.agency) if reader is not None else ""
+    sharing = access.PlanSharing(
+        withheld_from=rules.withheld_agencies(plan.content),
+        coordinator_user_ids=frozenset(u.id for u in _coordinators(plan.young_person)),
+    )
+    return None if access.may_read_care_plan_content(principal, agency=agency, sharing=sharing) else agency
+
+
+def care_plan_withheld(plan: CarePlan, *, agency: str) -> CarePlanWithheld:
+    ask = whom_to_ask(plan.young_person)
+    names = ", ".join(f"{c.display_name} ({c.username})" for c in ask) or "the young person's care team"
+    return CarePlanWithheld(
+        young_person_ref=plan.young_person.ref,
+        version=plan.version,
+        status=VersionStatus(plan.status),
+        recorded_at=plan.recorded_at,
+        review_date=plan.review_date,
+        reason=f"The young person did not consent to share their care plan with {agency}: ask {names}.",
+        ask=ask,
+    )
+
+
+def care_plan_for(
+    session: Session, principal: Principal, plan: CarePlan, *, today: date
+) -> CarePlanRead | CarePlanWithheld:
+    """The care plan version as the reader may see it: whole, or withheld (that it exists, whom to ask)."""
+    agency = withheld_from(session, principal, plan)
+    if agency is not None:
+        return care_plan_withheld(plan, agency=agency)
+    return care_plan_read(session, plan, today=today)
+
+
 def safety_plan_read(session: Session, plan: SafetyPlan, *, today: date) -> SafetyPlanRead:
     warnings = plans.warnings_for(session, young_person_id=plan.young_person_id)
     if not any(p.get("available_24_7") for p in plan.content.get("professionals_and_agencies") or []):
@@ -119,10 +173,19 @@ def discharge_summary(plan: DischargePlan) -> DischargePlanSummary:
     )
 
 
-def overview(session: Session, young_person: YoungPerson, *, today: date) -> PlansOverview:
+def overview(
+    session: Session, young_person: YoungPerson, *, today: date, reader: Principal | None = None
+) -> PlansOverview:
+    """`reader`: whose view it is (the care plan's content may be withheld from their agency)."""
+    care_plan = plans.current(session, CarePlan, young_person_id=young_person.id)
+    care_summary = _summary(care_plan, today)
+    if care_plan is not None and care_summary is not None and reader is not None:
+        if withheld_from(session, reader, care_plan) is not None:
+            care_summary.content_withheld = True
+            care_summary.ask = whom_to_ask(young_person)
     return PlansOverview(
         young_person_ref=young_person.ref,
-        care_plan=_summary(plans.current(session, CarePlan, young_person_id=young_person.id), today),
+        care_plan=care_summary,
         safety_plan=_summary(plans.current(session, SafetyPlan, young_person_id=young_person.id), today),
         discharge_plans=[
             discharge_summary(p) for p in discharge.list_for(session, young_person_id=young_person.id)

@@ -39,3 +39,15 @@ def token_status(*, expires_at: datetime, revoked_at: datetime | None, now: date
 def may_manage_tokens(actor: Principal, *, owner_user_id: int) -> bool:
     """Issue, list and revoke a user's tokens: the user themself, or the system administrator."""
     return actor.user_id == owner_user_id or actor.role == Role.admin
+
+
+def may_manage_users(actor: Principal) -> bool:
+    """Register, change, deactivate and reactivate accounts and teams: the system administrator."""
+    return actor.role == Role.admin
+
+
+def web_session_alive(
+    *, created_at: datetime, last_seen_at: datetime, now: datetime, idle: timedelta, absolute: timedelta
+) -> bool:
+    """A web session lives while it has been used within `idle` and is younger than `absolute`."""
+    return now - last_seen_at < idle and now - created_at < absolute

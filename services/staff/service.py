@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from schemas.api.staff import TeamCreate, UserCreate, UserRead
+from schemas.api.staff import TeamCreate, UserCreate, UserRead, UserUpdate
 from schemas.enums import Role, Via
 from services.kernel.audit import service as audit
 from services.kernel.clock import utcnow
@@ -45,6 +45,7 @@ def to_read(user: User) -> UserRead:
         email=user.email,
         webhook_url=user.webhook_url,
         telegram_linked=user.telegram_chat_id is not None,
+        active=user.active,
     )
 
 
@@ -173,3 +174,75 @@ def redeem_link_code(session: Session, *, code: str, chat_id: int, via: Via) -> 
         session, actor=principal_of(user), action="telegram.linked", via=via, detail={"chat": "linked"}
     )
     return user
+
+
+def update_user(session: Session, *, user: User, data: UserUpdate, actor: Principal | None, via: Via) -> User:
+    """Change a user's name or how they are reached (email, webhook). Only the fields given change; an
+    empty string clears a channel. Audited with the names of the fields changed, never their values."""
+    changed: list[str] = []
+    for field in sorted(data.model_fields_set):
+        value = getattr(data, field)
+        new = (str(value) or None) if value is not None else None
+        if field == "display_name" and new is None:
+            raise Invalid("display_name: a user has a name")
+        if getattr(user, field) != new:
+            setattr(user, field, new)
+            changed.append(field)
+    if changed:
+        audit.record(
+            session,
+            actor=actor,
+            action="user.updated",
+            via=via,
+            detail={"username": user.username, "fields": changed},
+        )
+    return user
+
+
+@dataclass(frozen=True)
+class Deactivated:
+    user: User
+    tokens_revoked: int
+    telegram_unlinked: bool
+    audit_event_id: int
+
+
+def deactivate_user(session: Session, *, user: User, actor: Principal | None, via: Via) -> Deactivated:
+    """A leaver: the account stops at once. Every live token is revoked, the Telegram chat unlinked and an
+    unspent link code voided; sign-in and every recipient list skip inactive accounts. What that leaves
+    undone for the young people they worked with is the caller's (`services.flows.leavers`)."""
+    if not user.active:
+        raise Conflict(f"{user.username} is already deactivated")
+    live = [t for t in tokens.of(session, user=user) if t.revoked_at is None]
+    if live:
+        tokens.revoke(session, user=user, actor=actor, via=via)
+    unlinked = user.telegram_chat_id is not None
+    user.telegram_chat_id = None
+    user.link_code_hash = None
+    user.link_code_expires_at = None
+    user.active = False
+    event = audit.record(
+        session,
+        actor=actor,
+        action="user.deactivated",
+        via=via,
+        detail={"username": user.username, "tokens_revoked": len(live), "telegram_unlinked": unlinked},
+    )
+    session.flush()
+    return Deactivated(
+        user=user, tokens_revoked=len(live), telegram_unlinked=unlinked, audit_event_id=event.id
+    )
+
+
+def reactivate_user(
+    session: Session, *, user: User, actor: Principal | None, via: Via, link_code_ttl_hours: int
+) -> NewUser:
+    """A returner: the account works again with a fresh token and link code (the old ones stay dead). Their
+    care-team places are as they were left; whoever replaced them stays."""
+    if user.active:
+        raise Conflict(f"{user.username} is active")
+    user.active = True
+    _, token = tokens.issue(session, user=user, actor=actor, via=via)
+    link_code = issue_link_code(session, user=user, ttl_hours=link_code_ttl_hours)
+    audit.record(session, actor=actor, action="user.reactivated", via=via, detail={"username": user.username})
+    return NewUser(user=user, token=token, link_code=link_code)

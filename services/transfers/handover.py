@@ -20,6 +20,7 @@ from services.assessments import service as assessments
 from services.assessments.models import Assessment
 from services.closures.models import Closure
 from services.kernel.chronology.models import ChronologyEntry
+from services.kernel.identity import Principal
 from services.people import fhir as people_fhir
 from services.people.models import YoungPerson
 from services.plans import discharge, views
@@ -181,13 +182,25 @@ def _versioned(plan: CarePlan | SafetyPlan) -> int | None:
     return plan.version - 1 if plan.version > 1 else None
 
 
-def handover(session: Session, *, young_person: YoungPerson, settings: Settings, now: datetime) -> Handover:
+def handover(
+    session: Session,
+    *,
+    young_person: YoungPerson,
+    settings: Settings,
+    now: datetime,
+    reader: Principal | None = None,
+) -> Handover:
     """The care team, current care plan and safety plan, latest discharge plan, latest completed assessment
-    and active flags, as one `collection` Bundle."""
+    and active flags, as one `collection` Bundle. The care plan is left out (and `care_plan_withheld` says
+    for which agency) when the young person did not consent to share it with the `reader`'s agency
+    (`access.may_read_care_plan_content`, through `plans.views.withheld_from`)."""
     resources = [people_fhir.care_team(care_team_facts(session, young_person=young_person))]
     summary: dict[str, Any] = {}
     care_plan = plans.current(session, CarePlan, young_person_id=young_person.id)
-    if care_plan is not None:
+    withheld = views.withheld_from(session, reader, care_plan) if care_plan and reader else None
+    if care_plan is not None and withheld is not None:
+        summary["care_plan_withheld"] = withheld
+    elif care_plan is not None:
         resources.append(plan_fhir.care_plan(care_plan, previous_version=_versioned(care_plan)))
         summary["care_plan_version"] = care_plan.version
     safety_plan = plans.current(session, SafetyPlan, young_person_id=young_person.id)

@@ -15,14 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from schemas.api.transfers import TransferChange as TransferChange
+from schemas.api.transfers import TransferItem as TransferItem
 from schemas.enums import TransferStatus
 from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
-
-
-class TransferChange(StrEnum):
-    residence = "residence"  # where the young person lives
-    responsibility = "responsibility"  # which local authority is responsible
-
 
 # Which status each step leads to, from which statuses.
 STEPS: dict[TransferStatus, frozenset[TransferStatus]] = {
@@ -97,19 +93,6 @@ def superseded(live: Iterable[LiveTransfer], move: Move) -> list[int]:
 
 # ---------------------------------------------------------------------------------------------------------
 # The handover checklist
-
-
-class TransferItem(StrEnum):
-    accepted = "accepted"
-    receiving_lead_social_worker = "receiving_lead_social_worker"
-    status_confirmed = "status_confirmed"
-    care_plan_shared = "care_plan_shared"
-    safety_plan_shared = "safety_plan_shared"
-    gp_registration = "gp_registration"
-    education_placement = "education_placement"
-    camhs = "camhs"
-    young_persons_views = "young_persons_views"
-    transfer_in_conference = "transfer_in_conference"
 
 
 class Requirement(StrEnum):

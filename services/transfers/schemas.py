@@ -1,63 +1,24 @@
-"""Request and answer bodies for transfers between local authorities."""
+"""Request and answer bodies for transfers between local authorities: they live in `schemas.api.transfers`,
+shared with the bot."""
 
-from __future__ import annotations
+from schemas.api.transfers import (
+    AcceptBody,
+    CompleteBody,
+    ItemRead,
+    ReasonBody,
+    TickCreate,
+    TransferChange,
+    TransferItem,
+    TransferRead,
+)
 
-import datetime as dt
-
-from pydantic import BaseModel, Field
-
-from schemas.enums import TransferStatus
-from services.transfers.rules import TransferChange, TransferItem
-
-
-class TickCreate(BaseModel):
-    note: str = Field(min_length=1, max_length=5000, description="What was done, in the ticker's words.")
-    date: dt.date | None = Field(
-        default=None, description="The date it refers to; required for `transfer_in_conference`."
-    )
-
-
-class AcceptBody(BaseModel):
-    note: str | None = Field(default=None, max_length=5000)
-
-
-class ReasonBody(BaseModel):
-    reason: str = Field(min_length=5, max_length=5000, description="Why, in the decider's words.")
-
-
-class CompleteBody(BaseModel):
-    note: str | None = Field(default=None, max_length=5000)
-
-
-class ItemRead(BaseModel):
-    item: TransferItem
-    label: str
-    required: bool
-    done: bool
-    ticked_by: str | None = None
-    ticked_at: dt.datetime | None = None
-    note: str | None = None
-    date: dt.date | None = None
-
-
-class TransferRead(BaseModel):
-    id: int
-    young_person_ref: str
-    from_la: str
-    to_la: str
-    changed: list[TransferChange]
-    status: TransferStatus
-    responsible_now: str = Field(
-        description="Who holds responsibility for the case during the transfer: the sending local authority "
-        "until the receiving one accepts."
-    )
-    opened_at: dt.datetime
-    opened_by: str | None
-    accepted_at: dt.datetime | None
-    accepted_by: str | None
-    ended_at: dt.datetime | None
-    ended_by: str | None
-    end_note: str | None
-    chased: int = Field(description="How many times both safeguarding leads were told it is not accepted.")
-    checklist: list[ItemRead]
-    outstanding: list[TransferItem] = Field(description="Required items not yet done, in checklist order.")
+__all__ = [
+    "AcceptBody",
+    "CompleteBody",
+    "ItemRead",
+    "ReasonBody",
+    "TickCreate",
+    "TransferChange",
+    "TransferItem",
+    "TransferRead",
+]

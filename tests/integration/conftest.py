@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select, update
 
 from schemas.api.staff import TeamCreate, UserCreate
@@ -30,6 +30,7 @@ from services.notifications.dispatch import QUEUE
 from services.notifications.models import Notification
 from services.staff import service as staff
 from tests.conftest import Database, _reset_settings
+from worker.quick_stop import QuickStopSimpleWorker
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +107,9 @@ def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Mailbox]:
 def run_worker() -> None:
     """Drain the notifications queue with a real rq worker (in-process, so it shares this test's settings)."""
     redis = get_redis()
-    SimpleWorker([Queue(QUEUE, connection=redis)], connection=redis).work(burst=True, with_scheduler=False)
+    QuickStopSimpleWorker([Queue(QUEUE, connection=redis)], connection=redis).work(
+        burst=True, with_scheduler=False
+    )
 
 
 @dataclass

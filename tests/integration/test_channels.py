@@ -200,3 +200,8 @@ def test_an_alert_reaches_a_webhook_end_to_end(
     assert notification["id"] == body["notification_id"]
     assert notification["status"] == "delivered"
     assert [(d["channel"], d["status"]) for d in notification["deliveries"]] == [("webhook", "delivered")]
+    # The recipient's own signed Acknowledge page (issue 8): it opens without a token, on this alert.
+    link = body["acknowledge_link"]
+    assert link.startswith("http://127.0.0.1:8000/alerts/acknowledge/")
+    page = client.get("/" + link.split("/", 3)[3])
+    assert page.status_code == 200 and ref in page.text and "Alert number" in page.text

@@ -133,7 +133,7 @@ def test_an_unacknowledged_was_not_brought_message_climbs_its_ladder_once(
     body = reminder.get_payload(decode=True).decode()
     assert body.startswith(f"Reminder - Was not brought: {case.ref}")
     assert "whether the child is safe" in body  # the was-not-brought message's own words
-    assert f"/notifications/{message['id']}/acknowledge" in body  # acknowledges the message itself
+    assert f"/alerts/acknowledge/{message['id']}." in body  # its link acknowledges the message itself
     assert _escalate(t0 + 4 * HOUR + MINUTE) == 0  # a second run sends nothing twice
     assert _escalate(t0 + DAY - MINUTE) == 0
     assert _candidates(t0 + DAY - MINUTE) == []  # waiting messages are not even loaded

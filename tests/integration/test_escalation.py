@@ -101,7 +101,8 @@ def test_an_unacknowledged_alert_climbs_the_ladder_once(
     assert _to(mailbox) == ["jo.smith@example.org"] * 2
     reminder = mailbox.messages[1]
     assert "Reminder" in reminder["Subject"]
-    assert f"/notifications/{alert['id']}/acknowledge" in reminder.as_string()  # acknowledges the alert
+    text = reminder.get_payload(decode=True).decode()
+    assert f"/alerts/acknowledge/{alert['id']}." in text  # its link acknowledges the alert
     assert _escalate(t0 + timedelta(minutes=31)) == 0  # a second run sends nothing twice
     assert _escalate(t0 + timedelta(minutes=119)) == 0
     assert _candidates(t0 + timedelta(minutes=119)) == []  # waiting alerts are not even loaded

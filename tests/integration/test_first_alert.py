@@ -114,5 +114,5 @@ def test_the_links_in_an_alert_follow_port_when_public_base_url_is_not_set(
         if not mail.is_multipart()
         else mail.get_payload(0).get_payload(decode=True)
     )
-    assert b"http://127.0.0.1:8123/api/v1/notifications/" in body
+    assert b"http://127.0.0.1:8123/alerts/acknowledge/" in body
     assert b":8000/" not in body

@@ -234,7 +234,8 @@ def test_a_withdrawal_message_says_why_in_words_names_the_ref_only_and_can_be_ac
     assert message.subject == f"[liaison] Missed appointment withdrawn: {REF} - please acknowledge"
     assert f"Why: {why.words}.\n" in message.text
     assert "has been withdrawn" in message.text and "No action is needed" in message.text
-    assert "/api/v1/notifications/42/acknowledge" in message.text
+    assert message.acknowledge_url.endswith("/api/v1/notifications/42/acknowledge")
+    assert "/my-work, or with the bot's Acknowledge button" in message.text  # no "POST with a token"
     assert f"https://liaison.example.org/api/v1/young-people/{REF}/missed-appointments\n" in message.text
     assert NotificationKind.missed_appointment_withdrawn.label == "Missed appointment withdrawn"
 

@@ -13,7 +13,7 @@ from schemas.nhs import InvalidNhsNumber, NhsNumber, check_nhs_number
 from worker.channels.email import SmtpTransport
 from worker.channels.telegram import TEXT_LIMIT, acknowledge_callback, alert_text
 from worker.channels.webhook import body_for
-from worker.messages import AlertMessage, attendance_alert
+from worker.messages import AlertMessage, attendance_alert, with_link
 
 REF = "YP-7KQ2M-9XW4T"
 # What the hospital and the register know and an alert must never carry.
@@ -63,7 +63,23 @@ def test_every_rendering_carries_the_ref_and_no_identifier(where: str) -> None:
 def test_the_message_links_to_the_acknowledgement_without_a_double_slash() -> None:
     message = alert()
     assert message.acknowledge_url == "https://liaison.example.org/api/v1/notifications/12345/acknowledge"
-    assert message.acknowledge_url in message.text
+    assert "with your liaison token" not in message.text  # nobody can POST from a mail client
+    assert "https://liaison.example.org/my-work" in message.text
+
+
+LINK = "https://liaison.example.org/alerts/acknowledge/12345.7.1800000000.abc"
+
+
+def test_an_email_or_webhook_carries_the_recipient_s_own_link_and_telegram_never_does() -> None:
+    linked = with_link(alert(), link=LINK, public_base_url="https://liaison.example.org/")
+    assert f"Acknowledge: {LINK}\n" in linked.text
+    assert "/my-work" not in linked.text
+    assert json.loads(body_for(linked))["acknowledge_link"] == LINK
+    assert LINK not in alert_text(linked)
+    mail = SmtpTransport(host="h", port=25, sender="liaison@example.org").build(
+        address="jo@example.org", message=linked
+    )
+    assert LINK in mail.get_content()  # as a mail client reads it (a long line is quoted-printable)
 
 
 def test_webhook_body_is_exactly_the_ref_ids_and_link() -> None:

@@ -27,5 +27,6 @@ def test_missed_appointment_messages_link_to_the_missed_appointments(
     assert message.subject == f"[liaison] {subject}: {REF} - please acknowledge"
     assert f"https://liaison.example.org/api/v1/young-people/{REF}/missed-appointments\n" in message.text
     assert asks in message.text
-    assert "/api/v1/notifications/42/acknowledge" in message.text
+    assert message.acknowledge_url.endswith("/api/v1/notifications/42/acknowledge")
+    assert "/my-work, or with the bot's Acknowledge button" in message.text  # no "POST with a token"
     assert NotificationKind(kind).label == subject

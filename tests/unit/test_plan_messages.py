@@ -23,5 +23,6 @@ def test_plan_notifications_name_the_ref_and_link_to_the_plan(kind: str, subject
     )
     assert message.subject == f"[liaison] {subject}: {REF} - please acknowledge"
     assert f"https://liaison.example.org{link}\n" in message.text
-    assert "/api/v1/notifications/42/acknowledge" in message.text
+    assert message.acknowledge_url.endswith("/api/v1/notifications/42/acknowledge")
+    assert "/my-work, or with the bot's Acknowledge button" in message.text  # no "POST with a token"
     assert message.kind == kind

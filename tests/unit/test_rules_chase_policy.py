@@ -195,7 +195,7 @@ def test_the_pure_policy_refuses_what_the_settings_refuse() -> None:
 def test_kinds_on_one_ladder_are_grouped_for_one_query() -> None:
     grouped = policy().by_ladder()
     assert sorted(grouped[ladder([4 * HOUR, DAY, 2 * DAY])]) == sorted(
-        [K.was_not_brought, K.missed_appointments, K.registration_elsewhere]
+        [K.was_not_brought, K.missed_appointments, K.registration_elsewhere, K.member_left]
     )
     assert grouped[ladder([30, 120, 240])] == [K.attendance]
     assert sum(len(kinds) for kinds in grouped.values()) == len(make().chased_kinds())

@@ -23,7 +23,8 @@ def test_transfer_notifications_carry_the_ref_only_and_link_to_the_transfers(kin
     )
     assert message.subject == f"[liaison] {kind.label}: {REF} - please acknowledge"
     assert f"https://liaison.example.org/api/v1/young-people/{REF}/transfers\n" in message.text
-    assert "/api/v1/notifications/42/acknowledge" in message.text
+    assert message.acknowledge_url.endswith("/api/v1/notifications/42/acknowledge")
+    assert "/my-work, or with the bot's Acknowledge button" in message.text  # no "POST with a token"
     for where, rendered in every_rendering(message).items():
         assert REF in rendered, where
         for identifier in IDENTIFIERS:

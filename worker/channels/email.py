@@ -47,8 +47,11 @@ class SmtpTransport:
         # The same alert always has the same Message-ID, so a re-sent copy threads with (or is
         # de-duplicated against) the first rather than reading as a second attendance.
         domain = self.sender.rpartition("@")[2] or "liaison.local"
-        mail["Message-ID"] = f"<liaison-notification-{message.notification_id}@{domain}>"
-        mail["X-Liaison-Ref"] = message.young_person_ref
+        mail["Message-ID"] = (
+            message.message_id or f"<liaison-notification-{message.notification_id}@{domain}>"
+        )
+        if message.young_person_ref:  # a sign-in link is about nobody
+            mail["X-Liaison-Ref"] = message.young_person_ref
         mail.set_content(message.text)
         return mail
 

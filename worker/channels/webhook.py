@@ -16,13 +16,18 @@ SIGNATURE_HEADER = "X-Liaison-Signature"
 
 
 def body_for(message: AlertMessage) -> bytes:
+    """The ref, the ids, the API's acknowledge endpoint (for a system with a token) and, when the message
+    has one, the recipient's signed Acknowledge page (`acknowledge_link`: opens without a token)."""
+    body: dict[str, object] = {
+        "type": f"{message.kind}.alert",
+        "notification_id": message.notification_id,
+        "young_person_ref": message.young_person_ref,
+        "acknowledge_url": message.acknowledge_url,
+    }
+    if message.acknowledge_link is not None:
+        body["acknowledge_link"] = message.acknowledge_link
     return json.dumps(
-        {
-            "type": f"{message.kind}.alert",
-            "notification_id": message.notification_id,
-            "young_person_ref": message.young_person_ref,
-            "acknowledge_url": message.acknowledge_url,
-        },
+        body,
         separators=(",", ":"),
         sort_keys=True,
     ).encode()

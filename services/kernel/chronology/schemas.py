@@ -1,20 +1,5 @@
-from __future__ import annotations
+"""The chronology's answer bodies live in `schemas.api.chronology`, shared with the bot."""
 
-from datetime import datetime
-from typing import Any
+from schemas.api.chronology import Chronology, ChronologyEvent
 
-from pydantic import BaseModel, ConfigDict
-
-
-class ChronologyEvent(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    at: datetime
-    kind: str
-    summary: str
-    detail: dict[str, Any]
-
-
-class Chronology(BaseModel):
-    ref: str
-    events: list[ChronologyEvent]
+__all__ = ["Chronology", "ChronologyEvent"]

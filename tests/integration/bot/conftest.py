@@ -72,7 +72,9 @@ class BotProcess:
         return self.log.read_text(errors="replace")
 
 
-def start_bot(telegram: TelegramServer, api: ApiServer, tmp_path: Path, **env: str) -> BotProcess:
+def start_bot(
+    telegram: TelegramServer, api: ApiServer, tmp_path: Path, *, started: int = 0, **env: str
+) -> BotProcess:
     environment = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": TOKEN,
@@ -91,11 +93,27 @@ def start_bot(telegram: TelegramServer, api: ApiServer, tmp_path: Path, **env: s
         )
     bot = BotProcess(process, log)
     try:
-        telegram.wait_for(lambda: telegram.sent("setMyCommands"), "the bot to start", timeout=90)
+        telegram.wait_for(
+            lambda: len(telegram.sent("setMyCommands")) > started, "the bot to start", timeout=90
+        )
     except AssertionError:
         stop_bot(bot)
         raise AssertionError("the bot did not start:\n" + bot.output()) from None
     return bot
+
+
+def restart_bot(
+    bot: BotProcess, telegram: TelegramServer, api: ApiServer, tmp_path: Path, **env: str
+) -> None:
+    """Stop the bot process (SIGTERM, as a deploy or `liaison run` does) and start a new one in its place
+    (`bot` then stands for the new process, so the fixture that started it stops it)."""
+    stop_bot(bot)
+    assert bot.process.returncode is not None
+    started = len(telegram.sent("setMyCommands"))
+    restarted = tmp_path / f"restart{started}"
+    restarted.mkdir()
+    fresh = start_bot(telegram, api, restarted, started=started, **{"CHAT_DETAIL": "minimal", **env})
+    bot.process, bot.log = fresh.process, fresh.log
 
 
 def stop_bot(bot: BotProcess) -> None:

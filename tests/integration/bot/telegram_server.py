@@ -211,6 +211,8 @@ class TelegramServer:
 
     async def _get_updates(self, params: dict[str, Any]) -> JSONResponse:
         offset = int(params.get("offset") or 0)
+        with self._lock:  # as Telegram does: an offset confirms every update before it, which are forgotten
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = time.monotonic() + min(float(params.get("timeout") or 0), LONG_POLL_CAP)
         while True:
             with self._lock:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import typing
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -126,4 +127,64 @@ def test_every_answer_the_bot_reads_fits_its_model(
         "DischargePlanRead",
         "AppointmentsRead",
         "AppointmentRead",
+    }
+
+
+def test_every_answer_of_the_checklist_and_chronology_calls_fits_its_model(
+    client: TestClient, case: Case, world: World, api_server: ApiServer, read_back: list[str]
+) -> None:
+    from schemas.api.plans import DischargePlanUpdate, FollowUpCreate
+    from schemas.api.transfers import AcceptBody, CompleteBody, ReasonBody, TickCreate, TransferItem
+    from services.kernel.clock import utcnow
+    from tests.integration.bot.test_bot_discharge import care_plan
+    from tests.integration.bot.test_bot_transfer import move
+
+    nurse = add_care_coordinator(client, world, case)
+    care_plan(client, case, nurse)
+    safety_plan(client, case, nurse)
+    transfer, manager, _worker = move(client, case, world)
+    key = get_settings().bot_key()
+    assert key is not None
+
+    async def calls() -> None:
+        http = ApiClient(base_url=api_server.url, bot_key=key)
+        api, boss = http.for_chat(CHAT), http.for_chat(CHAT + 1)
+        try:
+            await api.link(nurse.link_code)
+            await boss.link(manager.link_code)
+            assert {m.username for m in await api.care_team(case.ref)} == {"jsmith", "nurse"}
+            draft = await api.draft_discharge_plan(case.ref)
+            changed = await api.update_discharge_plan(
+                case.ref, draft.id, DischargePlanUpdate(review_date="2027-02-01", crisis_plan="Words")
+            )
+            assert changed.review_date is not None
+            soon = utcnow() + timedelta(hours=6)
+            follow_up = FollowUpCreate(at=soon, owner_team="RBT-LIA", owner="nurse", location="Clinic")
+            added = await api.add_follow_up(case.ref, draft.id, follow_up)
+            assert added.follow_ups[0].within_first_contact_target
+            assert (await api.issue_discharge_plan(case.ref, draft.id)).status == "issued"
+
+            [listed] = await boss.transfers(case.ref)
+            assert (await boss.transfer(listed.id)).id == transfer["id"]
+            assert (await boss.accept_transfer(listed.id, AcceptBody())).status == "accepted"
+            ticked = await boss.tick(listed.id, TransferItem.care_plan_shared, TickCreate(note="Sent"))
+            assert TransferItem.care_plan_shared not in ticked.outstanding
+            with pytest.raises(bot_client.ApiError) as refused:
+                await boss.complete_transfer(listed.id, CompleteBody())
+            assert refused.value.status == 409 and "outstanding" in refused.value.detail
+            with pytest.raises(bot_client.ApiError) as declined:
+                await boss.decline_transfer(listed.id, ReasonBody(reason="Accepted already"))
+            assert declined.value.status == 409
+            chronology = await api.chronology(case.ref)
+            assert chronology.ref == case.ref and chronology.events
+        finally:
+            await http.aclose()
+
+    asyncio.run(calls())
+    assert set(read_back) >= {
+        "list[CareTeamMemberRead]",
+        "DischargePlanRead",
+        "list[TransferRead]",
+        "TransferRead",
+        "Chronology",
     }

@@ -24,6 +24,7 @@ from tests.integration.conftest import (
     audit_events,
     run_worker,
 )
+from tests.integration.test_plans import CARE_PLAN
 
 SOCIAL_WORKER_CHAT = 616161
 SAFETY_WORDS = "Texting my cousin Jordan when the thoughts get loud"
@@ -114,6 +115,29 @@ def test_plan_shows_the_discharge_plan_readiness_people_and_follow_ups_and_no_sa
     assert [e.via for e in audit_events(action="discharge_plan.read")] == ["bot"]
     assert not audit_events(action="safety_plan.read")  # the content is never even read
     assert not audit_events(action="young_person.read")
+
+
+def test_plan_says_a_care_plan_exists_and_whom_to_ask_when_it_is_not_shared_with_the_readers_agency(
+    client: TestClient, case: Case, world: World, telegram: TelegramServer, bot: BotProcess
+) -> None:
+    nurse = add_care_coordinator(client, world, case)
+    body = CARE_PLAN | {"sharing": {"consent_to_share": True, "agency_consent": {"social_care": False}}}
+    made = client.post(f"/api/v1/young-people/{case.ref}/care-plan", json=body, headers=nurse.headers)
+    assert made.status_code == 201, made.text
+    link(telegram, SOCIAL_WORKER_CHAT, case.social_worker.link_code)
+    link(telegram, CHAT, nurse.link_code)
+
+    refused_agency = say(telegram, SOCIAL_WORKER_CHAT, f"/plan {case.ref}")
+    assert "Care plan: version 1" in refused_agency
+    assert "Not shared with your agency (the young person's consent): ask nurse (RBT-LIA)" in refused_agency
+    coordinator = say(telegram, CHAT, f"/plan {case.ref}")
+    assert "Care plan: version 1" in coordinator and "Not shared" not in coordinator
+    for answer in (refused_agency, coordinator):
+        assert private(answer) and "Feel safe" not in answer and "sister" not in answer, answer
+    assert [(e.actor_username, e.via) for e in audit_events(action="plans.read")] == [
+        ("jsmith", "bot"),
+        ("nurse", "bot"),
+    ]
 
 
 def test_named_chat_detail_adds_the_name_to_plan_and_still_no_nhs_number_or_birth_date(

@@ -17,6 +17,8 @@ from pydantic import BaseModel
 from bot import client as bot_client
 from bot.client import ApiError, ChatApi
 from schemas.api.appointments import AppointmentOutcome
+from schemas.api.plans import DischargePlanUpdate, FollowUpCreate
+from schemas.api.transfers import AcceptBody, CompleteBody, ReasonBody, TickCreate, TransferItem
 from services.app import create_app
 
 COMPOSITE = {"open_or_start_assessment"}  # made of the calls below
@@ -46,6 +48,24 @@ CALLS: dict[str, Call] = {
     "follow_up_outcome": lambda api: api.follow_up_outcome(
         "YP-00000-00000", 3, 4, AppointmentOutcome(status="attended")
     ),
+    "care_team": lambda api: api.care_team("YP-00000-00000"),
+    "chronology": lambda api: api.chronology("YP-00000-00000"),
+    "draft_discharge_plan": lambda api: api.draft_discharge_plan("YP-00000-00000"),
+    "update_discharge_plan": lambda api: api.update_discharge_plan(
+        "YP-00000-00000", 3, DischargePlanUpdate(review_date="2027-01-01")
+    ),
+    "add_follow_up": lambda api: api.add_follow_up(
+        "YP-00000-00000",
+        3,
+        FollowUpCreate(at="2026-12-01T10:00:00+00:00", owner_team="CEC-CAMHS", location="clinic"),
+    ),
+    "issue_discharge_plan": lambda api: api.issue_discharge_plan("YP-00000-00000", 3),
+    "transfers": lambda api: api.transfers("YP-00000-00000"),
+    "transfer": lambda api: api.transfer(4),
+    "tick": lambda api: api.tick(4, TransferItem.gp_registration, TickCreate(note="registered")),
+    "accept_transfer": lambda api: api.accept_transfer(4, AcceptBody()),
+    "decline_transfer": lambda api: api.decline_transfer(4, ReasonBody(reason="not ours")),
+    "complete_transfer": lambda api: api.complete_transfer(4, CompleteBody()),
 }
 
 

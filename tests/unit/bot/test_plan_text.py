@@ -392,3 +392,26 @@ def test_the_ten_nearest_to_now_are_offered_in_time_order() -> None:
     shown = plan_text.nearest(found, now=NOW)
     assert [t.id for t in shown] == [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]
     assert "The 10 nearest to now are shown" in plan_text.targets_text(REF, found)
+
+
+def test_a_care_plan_withheld_from_the_readers_agency_says_whom_to_ask() -> None:
+    summary = {
+        "version": 2,
+        "review_date": "2027-01-15",
+        "review_overdue": False,
+        "recorded_at": "2026-11-01T09:00:00Z",
+        "content_withheld": True,
+        "ask": [{"username": "nurse", "display_name": "Nurse", "team": "RBT-LIA"}],
+    }
+    shown = PlansOverview.model_validate(
+        {
+            "young_person_ref": REF,
+            "care_plan": summary,
+            "safety_plan": None,
+            "discharge_plans": [],
+            "warnings": [],
+        }
+    )
+    text = plan_text.plan_text(ref=REF, overview=shown, discharge=None, detail="minimal")
+    assert "Care plan: version 2" in text and "Not shared with your agency" in text
+    assert "ask nurse (RBT-LIA)" in text and "Nurse" not in text  # usernames only, as everywhere in chat
