@@ -40,7 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from chaos_receiver import Receiver  # noqa: E402
+from chaos_receiver import Receipt, Receiver  # noqa: E402
 from stack import free_port, synthetic_nhs_numbers, young_person  # noqa: E402
 
 ROLES = ("lead_social_worker", "camhs", "gp", "school_health")
@@ -190,7 +190,8 @@ class Chaos:
         self.c = config
         self.workdir = config.workdir or Path(tempfile.mkdtemp(prefix="liaison-chaos-"))
         self.report = Report(config)
-        self.receiver = Receiver()
+        # One receiving system per recipient (social care's, CAMHS's ...), each its own HTTP server.
+        self.receivers = [Receiver(seed=14 + n) for n in range(config.recipients)]
         self.redis_port = free_port()
         self.redis_generation = 0
         self.redis_up_since = 0.0
@@ -224,7 +225,7 @@ class Chaos:
         url = self.c.database_url or f"sqlite:///{self.workdir / 'chaos.db'}"
         self.start_redis(keep_data=True)
         api_port = free_port()
-        receiver_url = self.receiver.start()
+        receiver_urls = [receiver.start() for receiver in self.receivers]
         self.env = dict(
             os.environ,
             PYTHONPATH=str(ROOT),
@@ -263,10 +264,10 @@ class Chaos:
             if time.monotonic() > deadline:
                 raise SystemExit(f"API not ready in 90 s; see {self.workdir / 'api.log'}")
             time.sleep(0.2)
-        hospital, numbers = self.seed(http, receiver_url)
+        hospital, numbers = self.seed(http, receiver_urls)
         return http, hospital, numbers
 
-    def seed(self, http: httpx.Client, receiver_url: str) -> tuple[dict[str, str], list[str]]:
+    def seed(self, http: httpx.Client, receiver_urls: list[str]) -> tuple[dict[str, str], list[str]]:
         from schemas.api.staff import TeamCreate, UserCreate
         from schemas.enums import Agency, Role, Via
         from services.kernel.db import session_scope
@@ -306,7 +307,7 @@ class Chaos:
         for n in range(self.c.recipients):
             name = f"sw{n}"
             role = Role.social_worker if n == 0 else Role.clinician
-            user(name, role, "B-CSC", webhook=f"{receiver_url}/{name}")
+            user(name, role, "B-CSC", webhook=f"{receiver_urls[n]}/{name}")
             members.append((name, ROLES[n]))
         hospital = {"Authorization": f"Bearer {user('ed', Role.integration, 'B-ED')}"}
         numbers = synthetic_nhs_numbers(int(self.c.seconds * self.c.rate) + 1)
@@ -324,6 +325,9 @@ class Chaos:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(register, numbers))
         return hospital, numbers
+
+    def taken(self) -> list[Receipt]:
+        return [receipt for receiver in self.receivers for receipt in receiver.taken]
 
     # faults
     def kill_a_worker(self) -> None:
@@ -391,12 +395,15 @@ class Chaos:
         finally:
             for proc in self.procs:
                 proc.stop()
-            self.receiver.stop()
+            for receiver in self.receivers:
+                receiver.stop()
             if self.redis is not None:
                 self.redis.stop()
         self.report.elapsed = time.monotonic() - started
         self.report.workdir = str(self.workdir)
-        self.report.answers = dict(self.receiver.answers)
+        for receiver in self.receivers:
+            for answer, count in receiver.answers.items():
+                self.report.answers[answer] = self.report.answers.get(answer, 0) + count
         return self.report
 
     def send(self, http: httpx.Client, hospital: dict[str, str], numbers: list[str]) -> dict[str, float]:
@@ -470,7 +477,7 @@ class Chaos:
             now = time.monotonic()
             self.watch(now - last)
             last = now
-            seen = {(r.ref, r.user) for r in self.receiver.taken}
+            seen = {(r.ref, r.user) for r in self.taken()}
             if len(seen) >= want and self._active() == 0:
                 time.sleep(1.0)
                 return
@@ -488,7 +495,7 @@ class Chaos:
         expected = {(ref, u) for ref in posted for u in users}
         r.expected = len(expected)
         by_pair: dict[tuple[str, str], list[Any]] = {}
-        for receipt in self.receiver.taken:
+        for receipt in self.taken():
             pair = (receipt.ref, receipt.user)
             if pair not in expected or receipt.kind != "attendance.alert":
                 r.unexpected += 1
