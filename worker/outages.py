@@ -90,6 +90,10 @@ class OutlastingSimpleWorker(QuickStop, SimpleWorker):
     """rq's SimpleWorker (jobs in its own process) that carries on after a Redis outage. It never runs rq's
     scheduler: retries are moved into the queue by `liaison scheduler` (worker/scheduler.py)."""
 
+    # rq's wait for Redis while idle doubled up to 60 s: a worker came back up to half a minute after Redis.
+    exponential_backoff_factor = 1.0
+    max_connection_wait_time = WAIT_MAX_SECONDS
+
     signalled = False  # SIGINT/SIGTERM came: rq's idle worker raises out of its loop and records nothing
 
     def request_stop(self, signum: int, frame: FrameType | None) -> None:
@@ -103,6 +107,9 @@ class OutlastingSimpleWorker(QuickStop, SimpleWorker):
 
 class OutlastingWorker(QuickStop, Worker):
     """rq's forking Worker (a work horse per job) that carries on after a Redis outage (as above)."""
+
+    exponential_backoff_factor = 1.0
+    max_connection_wait_time = WAIT_MAX_SECONDS
 
     signalled = False
 

@@ -215,3 +215,24 @@ def test_a_worker_started_while_redis_is_away_waits_for_it(
         assert mail["X-Liaison-Ref"] == case.ref
     finally:
         _stop(worker)
+
+
+def test_an_idle_worker_is_back_within_seconds_of_a_long_outage(
+    client: TestClient, case: Case, mailbox: Mailbox, own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    """rq's idle worker waits for Redis 1, 2, 4, 8, 16 ... s (to 60): after a 20 s outage it came back
+    up to 11 s after Redis did, and every alert waited for it."""
+    worker = _start(tmp_path / "worker.log", "worker")
+    try:
+        time.sleep(3)  # listening
+        own_redis.kill()
+        _alive_through(worker, 20)
+        own_redis.start(keep_data=True)
+        back = time.monotonic()
+        accepted = client.post("/api/v1/attendances", json=attendance(), headers=case.hospital.headers)
+        assert accepted.status_code == 202
+        [mail] = mailbox.wait_for(1, timeout=30)
+        assert time.monotonic() - back < 6, (tmp_path / "worker.log").read_text()[-2000:]
+        assert mail["X-Liaison-Ref"] == case.ref
+    finally:
+        _stop(worker)
