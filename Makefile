@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check install clean
+.PHONY: run test lint typecheck check install clean chaos
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	@test -n "$(PYTHON)" || { echo "liaison needs Python 3.11 or newer: install it, or pass PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -33,6 +33,11 @@ run: $(STAMP)
 TEST_WORKERS ?= 4
 test: $(STAMP)
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+## The chaos run's long form (bench/chaos.py; its short form is tests/integration/test_chaos.py): a real stack
+## under SIGKILLed workers, Redis restarts and a misbehaving webhook receiver; strict bounds. CHAOS_ARGS="--seconds 60".
+chaos: $(STAMP)
+	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

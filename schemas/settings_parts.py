@@ -76,6 +76,15 @@ class ChannelSettings(BaseModel):
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = PUBLIC_TELEGRAM_API
     webhook_timeout_seconds: float = 10.0
+    webhook_max_in_flight_per_receiver: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Webhook sends in flight at once to one receiving system (scheme, host, port) across every "
+            "worker; past it a send waits a second without holding a worker, so one slow receiver cannot "
+            "stall the others' alerts. Keep it below WORKER_PROCESSES."
+        ),
+    )
     telegram_max_per_second: int = Field(
         default=30, ge=1, description="Messages a second across every worker process (Bot API: about 30)."
     )
@@ -153,11 +162,33 @@ class WorkerSettings(BaseModel):
             "at about twice the CPU a delivery. See docs/performance.md."
         ),
     )
-    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_max_attempts: int = Field(
+        default=500,
+        ge=1,
+        le=5000,
+        description="A cap on tries per channel; the retry budget (DELIVERY_RETRY_BUDGET_HOURS) ends first.",
+    )
+    delivery_retry_budget_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "A channel is tried again (backing off to DELIVERY_RETRY_MAX_SECONDS) until this long after the "
+            "alert was made: a receiver down for hours still gets its alerts. Long before that, after "
+            "DELIVERY_UNREACHED_AFTER_MINUTES, the chase treats the recipient as unreachable."
+        ),
+    )
+    delivery_unreached_after_minutes: int = Field(
+        default=15,
+        ge=1,
+        description=(
+            "An alert none of whose channels got through for this long (all still retrying) counts as "
+            "not reached: its team manager and the duty team are told at once, while the retries go on."
+        ),
+    )
     delivery_retry_base_seconds: int = Field(default=10, ge=1)
     delivery_retry_max_seconds: int = Field(default=900, ge=1)
     delivery_job_timeout_seconds: int = Field(
-        default=60,
+        default=30,
         ge=1,
         description=(
             "rq interrupts a delivery job running longer than this (each channel's own timeout is 10 s). "
@@ -165,14 +196,23 @@ class WorkerSettings(BaseModel):
         ),
     )
     delivery_lease_seconds: int = Field(
-        default=90,
+        default=45,
         ge=2,
         description=(
             "A claimed delivery not finished by then (its worker died) is re-driven by the next sweep: a "
-            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS (2 min)."
+            "dead worker's alert goes again within DELIVERY_LEASE_SECONDS + SWEEP_INTERVAL_SECONDS "
+            "(under a minute)."
         ),
     )
-    sweep_interval_seconds: int = Field(default=30, ge=5)
+    sweep_interval_seconds: int = Field(
+        default=10,
+        ge=1,
+        description=(
+            "How often `liaison scheduler` sweeps for deliveries the database says are due whose job is not "
+            "waiting in Redis (and gives those of a queued job their grace). With DELIVERY_LEASE_SECONDS, "
+            "the bound on a killed worker's alert going again."
+        ),
+    )
 
     @model_validator(mode="after")
     def _lease_outlasts_the_job(self) -> WorkerSettings:

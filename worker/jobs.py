@@ -16,7 +16,7 @@ from services.kernel.logsafe import redact_secrets
 from services.kernel.redis_conn import get_redis
 from services.kernel.worktime.rules import calendar_for
 from services.notifications import chase, delivery, links
-from services.notifications.dispatch import enqueue_delivery, queued
+from services.notifications.dispatch import enqueue_delivery, job_waiting, queued
 from services.plans import issuing
 from services.plans import service as plans
 from services.transfers import service as transfers
@@ -89,6 +89,7 @@ def deliver(delivery_id: int) -> str:
                 max_attempts=settings.delivery_max_attempts,
                 retry_base_seconds=settings.delivery_retry_base_seconds,
                 retry_max_seconds=settings.delivery_retry_max_seconds,
+                retry_budget_seconds=settings.delivery_retry_budget_hours * 3600,
             )
         if retry_at is not None:
             enqueue_delivery(get_redis(), delivery_id=delivery_id, attempts=claimed.attempt, at=retry_at)
@@ -155,9 +156,15 @@ def sweep(now: datetime | None = None) -> int:
         )
     slot = f"r{int(now.timestamp()) // settings.sweep_interval_seconds}"
     redis = get_redis()
-    queued = sum(enqueue_delivery(redis, delivery_id=i, attempts=a, suffix=slot) for i, a in due)
-    if due:
-        log.warning("sweeper re-drove %s of %s overdue deliveries", queued, len(due))
+    lost = [(i, a) for i, a in due if not job_waiting(redis, delivery_id=i)]
+    queued = sum(enqueue_delivery(redis, delivery_id=i, attempts=a, suffix=slot) for i, a in lost)
+    if lost:
+        log.warning(
+            "sweeper re-drove %s of %s overdue deliveries (%s still waiting in the queue)",
+            queued,
+            len(lost),
+            len(due) - len(lost),
+        )
     return queued
 
 

@@ -6,28 +6,30 @@ import logging
 from types import TracebackType
 from typing import Literal
 
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
-from rq.cron import CronScheduler
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 from rq.worker_pool import WorkerPool
 from sqlalchemy.orm import configure_mappers
 
-from schemas.settings import get_settings
 from services.kernel.clock import utcnow
 from services.kernel.db import close_pooled_connections, session_scope
 from services.kernel.redis_conn import get_redis
 from services.notifications import delivery
 from services.notifications.dispatch import QUEUE
-from worker import jobs
-from worker.quick_stop import QuickStopSimpleWorker, QuickStopWorker
+from worker.outages import OutlastingSimpleWorker, OutlastingWorker, wait_until_redis_or_signal
+from worker.scheduler import PERIODIC_QUEUE
+from worker.scheduler import run_scheduler as run_scheduler
 
 log = logging.getLogger(__name__)
 
 WORKER_CLASSES: dict[str, type[Worker] | type[SimpleWorker]] = {
-    "simple": QuickStopSimpleWorker,
-    "fork": QuickStopWorker,
+    "simple": OutlastingSimpleWorker,
+    "fork": OutlastingWorker,
 }
+# The periodic jobs first: a backlog of alerts never holds up the sweep of what it left or the chase.
+QUEUES = [PERIODIC_QUEUE, QUEUE]
 
 
 def after_timeout(
@@ -45,9 +47,10 @@ def after_timeout(
 def run_worker(
     *, burst: bool = False, processes: int = 1, mode: Literal["simple", "fork"] = "simple"
 ) -> None:
-    """rq workers on the notifications queue, with rq's scheduler for delayed retries (one of them holds
-    its lock). One worker runs in this process; more are rq's WorkerPool, which forks them from this warmed
-    process and starts a new one if one dies.
+    """rq workers on the periodic and notifications queues. Each carries on by itself after a Redis outage
+    (worker/outages.py); none runs rq's scheduler: `liaison scheduler` moves retries into the queue. One
+    worker runs in this process; more are rq's WorkerPool, which forks them from this warmed process and
+    starts a new one if one dies.
 
     `mode` simple (the default): each worker runs its jobs itself, keeping its database connection, Redis
     connection and compiled SQL from job to job. fork: rq forks a work horse per job, whose state dies with
@@ -64,40 +67,23 @@ def run_worker(
     redis = get_redis()
     if processes > 1:
         WorkerPool(
-            [QUEUE],
+            QUEUES,
             connection=redis,
             num_workers=processes,
             worker_class=worker_class,
             exception_handlers=[after_timeout],
         ).start(burst=burst, logging_level="INFO")
         return
-    worker = worker_class(
-        [Queue(QUEUE, connection=redis)], connection=redis, exception_handlers=[after_timeout]
-    )
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
-
-
-def run_scheduler() -> None:
-    """Periodic jobs: the sweeper that re-drives undelivered alerts, the chase of unacknowledged attendance
-    alerts, the check for overdue unmet needs and needs assessments due a re-score, the check for care
-    plans due a review and discharge plans not yet distributed within 24 h, and the chase of transfers
-    between local authorities not accepted in time, and the sealing of new audit events into the audit
-    trail's hash chain."""
-    settings = get_settings()
-    scheduler = CronScheduler(connection=get_redis())
-    scheduler.register(jobs.sweep, QUEUE, interval=settings.sweep_interval_seconds, result_ttl=600)
-    scheduler.register(
-        jobs.escalate, QUEUE, interval=settings.escalation_check_interval_seconds, result_ttl=600
-    )
-    scheduler.register(
-        jobs.check_needs_and_scores,
-        QUEUE,
-        interval=settings.assessment_check_interval_seconds,
-        result_ttl=600,
-    )
-    scheduler.register(jobs.check_plans, QUEUE, interval=settings.plan_check_interval_seconds, result_ttl=600)
-    scheduler.register(
-        jobs.chase_transfers, QUEUE, interval=settings.transfer_check_interval_seconds, result_ttl=600
-    )
-    scheduler.register(jobs.seal_audit, QUEUE, interval=settings.audit_seal_interval_seconds, result_ttl=600)
-    scheduler.start()  # type: ignore[no-untyped-call]
+    while True:  # rq's worker asks Redis for its name as it is made: a worker started in an outage waits
+        try:
+            worker = worker_class(
+                [Queue(name, connection=redis) for name in QUEUES],
+                connection=redis,
+                exception_handlers=[after_timeout],
+            )
+            break
+        except RedisError as exc:
+            log.warning("worker: Redis is away (%s); starting when it answers", exc)
+            if not wait_until_redis_or_signal(redis):
+                return
+    worker.work(burst=burst, logging_level="INFO")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from schemas.enums import (
     CareTeamRole,
+    DeliveryStatus,
     EscalationStep,
     NotificationKind,
     NotificationStatus,
@@ -30,7 +31,7 @@ from services.kernel.chronology import service as chronology
 from services.kernel.worktime.rules import WorkingCalendar, calendar_for
 from services.notifications import chase_rules, events, rules
 from services.notifications import service as notifications
-from services.notifications.models import EscalationStepTaken, Notification
+from services.notifications.models import Delivery, EscalationStepTaken, Notification
 from services.staff import directory
 from services.staff.models import User
 
@@ -51,7 +52,38 @@ def _has(step: EscalationStep, *, reached: bool | None = None) -> Exists:
     return found.where(taken.reached.is_(reached)) if reached is not None else found
 
 
-def _due(rule: chase_rules.Policy, *, now: datetime, calendar: WorkingCalendar) -> ColumnElement[bool]:
+STILL_GOING = chase_rules.STILL_GOING
+
+
+def _still_failing(*, now: datetime, after: timedelta) -> ColumnElement[bool]:
+    """Not reached yet and not given up either: made over `after` ago, and every channel has failed at
+    least once and is still being retried (none delivered, none on its first try). The chase treats it as
+    not reached, so the team manager and duty team are told long before the retry budget runs out."""
+    retrying, going = aliased(Delivery), aliased(Delivery)
+    return and_(
+        Notification.status == NotificationStatus.pending,
+        Notification.created_at <= now - after,
+        exists().where(
+            retrying.notification_id == Notification.id, retrying.status == DeliveryStatus.retrying
+        ),
+        ~exists().where(going.notification_id == Notification.id, going.status.in_(STILL_GOING)),
+    )
+
+
+def still_failing(alert: Notification, *, now: datetime, after: timedelta) -> bool:
+    """`_still_failing` for one loaded notification (the rule: chase_rules.still_failing)."""
+    return chase_rules.still_failing(
+        pending=alert.status == NotificationStatus.pending,
+        made_at=alert.created_at,
+        channels={DeliveryStatus(d.status) for d in alert.deliveries},
+        now=now,
+        after=after,
+    )
+
+
+def _due(
+    rule: chase_rules.Policy, *, now: datetime, calendar: WorkingCalendar, unreached_after: timedelta
+) -> ColumnElement[bool]:
     """Notifications on this ladder that may have a step due: for the step they are at, old enough (on the
     ladder's clock), or not reached."""
     reminder, manager, lead = EscalationStep
@@ -62,6 +94,7 @@ def _due(rule: chase_rules.Policy, *, now: datetime, calendar: WorkingCalendar) 
     reminded = aliased(Notification)
     unreached = or_(
         Notification.status.in_(UNREACHED),
+        _still_failing(now=now, after=unreached_after),
         exists().where(
             reminded.escalates_id == Notification.id,
             reminded.kind == NotificationKind.reminder,
@@ -111,7 +144,12 @@ def candidates(session: Session, *, now: datetime, settings: Settings) -> list[i
                     and_(
                         Notification.kind.in_([str(k) for k in kinds]),
                         Notification.created_at >= rule.made_by(now, max_age, calendar),
-                        _due(rule, now=now, calendar=calendar),
+                        _due(
+                            rule,
+                            now=now,
+                            calendar=calendar,
+                            unreached_after=timedelta(minutes=settings.delivery_unreached_after_minutes),
+                        ),
                     )
                     for rule, kinds in by_ladder.items()
                 )
@@ -127,13 +165,17 @@ def _chain(session: Session, alert: Notification) -> list[Notification]:
     return [alert, *session.scalars(select(Notification).where(Notification.escalates_id == alert.id))]
 
 
-def state(session: Session, *, alert: Notification) -> chase_rules.AlertState:
+def state(
+    session: Session, *, alert: Notification, now: datetime, unreached_after: timedelta
+) -> chase_rules.AlertState:
     chain = _chain(session, alert)
     reminders = [n for n in chain if n.kind == NotificationKind.reminder]
     return chase_rules.AlertState(
         created_at=alert.created_at,
         acknowledged=any(n.acknowledged_at is not None for n in chain),
-        unreachable=alert.status in UNREACHED or any(r.status in UNREACHED for r in reminders),
+        unreachable=alert.status in UNREACHED
+        or still_failing(alert, now=now, after=unreached_after)
+        or any(r.status in UNREACHED for r in reminders),
         taken=[
             chase_rules.Taken(EscalationStep(t.step), t.taken_at, t.reached) for t in alert.escalation_steps
         ],
@@ -180,7 +222,9 @@ def take_next(
     if alert is None or rule is None:
         return None
     calendar = calendar_for(settings)
-    due = chase_rules.next_step(state(session, alert=alert), policy=rule, now=now, calendar=calendar)
+    unreached_after = timedelta(minutes=settings.delivery_unreached_after_minutes)
+    current = state(session, alert=alert, now=now, unreached_after=unreached_after)
+    due = chase_rules.next_step(current, policy=rule, now=now, calendar=calendar)
     if due is None:
         return None
     taken = EscalationStepTaken(

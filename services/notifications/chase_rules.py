@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from schemas.chasing import ladder_faults
-from schemas.enums import CareTeamRole, EscalationStep, NotificationKind
+from schemas.enums import CareTeamRole, DeliveryStatus, EscalationStep, NotificationKind
 from schemas.kinds import CHASERS
 from services.kernel.worktime.rules import DEFAULT_CALENDAR, WorkingCalendar
 
@@ -265,3 +265,21 @@ def _out_of_hours(
     for user_id in user_ids:
         if user_id not in already_alerted_ids:
             chosen.setdefault(user_id, Target(user_id, CareTeamRole.out_of_hours, "out_of_hours"))
+
+
+# A channel in one of these is not failing: it got through, or is on its first try.
+STILL_GOING = (DeliveryStatus.pending, DeliveryStatus.sending, DeliveryStatus.delivered)
+
+
+def still_failing(
+    *, pending: bool, made_at: datetime, channels: set[DeliveryStatus], now: datetime, after: timedelta
+) -> bool:
+    """An alert not reached and not given up either: made over `after` ago, every channel has failed at
+    least once and one is still being retried. The chase treats it as not reached (its team manager and
+    the duty team are told at once), long before the retry budget runs out."""
+    return (
+        pending
+        and made_at <= now - after
+        and DeliveryStatus.retrying in channels
+        and not channels.intersection(STILL_GOING)
+    )

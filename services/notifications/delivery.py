@@ -7,7 +7,7 @@ behind by a dead worker or a lost job is found by `due_for_redrive` and sent aga
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, and_, delete, insert, or_, select, update
@@ -277,8 +277,10 @@ def record_failure(
     max_attempts: int,
     retry_base_seconds: int,
     retry_max_seconds: int,
+    retry_budget_seconds: float | None = None,
 ) -> datetime | None:
-    """Record a failed attempt; returns when to try again, or None when this channel has given up."""
+    """Record a failed attempt; returns when to try again, or None when this channel has given up (out of
+    attempts, or the next try would fall after `retry_budget_seconds` since the delivery was made)."""
     delivery = session.get_one(Delivery, claimed.delivery_id)
     if delivery.status != DeliveryStatus.sending or delivery.attempts != claimed.attempt:
         return None
@@ -286,10 +288,17 @@ def record_failure(
     _finish_attempt(
         session, claimed=claimed, outcome="failed", error=error[:1000], now=now, duration_ms=duration_ms
     )
-    if rules.should_retry(attempt=claimed.attempt, max_attempts=max_attempts, permanent=permanent):
-        delay = rules.retry_delay_seconds(
-            attempt=claimed.attempt, base=retry_base_seconds, cap=retry_max_seconds, retry_after=retry_after
-        )
+    delay = rules.retry_delay_seconds(
+        attempt=claimed.attempt, base=retry_base_seconds, cap=retry_max_seconds, retry_after=retry_after
+    )
+    made = delivery.created_at if delivery.created_at.tzinfo else delivery.created_at.replace(tzinfo=UTC)
+    if rules.should_retry(
+        attempt=claimed.attempt,
+        max_attempts=max_attempts,
+        permanent=permanent,
+        spent_seconds=(now - made).total_seconds() + delay,
+        budget_seconds=retry_budget_seconds,
+    ):
         delivery.status = DeliveryStatus.retrying
         delivery.next_attempt_at = now + timedelta(seconds=delay)
         return delivery.next_attempt_at

@@ -125,11 +125,30 @@ def enqueue_delivery(
                 queue.enqueue(DELIVER, delivery_id, **options)
             else:
                 queue.enqueue_at(at, DELIVER, delivery_id, **options)
+            redis.set(_latest_key(delivery_id), options["job_id"], ex=FAILURE_TTL)
             return True
         except DuplicateJobError:
             if not _forget_if_finished(redis, options["job_id"]):
                 return False
     return False
+
+
+def _latest_key(delivery_id: int) -> str:
+    return f"liaison:delivery-job:{deployment_id()}:{delivery_id}"
+
+
+def job_waiting(redis: Redis, *, delivery_id: int) -> bool:
+    """True when the delivery's latest job is still waiting in Redis to run: queued, or scheduled for its
+    retry (the scheduler moves it when due). The sweeper then leaves it be: under a backlog it queued a
+    second job for each delivery still in the queue. A job started, finished or gone is not waiting."""
+    latest = redis.get(_latest_key(delivery_id))
+    if latest is None:
+        return False
+    try:
+        job = Job.fetch(latest.decode() if isinstance(latest, bytes) else str(latest), connection=redis)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.SCHEDULED)
 
 
 def enqueue_committed(get_redis: Callable[[], Redis], delivery_ids: Iterable[int]) -> int:

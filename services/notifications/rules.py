@@ -81,5 +81,17 @@ def retry_delay_seconds(*, attempt: int, base: int, cap: int, retry_after: float
     return delay
 
 
-def should_retry(*, attempt: int, max_attempts: int, permanent: bool) -> bool:
-    return not permanent and attempt < max_attempts
+def should_retry(
+    *,
+    attempt: int,
+    max_attempts: int,
+    permanent: bool,
+    spent_seconds: float = 0.0,
+    budget_seconds: float | None = None,
+) -> bool:
+    """Try again unless the error is permanent, the attempts are used up, or the next try would fall
+    after the retry budget (measured in time since the delivery was made): a receiver down for an hour
+    still gets its alerts, however many attempts that takes."""
+    if permanent or attempt >= max_attempts:
+        return False
+    return budget_seconds is None or spent_seconds < budget_seconds

@@ -195,13 +195,15 @@ def test_alerts_to_one_chat_within_a_second_each_go_when_the_limiter_says(
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """A real `liaison worker` (rq's scheduler included) and no sweeper: every deferred alert must be
-    re-queued for the moment the limiter names and then be sent, one a second, not left for the sweeper.
-    rq's scheduler counts in whole seconds, so a deferral of a fraction of one used to be moved to the
-    queue before it was due, found "nothing to do" and then waited for the sweeper (30-60 s)."""
+    """A real `liaison worker` and `liaison scheduler` (which moves due retries into the queue) whose sweep
+    never comes round again: every deferred alert must be re-queued for the moment the limiter names and
+    then be sent, one a second, not left for the sweeper. rq's scheduler counts in whole seconds, so a
+    deferral of a fraction of one used to be moved to the queue before it was due, found "nothing to do"
+    and then waited for the sweeper (30-60 s)."""
     receiver.body = json.dumps({"ok": True, "result": {"message_id": 1}}).encode()
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:secret-token")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", receiver.url)
+    monkeypatch.setenv("SWEEP_INTERVAL_SECONDS", "600")
     _reset_settings()
     with session_scope() as session:
         session.execute(
@@ -211,6 +213,7 @@ def test_alerts_to_one_chat_within_a_second_each_go_when_the_limiter_says(
         accepted = client.post("/api/v1/attendances", json=attendance(f"V{n}"), headers=case.hospital.headers)
         assert accepted.status_code == 202
     worker = _start(tmp_path / "worker.log", "worker")
+    scheduler = _start(tmp_path / "scheduler.log", "scheduler")
     arrivals: list[float] = []
     try:
         deadline = time.monotonic() + 60
@@ -220,6 +223,7 @@ def test_alerts_to_one_chat_within_a_second_each_go_when_the_limiter_says(
             time.sleep(0.02)
     finally:
         _stop(worker)
+        _stop(scheduler)
     log = (tmp_path / "worker.log").read_text()
     assert len(receiver.received) == 4, log[-3000:]
     # One a second, and rq's scheduler moves a job in the second after it is due (whole seconds): never

@@ -154,11 +154,12 @@ def test_a_worker_killed_mid_send_has_its_alert_sent_again_once_within_the_lease
         if scheduler is not None:
             _stop(scheduler)
     log = (tmp_path / "worker.log").read_text()
+    swept = (tmp_path / "scheduler.log").read_text()  # the sweep runs in `liaison scheduler`
 
     assert mail["X-Liaison-Ref"] == case.ref, log[-3000:]
     assert arrived_after <= LEASE + SWEEP + 10, arrived_after  # lease, the next sweep, the queue
     assert len(slow_relay.messages) == 1  # the killed attempt's copy was never accepted: one alert
-    assert "sweeper re-drove 1 of 1 overdue deliveries" in log
+    assert "sweeper re-drove 1 of 1 overdue deliveries" in swept, swept[-3000:]
     with session_scope() as session:
         assert tuple(session.execute(select(Delivery.status, Delivery.attempts)).one()) == ("delivered", 2)
         attempts = session.execute(

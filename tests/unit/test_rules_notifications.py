@@ -115,3 +115,11 @@ def test_retry_after_wins_only_when_longer() -> None:
 )
 def test_should_retry(attempt: int, permanent: bool, expected: bool) -> None:
     assert should_retry(attempt=attempt, max_attempts=6, permanent=permanent) is expected
+
+
+@pytest.mark.parametrize(("spent", "expected"), [(0, True), (3599, True), (3600, False), (90000, False)])
+def test_the_retry_budget_is_measured_in_time(spent: float, expected: bool) -> None:
+    assert (
+        should_retry(attempt=40, max_attempts=500, permanent=False, spent_seconds=spent, budget_seconds=3600)
+        is expected
+    )

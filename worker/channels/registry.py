@@ -13,6 +13,7 @@ from schemas.enums import Channel
 from schemas.settings import Settings
 from services.kernel.redis_conn import get_redis
 from worker.channels.base import Transport, TransportError
+from worker.channels.destinations import DestinationSlots
 from worker.channels.email import SmtpTransport
 from worker.channels.ratelimit import TelegramRateLimiter
 from worker.channels.telegram import TelegramTransport
@@ -46,9 +47,12 @@ def transport_for(channel: Channel, settings: Settings) -> Transport:
             return _kept[key]
         case Channel.webhook:
             secret = settings.secret_key.get_secret_value()
-            key = (channel, secret, settings.webhook_timeout_seconds)
+            timeout = settings.webhook_timeout_seconds
+            share = settings.webhook_max_in_flight_per_receiver
+            key = (channel, secret, timeout, settings.redis_url, share)
             if key not in _kept:
-                _kept[key] = WebhookTransport(secret=secret, timeout=settings.webhook_timeout_seconds)
+                slots = DestinationSlots(get_redis(), limit=share, hold_seconds=timeout * 3 + 5)
+                _kept[key] = WebhookTransport(secret=secret, timeout=timeout, slots=slots)
             return _kept[key]
         case Channel.telegram:
             if settings.telegram_bot_token is None:

@@ -9,6 +9,7 @@ import httpx
 
 from services.kernel.security import sign
 from worker.channels.base import TransportError
+from worker.channels.destinations import DestinationSlots
 from worker.messages import AlertMessage
 
 SIGNATURE_HEADER = "X-Liaison-Signature"
@@ -38,11 +39,26 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookTransport:
-    def __init__(self, *, secret: str, timeout: float = 10.0, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str,
+        timeout: float = 10.0,
+        client: httpx.Client | None = None,
+        slots: DestinationSlots | None = None,
+    ) -> None:
         self.secret = secret
         self.client = client or httpx.Client(timeout=timeout, follow_redirects=False)
+        self.slots = slots
 
     def send(self, *, address: str, message: AlertMessage) -> None:
+        if self.slots is None:
+            self._send(address=address, message=message)
+            return
+        with self.slots.slot(address):  # or RateLimited: this receiver has its share in flight
+            self._send(address=address, message=message)
+
+    def _send(self, *, address: str, message: AlertMessage) -> None:
         body = body_for(message)
         timestamp = str(int(time.time()))
         headers = {
