@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from redis import Redis
+
 from schemas.enums import Channel
 from schemas.settings import Settings
 from services.kernel.redis_conn import get_redis
@@ -51,7 +53,12 @@ def transport_for(channel: Channel, settings: Settings) -> Transport:
             share = settings.webhook_max_in_flight_per_receiver
             key = (channel, secret, timeout, settings.redis_url, share)
             if key not in _kept:
-                slots = DestinationSlots(get_redis(), limit=share, hold_seconds=timeout * 3 + 5)
+                # The share is counted in the Redis these settings name (none: a worker always has one;
+                # a transport built without, as in unit tests, sends without counting).
+                slots = None
+                if settings.redis_url:
+                    redis = Redis.from_url(settings.redis_url)
+                    slots = DestinationSlots(redis, limit=share, hold_seconds=timeout * 3 + 5)
                 _kept[key] = WebhookTransport(secret=secret, timeout=timeout, slots=slots)
             return _kept[key]
         case Channel.telegram:
