@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
+import socket
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +44,29 @@ def weak_secret(value: str) -> bool:
     counts = Counter(value)
     bits = -sum(n * math.log2(n / len(value)) for n in counts.values())
     return len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS
+
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def loopback_host(host: str) -> bool:
+    """Whether `host` names this machine, however it is spelt: `localhost` (any case, a trailing dot,
+    any `*.localhost`), 127.0.0.0/8 in every form the resolver takes (`127.1`, `0x7f.1`, `2130706433`),
+    `::1` (bracketed or written out), an IPv4-mapped `::ffff:127.0.0.1`, and the unspecified `0.0.0.0`
+    and `::`, which connect to this machine too. Pure: nothing is resolved."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name in LOOPBACK_NAMES or name.endswith(".localhost") or name == "":
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        try:  # the shorthand and numeric forms inet_aton (and so connect) accepts
+            address = ipaddress.ip_address(socket.inet_aton(name))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
 
 
 class Settings(
@@ -125,8 +150,10 @@ class Settings(
             faults.append("BOT_API_KEY must be set when TELEGRAM_BOT_TOKEN is")
         if not self.public_base_url.startswith("https://"):
             faults.append("PUBLIC_BASE_URL must use https")
-        if self.smtp_host in ("localhost", "127.0.0.1") and self.smtp_username is None:
+        if loopback_host(self.smtp_host) and self.smtp_username is None:
             faults.append("SMTP_HOST must name a real relay (with SMTP_USERNAME and SMTP_PASSWORD)")
+        if self.smtp_username is not None and not self.smtp_starttls:
+            faults.append("SMTP_STARTTLS must be on when SMTP_USERNAME is set: no login in clear text")
         if faults:
             raise ValueError("unsafe settings for LIAISON_ENV=production: " + "; ".join(faults))
         return self
