@@ -25,6 +25,7 @@ from schemas.settings_parts import (
     ChannelSettings,
     DomainSettings,
     IntakeSettings,
+    ThrottleSettings,
     TokenSettings,
     WorkerSettings,
 )
@@ -74,6 +75,7 @@ class Settings(
     ChannelSettings,
     BotSettings,
     TokenSettings,
+    ThrottleSettings,
     WorkerSettings,
     ChaseSettings,
     WorkingTimeSettings,

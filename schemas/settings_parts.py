@@ -125,6 +125,23 @@ class TokenSettings(BaseModel):
     )
 
 
+class ThrottleSettings(BaseModel):
+    """AUTH_FAILURES_PER_MINUTE, LINK_CODE_FAILURES_PER_HOUR: how many wrong guesses are answered."""
+
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Bad bearer tokens (unknown, expired or revoked) one client address may present in a "
+        "minute; past it every bearer call from that address is 429 until the minute has moved on.",
+    )
+    link_code_failures_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong or expired Telegram link codes one chat may send in an hour (and one client "
+        "address, ten times that: the bot relays every chat); past it redeeming is 429.",
+    )
+
+
 class WorkerSettings(BaseModel):
     """WORKER_*, DELIVERY_*, SWEEP_INTERVAL_SECONDS: the delivery workers and the sweeper."""
 

@@ -7,7 +7,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.http import HTTPBase
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from services.flows import case_access
 from services.kernel.db import session_factory, unit_of_work
 from services.kernel.errors import Forbidden
 from services.kernel.identity import Principal
+from services.kernel.throttle import Throttle
 from services.people import service as people
 from services.people.access import CaseFacts
 from services.people.models import YoungPerson
@@ -79,7 +80,43 @@ def get_bot_chat(
 BotChat = Annotated[int, Depends(get_bot_chat)]
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: uvicorn's --proxy-headers sets it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many(wait: float, what: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"too many {what} from here: try again in {int(wait) + 1} s",
+        {"Retry-After": str(int(wait) + 1)},
+    )
+
+
+def bad_tokens() -> Throttle:
+    return Throttle("bearer", f"{get_settings().auth_failures_per_minute}/minute")
+
+
+def _bearer_user(session: Session, request: Request, token: str) -> Principal:
+    """The token's user; 401 for a bad token, counted against the caller's address; 429 once that
+    address has presented AUTH_FAILURES_PER_MINUTE bad tokens, before the token is even looked up."""
+    throttle, address = bad_tokens(), client_address(request)
+    wait = throttle.wait(address)
+    if wait is not None:
+        raise too_many(wait, "bad tokens")
+    user = tokens.authenticate(session, token=token)
+    if user is None:
+        throttle.failed(address)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            tokens.why_refused(session, token=token),
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return staff.principal_of(user)
+
+
 def get_principal(
+    request: Request,
     session: SessionDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
@@ -92,14 +129,7 @@ def get_principal(
         return dataclasses.replace(staff.principal_of(linked), via=Via.bot)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorised("a bearer token is required")
-    user = tokens.authenticate(session, token=credentials.credentials)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            tokens.why_refused(session, token=credentials.credentials),
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    return staff.principal_of(user)
+    return _bearer_user(session, request, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
