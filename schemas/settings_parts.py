@@ -239,6 +239,15 @@ class DomainSettings(BaseModel):
         'JSON: {"RBT": "CEC-CAMHS"}. Unmapped: no owning team; the care coordinator and the safeguarding '
         "lead are told in its place.",
     )
+    alert_access_hours: int = Field(
+        default=168,
+        ge=1,
+        le=2160,
+        description="How long being alerted about a young person (a duty team told of an attendance) lets "
+        "someone who is not on the care team read the record: this many hours from the alert, each new "
+        "alert a new window; an alert withdrawn (its attendance cancelled) grants nothing. Care-team "
+        "membership, not an alert, is how lasting access is given (docs/access.md).",
+    )
     closure_consultation_days: int = Field(
         default=5,
         ge=1,
