@@ -161,11 +161,28 @@ class Settings(
         return self
 
     def mllp_faults(self) -> list[str]:
-        """Why the MLLP listener must not start here: it has no bearer token, so in production it serves
-        only the sending facilities listed."""
-        if self.liaison_env == "production" and not self.mllp_allowed_facilities:
-            return ["HL7_MLLP_ALLOWED_FACILITIES must list the sending facilities the MLLP listener accepts"]
-        return []
+        """Why the MLLP listener must not start here. It has no bearer token and MSH-4 is whatever the
+        sender writes, so in production it serves only the sending facilities listed, and only senders it
+        can tell apart: TLS with client certificates, or an allow-list of peer addresses (or both)."""
+        faults: list[str] = []
+        if bool(self.hl7_mllp_tls_cert_file) != bool(self.hl7_mllp_tls_key_file):
+            faults.append("HL7_MLLP_TLS_CERT_FILE and HL7_MLLP_TLS_KEY_FILE go together")
+        if self.hl7_mllp_tls_client_ca_file and not self.hl7_mllp_tls_cert_file:
+            faults.append(
+                "HL7_MLLP_TLS_CLIENT_CA_FILE needs HL7_MLLP_TLS_CERT_FILE and HL7_MLLP_TLS_KEY_FILE"
+            )
+        if self.liaison_env != "production":
+            return faults
+        if not self.mllp_allowed_facilities:
+            faults.append(
+                "HL7_MLLP_ALLOWED_FACILITIES must list the sending facilities the MLLP listener accepts"
+            )
+        if not self.mllp_client_auth and not self.mllp_allowed_peers:
+            faults.append(
+                "the MLLP listener needs TLS client certificates (HL7_MLLP_TLS_CERT_FILE, "
+                "HL7_MLLP_TLS_KEY_FILE, HL7_MLLP_TLS_CLIENT_CA_FILE) or HL7_MLLP_ALLOWED_PEERS"
+            )
+        return faults
 
     @property
     def is_sqlite(self) -> bool:

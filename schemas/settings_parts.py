@@ -4,9 +4,10 @@ audit trail. They only read and type values (env var names are the field names, 
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
 
@@ -43,6 +44,27 @@ class IntakeSettings(BaseModel):
         ge=1,
         description="MLLP connections served at once; one more is closed at once (and logged), others go on.",
     )
+    hl7_mllp_max_connections_per_peer: int = Field(
+        default=8,
+        ge=1,
+        description="MLLP connections one peer address holds at once; one more from it is closed at once, "
+        "so idle connections from one host never lock the others out.",
+    )
+    hl7_mllp_allowed_peers: str = Field(
+        default="",
+        description="Addresses or networks that may connect to the MLLP listener, comma-separated: "
+        "10.20.0.0/16,192.0.2.7. Others are closed at once. Empty: any (production then requires TLS "
+        "client certificates).",
+    )
+    hl7_mllp_tls_cert_file: str | None = Field(
+        default=None, description="PEM certificate (chain) the MLLP listener serves TLS with."
+    )
+    hl7_mllp_tls_key_file: str | None = Field(default=None, description="PEM private key for it.")
+    hl7_mllp_tls_client_ca_file: str | None = Field(
+        default=None,
+        description="PEM CA certificate(s) that sign the senders' client certificates: when set, a sender "
+        "without a valid client certificate is refused in the TLS handshake.",
+    )
     hl7_mllp_shutdown_grace_seconds: float = Field(
         default=10.0,
         ge=0,
@@ -55,6 +77,27 @@ class IntakeSettings(BaseModel):
     hl7_max_message_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest HL7 v2 message taken over MLLP or HTTP."
     )
+
+    @field_validator("hl7_mllp_allowed_peers")
+    @classmethod
+    def _peers_parse(cls, value: str) -> str:
+        for entry in value.split(","):
+            if entry.strip():
+                ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
+        return value
+
+    @property
+    def mllp_allowed_peers(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks HL7_MLLP_ALLOWED_PEERS names; empty means any address."""
+        entries = (e.strip() for e in self.hl7_mllp_allowed_peers.split(","))
+        return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e)
+
+    @property
+    def mllp_client_auth(self) -> bool:
+        """Whether the MLLP listener serves TLS and asks every sender for a certificate its CA signed."""
+        return bool(
+            self.hl7_mllp_tls_cert_file and self.hl7_mllp_tls_key_file and self.hl7_mllp_tls_client_ca_file
+        )
 
     @property
     def mllp_allowed_facilities(self) -> frozenset[str]:

@@ -11,14 +11,19 @@ connections are independent. What the listener does with bad input, so one bad s
 - a connection silent for HL7_MLLP_IDLE_TIMEOUT_SECONDS between messages is closed, and so is one whose
   message, once begun, is not whole within HL7_MLLP_READ_TIMEOUT_SECONDS (a slow sender, or one that
   never reads its ACKs, holds nothing for long);
-- a connection beyond HL7_MLLP_MAX_CONNECTIONS is closed as soon as it is accepted (logged with the peer's
-  address only), while those already open are served as before;
+- a connection beyond HL7_MLLP_MAX_CONNECTIONS, or beyond HL7_MLLP_MAX_CONNECTIONS_PER_PEER from one peer
+  address, is closed as soon as it is accepted (logged with the peer's address only), while those already
+  open are served as before: idle connections from one host never lock the others out;
+- a connection from an address outside HL7_MLLP_ALLOWED_PEERS (when set) is closed at once, unanswered;
 - a fault of ours (the database away) is answered AE, so the sender sends the message again.
 
-MLLP carries no credentials. A sender is trusted by where it connects from (bind HL7_MLLP_HOST to an
-interface only the hospital network reaches: HSCN or a VPN, or a TLS tunnel in front) and by its sending
-facility: HL7_MLLP_ALLOWED_FACILITIES lists the MSH-4 codes taken, and `liaison mllp` refuses to start in
-production without it. Messages are audited as the system actor with via=mllp.
+MLLP carries no credentials, and MSH-4 is whatever the sender writes. A sender is trusted by what it can
+prove: a TLS client certificate signed by HL7_MLLP_TLS_CLIENT_CA_FILE (the listener then serves MLLP over
+TLS, HL7_MLLP_TLS_CERT_FILE and _KEY_FILE, and a sender without one fails the handshake), and/or where it
+connects from (HL7_MLLP_ALLOWED_PEERS; bind HL7_MLLP_HOST to an interface only the hospital network
+reaches); then by its sending facility (HL7_MLLP_ALLOWED_FACILITIES lists the MSH-4 codes taken).
+`liaison mllp` refuses to start in production without the facilities and without one of the first two
+(`Settings.mllp_faults`). Messages are audited as the system actor with via=mllp.
 
 Stopping (SIGTERM or SIGINT): the listener stops accepting, closes connections waiting between messages,
 gives messages already begun HL7_MLLP_SHUTDOWN_GRACE_SECONDS to be received, handled and answered, then
@@ -32,10 +37,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import signal
+import ssl
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
 
@@ -48,6 +56,7 @@ from services.kernel.logsafe import log_failure
 
 log = logging.getLogger(__name__)
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 START: bytes = START_BLOCK
 TRAILER: bytes = END_BLOCK + CARRIAGE_RETURN
 
@@ -62,9 +71,19 @@ class ListenerConfig:
     read_timeout: float
     max_connections: int
     shutdown_grace: float
+    max_connections_per_peer: int = 8
+    allowed_peers: tuple[Network, ...] = ()
+    tls: ssl.SSLContext | None = field(default=None, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ListenerConfig:
+        tls = None
+        if settings.hl7_mllp_tls_cert_file and settings.hl7_mllp_tls_key_file:
+            tls = tls_context(
+                cert_file=settings.hl7_mllp_tls_cert_file,
+                key_file=settings.hl7_mllp_tls_key_file,
+                client_ca_file=settings.hl7_mllp_tls_client_ca_file,
+            )
         return cls(
             host=settings.hl7_mllp_host,
             port=settings.hl7_mllp_port,
@@ -74,7 +93,34 @@ class ListenerConfig:
             read_timeout=settings.hl7_mllp_read_timeout_seconds,
             max_connections=settings.hl7_mllp_max_connections,
             shutdown_grace=settings.hl7_mllp_shutdown_grace_seconds,
+            max_connections_per_peer=settings.hl7_mllp_max_connections_per_peer,
+            allowed_peers=settings.mllp_allowed_peers,
+            tls=tls,
         )
+
+    def admits(self, address: str) -> bool:
+        """Whether a peer at `address` may connect (HL7_MLLP_ALLOWED_PEERS; empty: any)."""
+        if not self.allowed_peers:
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self.allowed_peers)
+
+
+def tls_context(*, cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:
+    """The listener's TLS (1.2 at least): its certificate and, with `client_ca_file`, a client certificate
+    signed by that CA required of every sender (refused in the handshake otherwise)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        context.load_verify_locations(cafile=client_ca_file)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 def frame(payload: str | bytes) -> bytes:
@@ -101,14 +147,21 @@ class Listener:
         self.server: asyncio.Server | None = None
         self.connections: set[asyncio.Task[None]] = set()
         self.waiting: set[asyncio.Task[None]] = set()  # between messages: nothing in flight
+        self.per_peer: Counter[str] = Counter()  # connections open, by peer address
         self.stopping = False
         self.port = 0  # the port bound (config.port may be 0: any free one)
 
     async def start(self) -> None:
         # The reader's limit bounds the memory one connection can take: past it a frame is refused (and
         # the socket is paused at twice the limit until then).
+        # With TLS, a handshake not done within the read timeout is dropped (asyncio's own bound).
         self.server = await asyncio.start_server(
-            self._connection, self.config.host, self.config.port, limit=self.config.max_message_bytes + 2
+            self._connection,
+            self.config.host,
+            self.config.port,
+            limit=self.config.max_message_bytes + 2,
+            ssl=self.config.tls,
+            ssl_handshake_timeout=self.config.read_timeout if self.config.tls is not None else None,
         )
         self.port = int(self.server.sockets[0].getsockname()[1])
 
@@ -151,8 +204,25 @@ class Listener:
         if ack is not None:
             await self._send(writer, ack)
 
+    def _refusal(self, address: str) -> str | None:
+        """Why a new connection from `address` is closed at once, or None to serve it."""
+        if not self.config.admits(address):
+            return "not in HL7_MLLP_ALLOWED_PEERS"
+        if self.per_peer[address] >= self.config.max_connections_per_peer:
+            return (
+                f"{self.per_peer[address]} connections from this peer already open "
+                f"(HL7_MLLP_MAX_CONNECTIONS_PER_PEER {self.config.max_connections_per_peer})"
+            )
+        return None
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        refusal = self._refusal(address)
+        if refusal is not None and not self.stopping:
+            log.warning("MLLP %s: refused, %s", peer, refusal)
+            writer.transport.abort()
+            return
         if self.stopping or len(self.connections) >= self.config.max_connections:
             # Logged without a byte of what was sent: the peer and the count only.
             log.warning(
@@ -167,6 +237,7 @@ class Listener:
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
+        self.per_peer[address] += 1
         try:
             await self._messages(reader, writer, peer, task)
         except (ConnectionError, asyncio.CancelledError):
@@ -178,6 +249,9 @@ class Listener:
         finally:
             self.connections.discard(task)
             self.waiting.discard(task)
+            self.per_peer[address] -= 1
+            if self.per_peer[address] <= 0:
+                del self.per_peer[address]
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
