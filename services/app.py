@@ -19,6 +19,7 @@ from services.api.guards import RequestGuard, SecurityHeaders
 from services.api.intake import router as intake_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
+from services.api.openapi import install as install_openapi
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
 from services.api.staff import router as staff_router
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     )
     for router in (*routers, fhir_router):
         app.include_router(router)
+    install_openapi(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)  # outermost: the guard's own answers carry the headers too
 
