@@ -12,6 +12,25 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
 
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or networks (`10.20.0.0/16,192.0.2.7`); ValueError for one that is not."""
+    entries = (e.strip() for e in value.split(","))
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e)
+
+
+def address_in(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether `address` (as a socket reports it; an IPv4-mapped IPv6 one counts as IPv4) is in one of
+    `networks`. Not an address at all: no."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
 
 
 class IntakeSettings(BaseModel):
@@ -81,16 +100,13 @@ class IntakeSettings(BaseModel):
     @field_validator("hl7_mllp_allowed_peers")
     @classmethod
     def _peers_parse(cls, value: str) -> str:
-        for entry in value.split(","):
-            if entry.strip():
-                ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
+        _networks(value)  # ValueError names the bad entry
         return value
 
     @property
     def mllp_allowed_peers(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         """The networks HL7_MLLP_ALLOWED_PEERS names; empty means any address."""
-        entries = (e.strip() for e in self.hl7_mllp_allowed_peers.split(","))
-        return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e)
+        return _networks(self.hl7_mllp_allowed_peers)
 
     @property
     def mllp_client_auth(self) -> bool:
@@ -140,6 +156,24 @@ class BotSettings(BaseModel):
     bot_api_url: str | None = Field(
         default=None, description="Where the bot reaches the HTTP API. Unset: http://HOST:PORT."
     )
+    bot_api_allowed_peers: str = Field(
+        default="",
+        description="Addresses or networks the bot's calls come from, comma-separated (10.0.5.0/24). Set, "
+        "the bot key is refused (401) from anywhere else, so a key that leaks is of no use off the bot's "
+        "host. Empty: any address.",
+    )
+
+    @field_validator("bot_api_allowed_peers")
+    @classmethod
+    def _bot_peers_parse(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def bot_allowed_peers(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks BOT_API_ALLOWED_PEERS names; empty means any address."""
+        return _networks(self.bot_api_allowed_peers)
+
     chat_detail: Literal["minimal", "named"] = Field(
         default="minimal",
         description=(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from schemas.enums import Role, Via
 from schemas.settings import get_settings
+from schemas.settings_parts import address_in
 from services.flows import case_access
 from services.kernel.db import session_factory, unit_of_work
 from services.kernel.errors import Forbidden
@@ -54,12 +55,16 @@ def _unauthorised(detail: str, challenge: str = "Bearer") -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": challenge})
 
 
-def _bot_chat(credentials: HTTPAuthorizationCredentials, chat: str | None) -> int:
-    """The chat a genuine bot call is made for; 401 for a wrong key or a missing chat id."""
-    expected = get_settings().bot_key()
+def _bot_chat(request: Request, credentials: HTTPAuthorizationCredentials, chat: str | None) -> int:
+    """The chat a genuine bot call is made for; 401 for a wrong key, a key used from an address outside
+    BOT_API_ALLOWED_PEERS (when set), or a missing chat id."""
+    settings = get_settings()
+    expected = settings.bot_key()
     given = credentials.credentials.encode()
     if expected is None or not hmac.compare_digest(given, expected.encode()):
         raise _unauthorised("the bot key is not valid", "Bot")
+    if settings.bot_allowed_peers and not address_in(client_address(request), settings.bot_allowed_peers):
+        raise _unauthorised("the bot key is not accepted from this address", "Bot")
     try:
         return int(chat or "")
     except ValueError:
@@ -67,6 +72,7 @@ def _bot_chat(credentials: HTTPAuthorizationCredentials, chat: str | None) -> in
 
 
 def get_bot_chat(
+    request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
     chat: Annotated[str | None, Depends(chat_header)],
@@ -74,7 +80,7 @@ def get_bot_chat(
     """Only the bot may call this: its key, and the chat it acts in."""
     if credentials is None or credentials.scheme.lower() != "bot":
         raise _unauthorised("only the Telegram bot may call this", "Bot")
-    return _bot_chat(credentials, chat)
+    return _bot_chat(request, credentials, chat)
 
 
 BotChat = Annotated[int, Depends(get_bot_chat)]
@@ -123,7 +129,7 @@ def get_principal(
     chat: Annotated[str | None, Depends(chat_header)],
 ) -> Principal:
     if credentials is not None and credentials.scheme.lower() == "bot":
-        linked = staff.user_for_chat(session, chat_id=_bot_chat(credentials, chat))
+        linked = staff.user_for_chat(session, chat_id=_bot_chat(request, credentials, chat))
         if linked is None:
             raise _unauthorised("this chat is not linked to a liaison account", "Bot")
         return dataclasses.replace(staff.principal_of(linked), via=Via.bot)

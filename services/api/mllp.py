@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import signal
 import ssl
@@ -49,6 +48,7 @@ from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
 
 from schemas.enums import Via
 from schemas.settings import Settings
+from schemas.settings_parts import Network, address_in
 from services.intake import hl7
 from services.intake import service as intake
 from services.kernel.db import session_scope
@@ -56,7 +56,6 @@ from services.kernel.logsafe import log_failure
 
 log = logging.getLogger(__name__)
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 START: bytes = START_BLOCK
 TRAILER: bytes = END_BLOCK + CARRIAGE_RETURN
 
@@ -100,15 +99,7 @@ class ListenerConfig:
 
     def admits(self, address: str) -> bool:
         """Whether a peer at `address` may connect (HL7_MLLP_ALLOWED_PEERS; empty: any)."""
-        if not self.allowed_peers:
-            return True
-        try:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-        except ValueError:
-            return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        return any(ip in network for network in self.allowed_peers)
+        return not self.allowed_peers or address_in(address, self.allowed_peers)
 
 
 def tls_context(*, cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:

@@ -35,7 +35,7 @@ def link_telegram(
 ) -> TelegramLinked:
     """The bot only (its key and `X-Telegram-Chat-Id`): redeem a one-time link code for this chat.
     Wrong and expired codes are counted per chat and per address (LINK_CODE_FAILURES_PER_HOUR): a code
-    is 8 characters of 32, and guessing them through the bot is slowed to a few a chat an hour."""
+    is 10 characters of 32, and guessing them through the bot is slowed to a few a chat an hour."""
     per_hour = get_settings().link_code_failures_per_hour
     budgets = (
         (Throttle("link-code-chat", f"{per_hour}/hour"), str(chat_id)),
