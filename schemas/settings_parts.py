@@ -84,6 +84,12 @@ class IntakeSettings(BaseModel):
         description="PEM CA certificate(s) that sign the senders' client certificates: when set, a sender "
         "without a valid client certificate is refused in the TLS handshake.",
     )
+    hl7_mllp_tls_facilities: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Which sending facilities (MSH-4) each client certificate may send for, by the "
+        'certificate\'s subject common name, as JSON: {"edis.rbt.nhs.uk": ["RBT"]}. Set, a sender whose '
+        "certificate is not listed is refused, and a message naming another facility gets AR.",
+    )
     hl7_mllp_shutdown_grace_seconds: float = Field(
         default=10.0,
         ge=0,

@@ -73,6 +73,8 @@ class ListenerConfig:
     max_connections_per_peer: int = 8
     allowed_peers: tuple[Network, ...] = ()
     tls: ssl.SSLContext | None = field(default=None, compare=False)
+    # By client certificate (its subject's common name): the facilities it may send for. Empty: any.
+    certificate_facilities: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ListenerConfig:
@@ -95,11 +97,37 @@ class ListenerConfig:
             max_connections_per_peer=settings.hl7_mllp_max_connections_per_peer,
             allowed_peers=settings.mllp_allowed_peers,
             tls=tls,
+            certificate_facilities={
+                name: frozenset(f.strip().upper() for f in codes)
+                for name, codes in settings.hl7_mllp_tls_facilities.items()
+            },
         )
+
+    def facilities_for(self, certificate: dict[str, object] | None) -> frozenset[str] | None:
+        """The facilities a connection may send for: HL7_MLLP_ALLOWED_FACILITIES, narrowed to those its
+        client certificate is listed for in HL7_MLLP_TLS_FACILITIES when that is set. None: refuse the
+        connection (a certificate not listed, or listed for none of the allowed facilities)."""
+        if not self.certificate_facilities:
+            return self.allowed_facilities
+        listed = self.certificate_facilities.get(common_name(certificate) or "")
+        if not listed:
+            return None
+        narrowed = listed & self.allowed_facilities if self.allowed_facilities else listed
+        return narrowed or None
 
     def admits(self, address: str) -> bool:
         """Whether a peer at `address` may connect (HL7_MLLP_ALLOWED_PEERS; empty: any)."""
         return not self.allowed_peers or address_in(address, self.allowed_peers)
+
+
+def common_name(certificate: dict[str, object] | None) -> str | None:
+    """The subject common name of a peer certificate as `ssl` decodes it, or None."""
+    subject = certificate.get("subject", ()) if certificate else ()
+    for rdn in subject if isinstance(subject, tuple) else ():
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
 
 
 def tls_context(*, cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:
@@ -210,6 +238,9 @@ class Listener:
         peer = writer.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         refusal = self._refusal(address)
+        facilities = self.config.facilities_for(writer.get_extra_info("peercert"))
+        if facilities is None and refusal is None:
+            refusal = "its client certificate is not listed in HL7_MLLP_TLS_FACILITIES"
         if refusal is not None and not self.stopping:
             log.warning("MLLP %s: refused, %s", peer, refusal)
             writer.transport.abort()
@@ -230,7 +261,7 @@ class Listener:
         self.connections.add(task)
         self.per_peer[address] += 1
         try:
-            await self._messages(reader, writer, peer, task)
+            await self._messages(reader, writer, peer, task, facilities or frozenset())
         except (ConnectionError, asyncio.CancelledError):
             pass
         except TimeoutError:  # only `_send` lets one out
@@ -253,6 +284,7 @@ class Listener:
         writer: asyncio.StreamWriter,
         peer: object,
         task: asyncio.Task[None],
+        facilities: frozenset[str],
     ) -> None:
         """Read, handle and answer messages in order until the sender stops, errs, or the listener stops."""
         while not self.stopping:
@@ -285,7 +317,7 @@ class Listener:
                 )
                 return
             raw = block[: -len(TRAILER)]
-            ack = await asyncio.to_thread(_process, raw, self.config.allowed_facilities)
+            ack = await asyncio.to_thread(_process, raw, facilities)
             await self._send(writer, ack)
 
 

@@ -78,6 +78,7 @@ def mllp_listener(
     max_connections_per_peer: int = 64,
     allowed_peers: tuple[Network, ...] = (),
     tls: ssl.SSLContext | None = None,
+    certificate_facilities: dict[str, frozenset[str]] | None = None,
 ) -> Iterator[RunningListener]:
     config = ListenerConfig(
         "127.0.0.1",
@@ -91,6 +92,7 @@ def mllp_listener(
         max_connections_per_peer=max_connections_per_peer,
         allowed_peers=allowed_peers,
         tls=tls,
+        certificate_facilities=certificate_facilities or {},
     )
     running = RunningListener(config)
     try:

@@ -143,3 +143,20 @@ def test_mllp_over_tls_refuses_a_sender_without_a_certificate_or_with_a_stranger
         assert msa(good.send(A04))[0] == "AA"  # the listener is unharmed
         good.close()
     assert count("attendances") == 1
+
+
+def test_a_client_certificate_sends_only_for_the_facilities_it_is_listed_for(case: Case, pki: Pki) -> None:
+    """MSH-4 is whatever the sender writes: with HL7_MLLP_TLS_FACILITIES, a certificate sends for its own
+    facilities only, and a certificate not listed is not served at all."""
+    listed = {"edis.rbt.example": frozenset({"RBT"})}
+    with mllp_listener(tls=pki.listener_tls(), certificate_facilities=listed) as listener:
+        rbt = pki.ca.issue_cert("edis.rbt.example", common_name="edis.rbt.example")
+        sender = MllpClient(listener.port, tls=pki.sender_tls(rbt))
+        assert msa(sender.send(A04))[0] == "AA"  # MSH-4 RBT: its own
+        posing = variant("a01-admission.hl7", control_id="POSE0001").replace(b"|EDIS|RBT|", b"|EDIS|RJN|")
+        assert msa(sender.send(posing))[0] == "AR"  # another hospital's facility: refused
+        sender.close()
+
+        unlisted = pki.ca.issue_cert("edis.rjn.example", common_name="edis.rjn.example")  # the right CA
+        assert _refused_in_handshake(listener.port, pki.sender_tls(unlisted))
+    assert count("attendances") == 1
