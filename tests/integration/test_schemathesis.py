@@ -94,3 +94,20 @@ def test_every_operation_answers_as_its_openapi_says(app: FastAPI, admin: Caller
         except Exception as failure:  # noqa: BLE001 - reported below, with the operation
             failures.append(f"{operation.method.upper()} {operation.path}: {failure}")
     assert not failures, "\n\n".join(failures)
+
+
+def test_a_domain_422_answers_in_a_shape_the_openapi_declares(
+    app: FastAPI, case: YoungPersonCase, world: World
+) -> None:
+    """A domain rule's 422 (`detail`: a string) was declared as FastAPI's validation error (`detail`: an
+    array): the document now declares both, and a real domain refusal conforms."""
+    world.team("IG", la=None)
+    world.user("dpo", role=Role.ig_officer, team="IG")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operation = schema["/api/v1/young-people/{ref}/care-team"]["POST"]
+    refused = operation.Case(path_parameters={"ref": case.ref}, body={"username": "dpo", "role": "camhs"})
+    answer = refused.call_and_validate(headers=case.lead.headers, checks=CHECKS)
+    assert answer.status_code == 422 and isinstance(answer.json()["detail"], str)
+    invalid = operation.Case(path_parameters={"ref": case.ref}, body={"username": "dpo"})  # FastAPI's own
+    answer = invalid.call_and_validate(headers=case.lead.headers, checks=CHECKS)
+    assert answer.status_code == 422 and isinstance(answer.json()["detail"], list)
