@@ -16,11 +16,26 @@ from limits.storage import RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from services.kernel.redis_conn import RedisNotConfigured, get_redis
+from schemas.settings import get_settings
+from services.kernel.redis_conn import RedisNotConfigured
 
 log = logging.getLogger(__name__)
 
 PREFIX = "liaison:failures"
+_limiters: dict[str, MovingWindowRateLimiter] = {}
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    """One limiter a Redis URL, made once, on a connection pool of its own: a `limits` storage made per
+    call on the shared pool closed that pool's connections when it was collected, rq's pub/sub one
+    included (which then hung a worker's teardown for a minute)."""
+    url = get_settings().redis_url
+    if not url:
+        raise RedisNotConfigured("REDIS_URL is not set")
+    if url not in _limiters:
+        storage = RedisStorage(url, key_prefix=PREFIX, socket_timeout=5, socket_connect_timeout=5)
+        _limiters[url] = MovingWindowRateLimiter(storage)
+    return _limiters[url]
 
 
 class Throttle:
@@ -30,14 +45,10 @@ class Throttle:
         self.name = name
         self.item: RateLimitItem = parse(limit)
 
-    def _limiter(self) -> MovingWindowRateLimiter:
-        pool = get_redis().connection_pool
-        return MovingWindowRateLimiter(RedisStorage("redis://", connection_pool=pool, key_prefix=PREFIX))
-
     def wait(self, key: str) -> float | None:
         """Seconds until `key` may try again, or None when it is within its budget."""
         try:
-            limiter = self._limiter()
+            limiter = _limiter()
             if limiter.test(self.item, self.name, key):
                 return None
             reset_at = limiter.get_window_stats(self.item, self.name, key).reset_time
@@ -49,6 +60,6 @@ class Throttle:
     def failed(self, key: str) -> None:
         """Count one failed attempt against `key`."""
         try:
-            self._limiter().hit(self.item, self.name, key)
+            _limiter().hit(self.item, self.name, key)
         except (RedisError, RedisNotConfigured) as exc:
             log.warning("failure throttle %s unavailable, not counting: %s", self.name, exc)
