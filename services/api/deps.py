@@ -100,7 +100,7 @@ def too_many(wait: float, what: str) -> HTTPException:
 
 
 def bad_tokens() -> Throttle:
-    return Throttle("bearer", f"{get_settings().auth_failures_per_minute}/minute")
+    return Throttle("bearer", limit=get_settings().auth_failures_per_minute, window_seconds=60)
 
 
 def _bearer_user(session: Session, request: Request, token: str) -> Principal:

@@ -38,8 +38,8 @@ def link_telegram(
     is 10 characters of 32, and guessing them through the bot is slowed to a few a chat an hour."""
     per_hour = get_settings().link_code_failures_per_hour
     budgets = (
-        (Throttle("link-code-chat", f"{per_hour}/hour"), str(chat_id)),
-        (Throttle("link-code-address", f"{per_hour * 10}/hour"), client_address(request)),
+        (Throttle("link-code-chat", limit=per_hour, window_seconds=3600), str(chat_id)),
+        (Throttle("link-code-address", limit=per_hour * 10, window_seconds=3600), client_address(request)),
     )
     for throttle, key in budgets:
         wait = throttle.wait(key)

@@ -1,65 +1,56 @@
-"""A budget of failed attempts per key (a client address, a chat), kept in Redis by the `limits` library so
-every API process counts the same attempts: past it, the caller is refused with 429 before anything is
-checked, until the window has moved on. Only failures are counted: a person who signs in once an hour
-is never slowed, a guesser is.
+"""A budget of failed attempts per key (a client address, a chat), counted in Redis so every API process
+counts the same attempts: past it, the caller is refused with 429 before anything is checked, until the
+window ends. Only failures are counted: a person who signs in once an hour is never slowed, a guesser is.
 
-If Redis cannot be asked, the attempt goes on unthrottled (the check it guards still refuses a wrong
-token or code; the limit only slows guessing) and that is logged."""
+A fixed window per key (SET NX with the window's expiry on the first failure, then INCR): the same
+count in every process with one round trip, and a key that expires by itself. If Redis cannot be asked, the attempt goes on unthrottled
+(the check it guards still refuses a wrong token or code; the limit only slows guessing), and that is
+logged."""
 
 from __future__ import annotations
 
 import logging
-import time
 
-from limits import RateLimitItem, parse
-from limits.storage import RedisStorage
-from limits.strategies import MovingWindowRateLimiter
 from redis.exceptions import RedisError
 
-from schemas.settings import get_settings
-from services.kernel.redis_conn import RedisNotConfigured
+from services.kernel.redis_conn import RedisNotConfigured, get_redis
 
 log = logging.getLogger(__name__)
 
 PREFIX = "liaison:failures"
-_limiters: dict[str, MovingWindowRateLimiter] = {}
-
-
-def _limiter() -> MovingWindowRateLimiter:
-    """One limiter a Redis URL, made once, on a connection pool of its own: a `limits` storage made per
-    call on the shared pool closed that pool's connections when it was collected, rq's pub/sub one
-    included (which then hung a worker's teardown for a minute)."""
-    url = get_settings().redis_url
-    if not url:
-        raise RedisNotConfigured("REDIS_URL is not set")
-    if url not in _limiters:
-        storage = RedisStorage(url, key_prefix=PREFIX, socket_timeout=5, socket_connect_timeout=5)
-        _limiters[url] = MovingWindowRateLimiter(storage)
-    return _limiters[url]
 
 
 class Throttle:
-    """Failed attempts of one kind (`name`), at most `limit` (a `limits` string: "20/minute") per key."""
+    """Failed attempts of one kind (`name`): at most `limit` per key in each window of `window_seconds`."""
 
-    def __init__(self, name: str, limit: str) -> None:
+    def __init__(self, name: str, *, limit: int, window_seconds: int) -> None:
         self.name = name
-        self.item: RateLimitItem = parse(limit)
+        self.limit = limit
+        self.window = window_seconds
+
+    def _key(self, key: str) -> str:
+        return f"{PREFIX}:{self.name}:{key}"
 
     def wait(self, key: str) -> float | None:
         """Seconds until `key` may try again, or None when it is within its budget."""
         try:
-            limiter = _limiter()
-            if limiter.test(self.item, self.name, key):
+            redis = get_redis()
+            count = redis.get(self._key(key))
+            if count is None or int(count) < self.limit:
                 return None
-            reset_at = limiter.get_window_stats(self.item, self.name, key).reset_time
+            ttl = int(redis.ttl(self._key(key)))
         except (RedisError, RedisNotConfigured) as exc:
             log.warning("failure throttle %s unavailable, not limiting: %s", self.name, exc)
             return None
-        return max(1.0, reset_at - time.time())
+        return float(max(1, ttl))
 
     def failed(self, key: str) -> None:
-        """Count one failed attempt against `key`."""
+        """Count one failed attempt against `key` (the window starts at the first)."""
         try:
-            _limiter().hit(self.item, self.name, key)
+            redis = get_redis()
+            with redis.pipeline() as pipe:  # SET NX EX then INCR: the window starts once (any Redis)
+                pipe.set(self._key(key), 0, ex=self.window, nx=True)
+                pipe.incr(self._key(key))
+                pipe.execute()
         except (RedisError, RedisNotConfigured) as exc:
             log.warning("failure throttle %s unavailable, not counting: %s", self.name, exc)
