@@ -3,9 +3,9 @@ counts the same attempts: past it, the caller is refused with 429 before anythin
 window ends. Only failures are counted: a person who signs in once an hour is never slowed, a guesser is.
 
 A fixed window per key (SET NX with the window's expiry on the first failure, then INCR): the same
-count in every process with one round trip, and a key that expires by itself. If Redis cannot be asked, the attempt goes on unthrottled
-(the check it guards still refuses a wrong token or code; the limit only slows guessing), and that is
-logged."""
+count in every process with one round trip, and a key that expires by itself. If Redis cannot be asked,
+the attempt goes on unthrottled (the check it guards still refuses a wrong token or code; the limit only
+slows guessing), and that is logged."""
 
 from __future__ import annotations
 
