@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
+import socket
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +25,7 @@ from schemas.settings_parts import (
     ChannelSettings,
     DomainSettings,
     IntakeSettings,
+    ThrottleSettings,
     TokenSettings,
     WebSettings,
     WorkerSettings,
@@ -46,11 +49,35 @@ def weak_secret(value: str) -> bool:
     return len(counts) < SECRET_MIN_DISTINCT or bits < SECRET_MIN_BITS
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def loopback_host(host: str) -> bool:
+    """Whether `host` names this machine, however it is spelt: `localhost` (any case, a trailing dot,
+    any `*.localhost`), 127.0.0.0/8 in every form the resolver takes (`127.1`, `0x7f.1`, `2130706433`),
+    `::1` (bracketed or written out), an IPv4-mapped `::ffff:127.0.0.1`, and the unspecified `0.0.0.0`
+    and `::`, which connect to this machine too. Pure: nothing is resolved."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name in LOOPBACK_NAMES or name.endswith(".localhost") or name == "":
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        try:  # the shorthand and numeric forms inet_aton (and so connect) accepts
+            address = ipaddress.ip_address(socket.inet_aton(name))
+        except OSError:
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_unspecified
+
+
 class Settings(
     IntakeSettings,
     ChannelSettings,
     BotSettings,
     TokenSettings,
+    ThrottleSettings,
     WorkerSettings,
     WebSettings,
     ChaseSettings,
@@ -129,18 +156,37 @@ class Settings(
             faults.append("BOT_API_KEY must be set when TELEGRAM_BOT_TOKEN is")
         if not self.public_base_url.startswith("https://"):
             faults.append("PUBLIC_BASE_URL must use https")
-        if self.smtp_host in ("localhost", "127.0.0.1") and self.smtp_username is None:
+        if loopback_host(self.smtp_host) and self.smtp_username is None:
             faults.append("SMTP_HOST must name a real relay (with SMTP_USERNAME and SMTP_PASSWORD)")
+        if self.smtp_username is not None and not self.smtp_starttls:
+            faults.append("SMTP_STARTTLS must be on when SMTP_USERNAME is set: no login in clear text")
         if faults:
             raise ValueError("unsafe settings for LIAISON_ENV=production: " + "; ".join(faults))
         return self
 
     def mllp_faults(self) -> list[str]:
-        """Why the MLLP listener must not start here: it has no bearer token, so in production it serves
-        only the sending facilities listed."""
-        if self.liaison_env == "production" and not self.mllp_allowed_facilities:
-            return ["HL7_MLLP_ALLOWED_FACILITIES must list the sending facilities the MLLP listener accepts"]
-        return []
+        """Why the MLLP listener must not start here. It has no bearer token and MSH-4 is whatever the
+        sender writes, so in production it serves only the sending facilities listed, and only senders it
+        can tell apart: TLS with client certificates, or an allow-list of peer addresses (or both)."""
+        faults: list[str] = []
+        if bool(self.hl7_mllp_tls_cert_file) != bool(self.hl7_mllp_tls_key_file):
+            faults.append("HL7_MLLP_TLS_CERT_FILE and HL7_MLLP_TLS_KEY_FILE go together")
+        if self.hl7_mllp_tls_client_ca_file and not self.hl7_mllp_tls_cert_file:
+            faults.append(
+                "HL7_MLLP_TLS_CLIENT_CA_FILE needs HL7_MLLP_TLS_CERT_FILE and HL7_MLLP_TLS_KEY_FILE"
+            )
+        if self.liaison_env != "production":
+            return faults
+        if not self.mllp_allowed_facilities:
+            faults.append(
+                "HL7_MLLP_ALLOWED_FACILITIES must list the sending facilities the MLLP listener accepts"
+            )
+        if not self.mllp_client_auth and not self.mllp_allowed_peers:
+            faults.append(
+                "the MLLP listener needs TLS client certificates (HL7_MLLP_TLS_CERT_FILE, "
+                "HL7_MLLP_TLS_KEY_FILE, HL7_MLLP_TLS_CLIENT_CA_FILE) or HL7_MLLP_ALLOWED_PEERS"
+            )
+        return faults
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,14 +4,34 @@ audit trail. They only read and type values (env var names are the field names, 
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 
 from schemas.attendance_rules import DEFAULT_RULES, RepeatRule
 
 PUBLIC_TELEGRAM_API = "https://api.telegram.org"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _networks(value: str) -> tuple[Network, ...]:
+    """Comma-separated addresses or networks (`10.20.0.0/16,192.0.2.7`); ValueError for one that is not."""
+    entries = (e.strip() for e in value.split(","))
+    return tuple(ipaddress.ip_network(e, strict=False) for e in entries if e)
+
+
+def address_in(address: str, networks: tuple[Network, ...]) -> bool:
+    """Whether `address` (as a socket reports it; an IPv4-mapped IPv6 one counts as IPv4) is in one of
+    `networks`. Not an address at all: no."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return any(ip in network for network in networks)
 
 
 class IntakeSettings(BaseModel):
@@ -44,6 +64,33 @@ class IntakeSettings(BaseModel):
         ge=1,
         description="MLLP connections served at once; one more is closed at once (and logged), others go on.",
     )
+    hl7_mllp_max_connections_per_peer: int = Field(
+        default=8,
+        ge=1,
+        description="MLLP connections one peer address holds at once; one more from it is closed at once, "
+        "so idle connections from one host never lock the others out.",
+    )
+    hl7_mllp_allowed_peers: str = Field(
+        default="",
+        description="Addresses or networks that may connect to the MLLP listener, comma-separated: "
+        "10.20.0.0/16,192.0.2.7. Others are closed at once. Empty: any (production then requires TLS "
+        "client certificates).",
+    )
+    hl7_mllp_tls_cert_file: str | None = Field(
+        default=None, description="PEM certificate (chain) the MLLP listener serves TLS with."
+    )
+    hl7_mllp_tls_key_file: str | None = Field(default=None, description="PEM private key for it.")
+    hl7_mllp_tls_client_ca_file: str | None = Field(
+        default=None,
+        description="PEM CA certificate(s) that sign the senders' client certificates: when set, a sender "
+        "without a valid client certificate is refused in the TLS handshake.",
+    )
+    hl7_mllp_tls_facilities: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Which sending facilities (MSH-4) each client certificate may send for, by the "
+        'certificate\'s subject common name, as JSON: {"edis.rbt.nhs.uk": ["RBT"]}. Set, a sender whose '
+        "certificate is not listed is refused, and a message naming another facility gets AR.",
+    )
     hl7_mllp_shutdown_grace_seconds: float = Field(
         default=10.0,
         ge=0,
@@ -56,6 +103,24 @@ class IntakeSettings(BaseModel):
     hl7_max_message_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest HL7 v2 message taken over MLLP or HTTP."
     )
+
+    @field_validator("hl7_mllp_allowed_peers")
+    @classmethod
+    def _peers_parse(cls, value: str) -> str:
+        _networks(value)  # ValueError names the bad entry
+        return value
+
+    @property
+    def mllp_allowed_peers(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks HL7_MLLP_ALLOWED_PEERS names; empty means any address."""
+        return _networks(self.hl7_mllp_allowed_peers)
+
+    @property
+    def mllp_client_auth(self) -> bool:
+        """Whether the MLLP listener serves TLS and asks every sender for a certificate its CA signed."""
+        return bool(
+            self.hl7_mllp_tls_cert_file and self.hl7_mllp_tls_key_file and self.hl7_mllp_tls_client_ca_file
+        )
 
     @property
     def mllp_allowed_facilities(self) -> frozenset[str]:
@@ -107,6 +172,24 @@ class BotSettings(BaseModel):
     bot_api_url: str | None = Field(
         default=None, description="Where the bot reaches the HTTP API. Unset: http://HOST:PORT."
     )
+    bot_api_allowed_peers: str = Field(
+        default="",
+        description="Addresses or networks the bot's calls come from, comma-separated (10.0.5.0/24). Set, "
+        "the bot key is refused (401) from anywhere else, so a key that leaks is of no use off the bot's "
+        "host. Empty: any address.",
+    )
+
+    @field_validator("bot_api_allowed_peers")
+    @classmethod
+    def _bot_peers_parse(cls, value: str) -> str:
+        _networks(value)
+        return value
+
+    @property
+    def bot_allowed_peers(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        """The networks BOT_API_ALLOWED_PEERS names; empty means any address."""
+        return _networks(self.bot_api_allowed_peers)
+
     chat_detail: Literal["minimal", "named"] = Field(
         default="minimal",
         description=(
@@ -137,6 +220,23 @@ class TokenSettings(BaseModel):
         default=None,
         description="The bearer token a Prometheus scraper sends to `/metrics`. Unset: `/metrics` is open in "
         "development and not served in production.",
+    )
+
+
+class ThrottleSettings(BaseModel):
+    """AUTH_FAILURES_PER_MINUTE, LINK_CODE_FAILURES_PER_HOUR: how many wrong guesses are answered."""
+
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Bad bearer tokens (unknown, expired or revoked) one client address may present in a "
+        "minute; past it every bearer call from that address is 429 until the minute has moved on.",
+    )
+    link_code_failures_per_hour: int = Field(
+        default=10,
+        ge=1,
+        description="Wrong or expired Telegram link codes one chat may send in an hour (and one client "
+        "address, ten times that: the bot relays every chat); past it redeeming is 429.",
     )
 
 
@@ -267,6 +367,15 @@ class DomainSettings(BaseModel):
         "Appointment), by sending facility (MSH-4, or the ODS code of the Appointment's participant), as "
         'JSON: {"RBT": "CEC-CAMHS"}. Unmapped: no owning team; the care coordinator and the safeguarding '
         "lead are told in its place.",
+    )
+    alert_access_hours: int = Field(
+        default=168,
+        ge=1,
+        le=2160,
+        description="How long being alerted about a young person (a duty team told of an attendance) lets "
+        "someone who is not on the care team read the record: this many hours from the alert, each new "
+        "alert a new window; an alert withdrawn (its attendance cancelled) grants nothing. Care-team "
+        "membership, not an alert, is how lasting access is given (docs/access.md).",
     )
     closure_consultation_days: int = Field(
         default=5,

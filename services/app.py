@@ -20,6 +20,7 @@ from services.api.intake import router as intake_router
 from services.api.metrics import router as metrics_router
 from services.api.notifications import me_router as my_notifications_router
 from services.api.notifications import router as notifications_router
+from services.api.openapi import install as install_openapi
 from services.api.people import router as people_router
 from services.api.plans import router as plans_router
 from services.api.reports import router as reports_router
@@ -86,6 +87,7 @@ def create_app() -> FastAPI:
     for router in (*routers, fhir_router):
         app.include_router(router)
     web_app.install(app)  # the web front end: pages under /, the API stays under /api/v1
+    install_openapi(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(SecurityHeaders)  # outermost: the guard's own answers carry the headers too
 

@@ -7,17 +7,19 @@ import hmac
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.http import HTTPBase
 from sqlalchemy.orm import Session
 
 from schemas.enums import Role, Via
 from schemas.settings import get_settings
+from schemas.settings_parts import address_in
 from services.flows import case_access
 from services.kernel.db import session_factory, unit_of_work
 from services.kernel.errors import Forbidden
 from services.kernel.identity import Principal
+from services.kernel.throttle import Throttle
 from services.people import service as people
 from services.people.access import CaseFacts
 from services.people.models import YoungPerson
@@ -53,12 +55,16 @@ def _unauthorised(detail: str, challenge: str = "Bearer") -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail, {"WWW-Authenticate": challenge})
 
 
-def _bot_chat(credentials: HTTPAuthorizationCredentials, chat: str | None) -> int:
-    """The chat a genuine bot call is made for; 401 for a wrong key or a missing chat id."""
-    expected = get_settings().bot_key()
+def _bot_chat(request: Request, credentials: HTTPAuthorizationCredentials, chat: str | None) -> int:
+    """The chat a genuine bot call is made for; 401 for a wrong key, a key used from an address outside
+    BOT_API_ALLOWED_PEERS (when set), or a missing chat id."""
+    settings = get_settings()
+    expected = settings.bot_key()
     given = credentials.credentials.encode()
     if expected is None or not hmac.compare_digest(given, expected.encode()):
         raise _unauthorised("the bot key is not valid", "Bot")
+    if settings.bot_allowed_peers and not address_in(client_address(request), settings.bot_allowed_peers):
+        raise _unauthorised("the bot key is not accepted from this address", "Bot")
     try:
         return int(chat or "")
     except ValueError:
@@ -66,6 +72,7 @@ def _bot_chat(credentials: HTTPAuthorizationCredentials, chat: str | None) -> in
 
 
 def get_bot_chat(
+    request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
     chat: Annotated[str | None, Depends(chat_header)],
@@ -73,33 +80,62 @@ def get_bot_chat(
     """Only the bot may call this: its key, and the chat it acts in."""
     if credentials is None or credentials.scheme.lower() != "bot":
         raise _unauthorised("only the Telegram bot may call this", "Bot")
-    return _bot_chat(credentials, chat)
+    return _bot_chat(request, credentials, chat)
 
 
 BotChat = Annotated[int, Depends(get_bot_chat)]
 
 
+def client_address(request: Request) -> str:
+    """The caller's address as the server saw it (behind a proxy: uvicorn's --proxy-headers sets it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many(wait: float, what: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_429_TOO_MANY_REQUESTS,
+        f"too many {what} from here: try again in {int(wait) + 1} s",
+        {"Retry-After": str(int(wait) + 1)},
+    )
+
+
+def bad_tokens() -> Throttle:
+    return Throttle("bearer", limit=get_settings().auth_failures_per_minute, window_seconds=60)
+
+
+def _bearer_user(session: Session, request: Request, token: str) -> Principal:
+    """The token's user; 401 for a bad token, counted against the caller's address; 429 once that
+    address has presented AUTH_FAILURES_PER_MINUTE bad tokens, before the token is even looked up."""
+    throttle, address = bad_tokens(), client_address(request)
+    wait = throttle.wait(address)
+    if wait is not None:
+        raise too_many(wait, "bad tokens")
+    user = tokens.authenticate(session, token=token)
+    if user is None:
+        throttle.failed(address)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            tokens.why_refused(session, token=token),
+            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    return staff.principal_of(user)
+
+
 def get_principal(
+    request: Request,
     session: SessionDep,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bot_scheme)],
     chat: Annotated[str | None, Depends(chat_header)],
 ) -> Principal:
     if credentials is not None and credentials.scheme.lower() == "bot":
-        linked = staff.user_for_chat(session, chat_id=_bot_chat(credentials, chat))
+        linked = staff.user_for_chat(session, chat_id=_bot_chat(request, credentials, chat))
         if linked is None:
             raise _unauthorised("this chat is not linked to a liaison account", "Bot")
         return dataclasses.replace(staff.principal_of(linked), via=Via.bot)
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorised("a bearer token is required")
-    user = tokens.authenticate(session, token=credentials.credentials)
-    if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            tokens.why_refused(session, token=credentials.credentials),
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    return staff.principal_of(user)
+    return _bearer_user(session, request, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

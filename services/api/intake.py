@@ -137,15 +137,19 @@ async def receive_encounter(
     OperationOutcome.
     """
     raw = await request.body()
-    return await run_in_threadpool(_encounter, session, credentials, raw)
+    return await run_in_threadpool(_encounter, request, session, credentials, raw)
 
 
 def _fhir_caller(
-    session: Session, credentials: HTTPAuthorizationCredentials | None, action: str, refusal: str
+    request: Request,
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    action: str,
+    refusal: str,
 ) -> Principal | JSONResponse:
     """Who sent a FHIR resource, or the OperationOutcome that turns them away (401; 403, audited)."""
     try:
-        principal = get_principal(session, credentials, credentials, None)
+        principal = get_principal(request, session, credentials, credentials, None)
     except HTTPException as exc:
         response = _outcome(exc.status_code, str(exc.detail))
         response.headers.update(exc.headers or {})
@@ -157,9 +161,11 @@ def _fhir_caller(
 
 
 def _encounter(
-    session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
 ) -> JSONResponse:
-    caller = _fhir_caller(session, credentials, "fhir.encounter", "your role may not record attendances")
+    caller = _fhir_caller(
+        request, session, credentials, "fhir.encounter", "your role may not record attendances"
+    )
     if isinstance(caller, JSONResponse):
         return caller
     principal = caller
@@ -218,13 +224,15 @@ async def receive_appointment(
     identifier (else its id). Errors, 401 and 403 included, come back as an OperationOutcome.
     """
     raw = await request.body()
-    return await run_in_threadpool(_appointment, session, credentials, raw)
+    return await run_in_threadpool(_appointment, request, session, credentials, raw)
 
 
 def _appointment(
-    session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
+    request: Request, session: Session, credentials: HTTPAuthorizationCredentials | None, raw: bytes
 ) -> JSONResponse:
-    caller = _fhir_caller(session, credentials, "fhir.appointment", "your role may not send appointments")
+    caller = _fhir_caller(
+        request, session, credentials, "fhir.appointment", "your role may not send appointments"
+    )
     if isinstance(caller, JSONResponse):
         return caller
     principal = caller

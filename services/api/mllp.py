@@ -11,14 +11,19 @@ connections are independent. What the listener does with bad input, so one bad s
 - a connection silent for HL7_MLLP_IDLE_TIMEOUT_SECONDS between messages is closed, and so is one whose
   message, once begun, is not whole within HL7_MLLP_READ_TIMEOUT_SECONDS (a slow sender, or one that
   never reads its ACKs, holds nothing for long);
-- a connection beyond HL7_MLLP_MAX_CONNECTIONS is closed as soon as it is accepted (logged with the peer's
-  address only), while those already open are served as before;
+- a connection beyond HL7_MLLP_MAX_CONNECTIONS, or beyond HL7_MLLP_MAX_CONNECTIONS_PER_PEER from one peer
+  address, is closed as soon as it is accepted (logged with the peer's address only), while those already
+  open are served as before: idle connections from one host never lock the others out;
+- a connection from an address outside HL7_MLLP_ALLOWED_PEERS (when set) is closed at once, unanswered;
 - a fault of ours (the database away) is answered AE, so the sender sends the message again.
 
-MLLP carries no credentials. A sender is trusted by where it connects from (bind HL7_MLLP_HOST to an
-interface only the hospital network reaches: HSCN or a VPN, or a TLS tunnel in front) and by its sending
-facility: HL7_MLLP_ALLOWED_FACILITIES lists the MSH-4 codes taken, and `liaison mllp` refuses to start in
-production without it. Messages are audited as the system actor with via=mllp.
+MLLP carries no credentials, and MSH-4 is whatever the sender writes. A sender is trusted by what it can
+prove: a TLS client certificate signed by HL7_MLLP_TLS_CLIENT_CA_FILE (the listener then serves MLLP over
+TLS, HL7_MLLP_TLS_CERT_FILE and _KEY_FILE, and a sender without one fails the handshake), and/or where it
+connects from (HL7_MLLP_ALLOWED_PEERS; bind HL7_MLLP_HOST to an interface only the hospital network
+reaches); then by its sending facility (HL7_MLLP_ALLOWED_FACILITIES lists the MSH-4 codes taken).
+`liaison mllp` refuses to start in production without the facilities and without one of the first two
+(`Settings.mllp_faults`). Messages are audited as the system actor with via=mllp.
 
 Stopping (SIGTERM or SIGINT): the listener stops accepting, closes connections waiting between messages,
 gives messages already begun HL7_MLLP_SHUTDOWN_GRACE_SECONDS to be received, handled and answered, then
@@ -34,13 +39,16 @@ import asyncio
 import contextlib
 import logging
 import signal
+import ssl
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hl7.mllp.streams import CARRIAGE_RETURN, END_BLOCK, START_BLOCK
 
 from schemas.enums import Via
 from schemas.settings import Settings
+from schemas.settings_parts import Network, address_in
 from services.intake import hl7
 from services.intake import service as intake
 from services.kernel.db import session_scope
@@ -62,9 +70,21 @@ class ListenerConfig:
     read_timeout: float
     max_connections: int
     shutdown_grace: float
+    max_connections_per_peer: int = 8
+    allowed_peers: tuple[Network, ...] = ()
+    tls: ssl.SSLContext | None = field(default=None, compare=False)
+    # By client certificate (its subject's common name): the facilities it may send for. Empty: any.
+    certificate_facilities: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ListenerConfig:
+        tls = None
+        if settings.hl7_mllp_tls_cert_file and settings.hl7_mllp_tls_key_file:
+            tls = tls_context(
+                cert_file=settings.hl7_mllp_tls_cert_file,
+                key_file=settings.hl7_mllp_tls_key_file,
+                client_ca_file=settings.hl7_mllp_tls_client_ca_file,
+            )
         return cls(
             host=settings.hl7_mllp_host,
             port=settings.hl7_mllp_port,
@@ -74,7 +94,52 @@ class ListenerConfig:
             read_timeout=settings.hl7_mllp_read_timeout_seconds,
             max_connections=settings.hl7_mllp_max_connections,
             shutdown_grace=settings.hl7_mllp_shutdown_grace_seconds,
+            max_connections_per_peer=settings.hl7_mllp_max_connections_per_peer,
+            allowed_peers=settings.mllp_allowed_peers,
+            tls=tls,
+            certificate_facilities={
+                name: frozenset(f.strip().upper() for f in codes)
+                for name, codes in settings.hl7_mllp_tls_facilities.items()
+            },
         )
+
+    def facilities_for(self, certificate: dict[str, object] | None) -> frozenset[str] | None:
+        """The facilities a connection may send for: HL7_MLLP_ALLOWED_FACILITIES, narrowed to those its
+        client certificate is listed for in HL7_MLLP_TLS_FACILITIES when that is set. None: refuse the
+        connection (a certificate not listed, or listed for none of the allowed facilities)."""
+        if not self.certificate_facilities:
+            return self.allowed_facilities
+        listed = self.certificate_facilities.get(common_name(certificate) or "")
+        if not listed:
+            return None
+        narrowed = listed & self.allowed_facilities if self.allowed_facilities else listed
+        return narrowed or None
+
+    def admits(self, address: str) -> bool:
+        """Whether a peer at `address` may connect (HL7_MLLP_ALLOWED_PEERS; empty: any)."""
+        return not self.allowed_peers or address_in(address, self.allowed_peers)
+
+
+def common_name(certificate: dict[str, object] | None) -> str | None:
+    """The subject common name of a peer certificate as `ssl` decodes it, or None."""
+    subject = certificate.get("subject", ()) if certificate else ()
+    for rdn in subject if isinstance(subject, tuple) else ():
+        for key, value in rdn:
+            if key == "commonName":
+                return str(value)
+    return None
+
+
+def tls_context(*, cert_file: str, key_file: str, client_ca_file: str | None) -> ssl.SSLContext:
+    """The listener's TLS (1.2 at least): its certificate and, with `client_ca_file`, a client certificate
+    signed by that CA required of every sender (refused in the handshake otherwise)."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_file, key_file)
+    if client_ca_file:
+        context.load_verify_locations(cafile=client_ca_file)
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 def frame(payload: str | bytes) -> bytes:
@@ -101,14 +166,21 @@ class Listener:
         self.server: asyncio.Server | None = None
         self.connections: set[asyncio.Task[None]] = set()
         self.waiting: set[asyncio.Task[None]] = set()  # between messages: nothing in flight
+        self.per_peer: Counter[str] = Counter()  # connections open, by peer address
         self.stopping = False
         self.port = 0  # the port bound (config.port may be 0: any free one)
 
     async def start(self) -> None:
         # The reader's limit bounds the memory one connection can take: past it a frame is refused (and
         # the socket is paused at twice the limit until then).
+        # With TLS, a handshake not done within the read timeout is dropped (asyncio's own bound).
         self.server = await asyncio.start_server(
-            self._connection, self.config.host, self.config.port, limit=self.config.max_message_bytes + 2
+            self._connection,
+            self.config.host,
+            self.config.port,
+            limit=self.config.max_message_bytes + 2,
+            ssl=self.config.tls,
+            ssl_handshake_timeout=self.config.read_timeout if self.config.tls is not None else None,
         )
         self.port = int(self.server.sockets[0].getsockname()[1])
 
@@ -151,8 +223,28 @@ class Listener:
         if ack is not None:
             await self._send(writer, ack)
 
+    def _refusal(self, address: str) -> str | None:
+        """Why a new connection from `address` is closed at once, or None to serve it."""
+        if not self.config.admits(address):
+            return "not in HL7_MLLP_ALLOWED_PEERS"
+        if self.per_peer[address] >= self.config.max_connections_per_peer:
+            return (
+                f"{self.per_peer[address]} connections from this peer already open "
+                f"(HL7_MLLP_MAX_CONNECTIONS_PER_PEER {self.config.max_connections_per_peer})"
+            )
+        return None
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        refusal = self._refusal(address)
+        facilities = self.config.facilities_for(writer.get_extra_info("peercert"))
+        if facilities is None and refusal is None:
+            refusal = "its client certificate is not listed in HL7_MLLP_TLS_FACILITIES"
+        if refusal is not None and not self.stopping:
+            log.warning("MLLP %s: refused, %s", peer, refusal)
+            writer.transport.abort()
+            return
         if self.stopping or len(self.connections) >= self.config.max_connections:
             # Logged without a byte of what was sent: the peer and the count only.
             log.warning(
@@ -167,8 +259,9 @@ class Listener:
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
+        self.per_peer[address] += 1
         try:
-            await self._messages(reader, writer, peer, task)
+            await self._messages(reader, writer, peer, task, facilities or frozenset())
         except (ConnectionError, asyncio.CancelledError):
             pass
         except TimeoutError:  # only `_send` lets one out
@@ -178,6 +271,9 @@ class Listener:
         finally:
             self.connections.discard(task)
             self.waiting.discard(task)
+            self.per_peer[address] -= 1
+            if self.per_peer[address] <= 0:
+                del self.per_peer[address]
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
@@ -188,6 +284,7 @@ class Listener:
         writer: asyncio.StreamWriter,
         peer: object,
         task: asyncio.Task[None],
+        facilities: frozenset[str],
     ) -> None:
         """Read, handle and answer messages in order until the sender stops, errs, or the listener stops."""
         while not self.stopping:
@@ -220,7 +317,7 @@ class Listener:
                 )
                 return
             raw = block[: -len(TRAILER)]
-            ack = await asyncio.to_thread(_process, raw, self.config.allowed_facilities)
+            ack = await asyncio.to_thread(_process, raw, facilities)
             await self._send(writer, ack)
 
 

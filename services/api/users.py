@@ -57,7 +57,12 @@ def list_users(
     return [staff.to_read(u) for u in views.users(session, team=team, active=active)]
 
 
-@router.post("/users", response_model=UserCreated, status_code=status.HTTP_201_CREATED, responses=REFUSED)
+@router.post(
+    "/users",
+    response_model=UserCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses={**REFUSED, 404: {"description": "No team with that code"}},
+)
 def create_user(body: UserCreate, session: SessionDep, principal: CurrentPrincipal) -> UserCreated:
     """Register a user: the answer holds their API token and Telegram link code, shown only this once."""
     _admin(session, principal, "user.created", username=body.username)

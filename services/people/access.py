@@ -7,7 +7,9 @@ Access follows a legitimate relationship, as with NHS national RBAC: role + acti
 - team_manager: young people whose care team includes a member of their team, or who are being
   transferred from or to their team's local authority;
 - everyone else (liaison, social_worker, clinician): young people whose care team includes them, or
-  whom the service has alerted them about (a duty team told of an attendance must be able to act);
+  whom the service has alerted them about lately (a duty team told of an attendance must be able to act):
+  an alert grants access for ALERT_ACCESS_HOURS from when it was made, and none once it is withdrawn
+  (`alert_grants_access`; lasting access is care-team membership);
 - integration: registers young people and sends attendances, but reads no record and changes none: no
   details, statuses or local authorities, no care team (which decides who may read the record). A feed
   answered with a record, or able to put anyone on a care team, would be a way round every rule above;
@@ -18,8 +20,9 @@ Access follows a legitimate relationship, as with NHS national RBAC: role + acti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from schemas.enums import Role
+from schemas.enums import NotificationKind, Role
 from services.kernel.identity import Principal
 
 
@@ -35,6 +38,34 @@ class CaseFacts:
     # Both local authorities of every transfer still in progress (open or accepted, not completed): the
     # receiving one must see the young person before it accepts, the sending one until the handover is done.
     transfer_las: frozenset[str] = frozenset()
+
+
+# A notice that an event was withdrawn tells people who were already told of it: it grants no new access.
+NOTICES_OF_WITHDRAWAL = frozenset(
+    {
+        NotificationKind.attendance_cancelled,
+        NotificationKind.missed_appointment_withdrawn,
+        NotificationKind.transfer_withdrawn,
+    }
+)
+
+
+def alert_access_since(now: datetime, *, hours: int) -> datetime:
+    """Alerts made at or after this moment still grant access (`alert_grants_access`)."""
+    return now - timedelta(hours=hours)
+
+
+def alert_grants_access(
+    *, kind: str, made_at: datetime, voided_at: datetime | None, now: datetime, hours: int
+) -> bool:
+    """Whether an alert lets its recipient read the record now: made within the last `hours`, not
+    withdrawn (an attendance cancelled or entered in error voids the alerts about it), and not itself a
+    notice of a withdrawal. `services.flows.case_access.facts` asks the same in SQL."""
+    return (
+        kind not in NOTICES_OF_WITHDRAWAL
+        and voided_at is None
+        and made_at >= alert_access_since(now, hours=hours)
+    )
 
 
 def _in_la(principal: Principal, case: CaseFacts) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from pathlib import Path
 import hl7
 from sqlalchemy import select
 
-from services.api.mllp import Listener, ListenerConfig, frame
+from services.api.mllp import Listener, ListenerConfig, Network, frame
 from services.kernel.db import session_scope
 from services.models import Base
 
@@ -74,6 +75,10 @@ def mllp_listener(
     max_connections: int = 64,
     shutdown_grace: float = 5.0,
     allowed: frozenset[str] = frozenset(),
+    max_connections_per_peer: int = 64,
+    allowed_peers: tuple[Network, ...] = (),
+    tls: ssl.SSLContext | None = None,
+    certificate_facilities: dict[str, frozenset[str]] | None = None,
 ) -> Iterator[RunningListener]:
     config = ListenerConfig(
         "127.0.0.1",
@@ -84,6 +89,10 @@ def mllp_listener(
         read_timeout=read_timeout,
         max_connections=max_connections,
         shutdown_grace=shutdown_grace,
+        max_connections_per_peer=max_connections_per_peer,
+        allowed_peers=allowed_peers,
+        tls=tls,
+        certificate_facilities=certificate_facilities or {},
     )
     running = RunningListener(config)
     try:
@@ -95,8 +104,22 @@ def mllp_listener(
 class MllpClient:
     """A sender's end of one MLLP connection."""
 
-    def __init__(self, port: int, timeout: float = 20.0) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(
+        self,
+        port: int,
+        timeout: float = 20.0,
+        *,
+        source: str | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """Connect from `source` (another loopback address, 127.0.0.2: another host as the listener sees
+        it), over TLS when `tls` is given (the handshake happens here)."""
+        sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout, source_address=(source, 0) if source else None
+        )
+        self.sock: socket.socket = (
+            tls.wrap_socket(sock, server_hostname="127.0.0.1") if tls is not None else sock
+        )
         self.buffer = b""
 
     def send_raw(self, data: bytes) -> None:

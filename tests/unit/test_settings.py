@@ -18,6 +18,7 @@ SAFE: dict[str, Any] = {
     "smtp_host": "send.nhs.net",
     "smtp_username": "liaison",
     "smtp_password": "pw",
+    "smtp_starttls": True,
 }
 
 
@@ -58,6 +59,44 @@ def test_production_refuses_each_unsafe_default_by_name(unsafe: dict[str, Any], 
     message = str(raised.value)
     assert named in message
     assert "LIAISON_ENV=production" in message
+
+
+LOOPBACK_SPELLINGS = [
+    "localhost",
+    "LOCALHOST",
+    "localhost.",
+    "mail.localhost",
+    "localhost.localdomain",
+    "ip6-localhost",
+    "127.0.0.1",
+    "127.0.0.2",
+    "127.1",
+    "0x7f.1",
+    "2130706433",
+    "017700000001",
+    "::1",
+    "[::1]",
+    "0:0:0:0:0:0:0:1",
+    "::ffff:127.0.0.1",
+    "0.0.0.0",
+    "::",
+]
+
+
+@pytest.mark.parametrize("host", LOOPBACK_SPELLINGS)
+def test_production_refuses_unauthenticated_smtp_on_every_spelling_of_this_machine(host: str) -> None:
+    with pytest.raises(ValidationError, match="SMTP_HOST"):
+        make(smtp_host=host, smtp_username=None, smtp_password=None)
+
+
+@pytest.mark.parametrize("host", ["send.nhs.net", "10.0.0.5", "relay.example.org", "::ffff:10.0.0.5"])
+def test_a_real_relay_is_not_taken_for_this_machine(host: str) -> None:
+    assert make(smtp_host=host).smtp_host == host
+
+
+def test_production_refuses_an_smtp_login_without_starttls() -> None:
+    with pytest.raises(ValidationError, match="SMTP_STARTTLS"):
+        make(smtp_starttls=False)
 
 
 def test_production_with_every_default_names_every_fault() -> None:
