@@ -40,6 +40,11 @@ ONE_WORKER_PER_MODULE = ("tests/e2e/",)
 # and restarted) are handed out first, so that the run ends on short tests rather than on one worker still
 # busy with a long one while the others wait. Within a group the order is the files' own.
 START_FIRST = (
+    "tests/integration/test_chaos.py",
+    "tests/integration/browser/",
+    "tests/integration/test_outages.py",
+    "tests/integration/test_destination_isolation.py",
+    "tests/integration/test_schemathesis.py",
     "tests/e2e/",
     "tests/integration/test_stack.py",
     "tests/integration/bot/",
