@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, make_url, text
 
 from tests.conftest import Database
-from tests.integration.conftest import Mailbox, _free_port
-from tests.integration.test_stack import Stack, _running, _stack_env
+from tests.integration.conftest import YOUNG_PERSON, Mailbox, _free_port
+from tests.integration.test_stack import Stack, _eventually, _running, _stack_env
 
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -102,3 +103,34 @@ def assert_accessible(page: Any, name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
+
+
+Team = tuple[str, str, list[str]]  # code, agency, further `liaison team add` options
+User = tuple[str, str, str, str, list[str]]  # username, name, role, team, further `liaison user add` options
+
+
+def people(stack: Stack, teams: list[Team], users: list[User]) -> tuple[str, dict[str, dict[str, str]]]:
+    """Once the stack answers, its teams and users made through the CLI: the API's address and each user's
+    bearer header."""
+    api = f"http://127.0.0.1:{stack.env['PORT']}"
+    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
+    for team, agency, extra in teams:
+        stack.cli("team", "add", team, "--name", f"Team {team}", "--agency", agency, *extra)
+    auth: dict[str, dict[str, str]] = {}
+    for name, title, role, team, extra in users:
+        token = stack.cli("user", "add", name, "--name", title, "--role", role, "--team", team, *extra)[
+            "token"
+        ]
+        auth[name] = {"Authorization": f"Bearer {token}"}
+    return api, auth
+
+
+def registered(http: httpx.Client, lead: dict[str, str], lead_social_worker: str) -> str:
+    """The synthetic young person registered by `lead`, with their lead social worker; the ref."""
+    created = http.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead)
+    assert created.status_code == 201, created.text
+    ref: str = created.json()["ref"]
+    member = {"username": lead_social_worker, "role": "lead_social_worker"}
+    added = http.post(f"/api/v1/young-people/{ref}/care-team", json=member, headers=lead)
+    assert added.status_code == 201, added.text
+    return ref

@@ -10,41 +10,31 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.browser.conftest import assert_accessible
+from tests.integration.browser.conftest import assert_accessible, people, registered
 from tests.integration.browser.test_browser import Story, _sign_in
-from tests.integration.conftest import YOUNG_PERSON, Mailbox
-from tests.integration.test_stack import Stack, _eventually
+from tests.integration.conftest import Mailbox
+from tests.integration.test_stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.stack, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def story(stack: Stack, smtp: tuple[Mailbox, int]) -> Story:
-    api = f"http://127.0.0.1:{stack.env['PORT']}"
-    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
-    for team, agency, extra in (
-        ("OPS", "other", []),
-        ("CEC-CSC", "social_care", ["--la", "CEC"]),
-        ("CEC-SG", "social_care", ["--la", "CEC"]),
-    ):
-        stack.cli("team", "add", team, "--name", f"Team {team}", "--agency", agency, *extra)
-    tokens = {
-        name: stack.cli("user", "add", name, "--name", title, "--role", role, "--team", team, *extra)["token"]
-        for name, title, role, team, extra in (
+    api, auth = people(
+        stack,
+        [
+            ("OPS", "other", []),
+            ("CEC-CSC", "social_care", ["--la", "CEC"]),
+            ("CEC-SG", "social_care", ["--la", "CEC"]),
+        ],
+        [
             ("root", "Ada Admin", "admin", "OPS", ["--email", "root@example.org"]),
             ("lead", "Lee Lead", "safeguarding_lead", "CEC-SG", []),
             ("leaver", "Lou Leaver", "social_worker", "CEC-CSC", ["--email", "lou@example.org"]),
-        )
-    }
-    lead = {"Authorization": f"Bearer {tokens['lead']}"}
+        ],
+    )
     with httpx.Client(base_url=api, timeout=10) as http:
-        created = http.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead)
-        assert created.status_code == 201, created.text
-        ref = created.json()["ref"]
-        member = {"username": "leaver", "role": "lead_social_worker"}
-        assert (
-            http.post(f"/api/v1/young-people/{ref}/care-team", json=member, headers=lead).status_code == 201
-        )
+        ref = registered(http, auth["lead"], "leaver")
     return Story(api, ref, smtp[0], stack)
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from services.kernel.clock import utcnow
 from services.notifications import links
-from tests.integration.browser.conftest import SECRET, assert_accessible
-from tests.integration.conftest import YOUNG_PERSON, Mailbox, attendance
+from tests.integration.browser.conftest import SECRET, assert_accessible, people, registered
+from tests.integration.conftest import Mailbox, attendance
 from tests.integration.test_stack import Stack, _eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.stack, pytest.mark.browser]
@@ -52,34 +52,23 @@ def _mail(story: Story, to: str, subject: str, seen: int = 0) -> Message:
 
 @pytest.fixture(scope="module")
 def story(stack: Stack, smtp: tuple[Mailbox, int]) -> Story:
-    api = f"http://127.0.0.1:{stack.env['PORT']}"
-    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
-    for team, agency, extra in (
-        ("CEC-CSC", "social_care", ["--la", "CEC"]),
-        ("CEC-SG", "social_care", ["--la", "CEC"]),
-        ("FIF-CSC", "social_care", ["--la", "FIF"]),
-        ("RBT-LIA", "acute_liaison", []),
-    ):
-        stack.cli("team", "add", team, "--name", f"Team {team}", "--agency", agency, *extra)
-    tokens = {
-        name: stack.cli("user", "add", name, "--name", title, "--role", role, "--team", team, *extra)["token"]
-        for name, title, role, team, extra in (
+    api, auth = people(
+        stack,
+        [
+            ("CEC-CSC", "social_care", ["--la", "CEC"]),
+            ("CEC-SG", "social_care", ["--la", "CEC"]),
+            ("FIF-CSC", "social_care", ["--la", "FIF"]),
+            ("RBT-LIA", "acute_liaison", []),
+        ],
+        [
             ("lead", "Lee Lead", "safeguarding_lead", "CEC-SG", ["--email", "lead@example.org"]),
             ("jsmith", "Jo Smith", "social_worker", "CEC-CSC", ["--email", "jo.smith@example.org"]),
             ("stranger", "Sam Stranger", "social_worker", "FIF-CSC", ["--email", "sam@example.org"]),
             ("hosp", "Hospital", "liaison", "RBT-LIA", []),
-        )
-    }
-    auth = {name: {"Authorization": f"Bearer {token}"} for name, token in tokens.items()}
+        ],
+    )
     with httpx.Client(base_url=api, timeout=10) as http:
-        created = http.post("/api/v1/young-people", json=YOUNG_PERSON, headers=auth["lead"])
-        assert created.status_code == 201, created.text
-        ref = created.json()["ref"]
-        member = {"username": "jsmith", "role": "lead_social_worker"}
-        assert (
-            http.post(f"/api/v1/young-people/{ref}/care-team", json=member, headers=auth["lead"]).status_code
-            == 201
-        )
+        ref = registered(http, auth["lead"], "jsmith")
         assert http.post("/api/v1/attendances", json=attendance(), headers=auth["hosp"]).status_code == 202
     return Story(api, ref, smtp[0], stack)
 

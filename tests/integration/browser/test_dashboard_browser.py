@@ -10,48 +10,37 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.browser.conftest import assert_accessible
+from tests.integration.browser.conftest import assert_accessible, people, registered
 from tests.integration.browser.test_browser import Story, _sign_in
-from tests.integration.conftest import YOUNG_PERSON, Mailbox, attendance
-from tests.integration.test_stack import Stack, _eventually
+from tests.integration.conftest import Mailbox, attendance
+from tests.integration.test_stack import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.stack, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")
 def story(stack: Stack, smtp: tuple[Mailbox, int]) -> Story:
-    api = f"http://127.0.0.1:{stack.env['PORT']}"
-    _eventually(lambda: httpx.get(f"{api}/readyz", timeout=2).status_code == 200, 120, "ready", stack)
-    for team, agency, extra in (
-        ("RBT-LIA", "acute_liaison", []),
-        ("CEC-CSC", "social_care", ["--la", "CEC"]),
-        ("CEC-SG", "social_care", ["--la", "CEC"]),
-    ):
-        stack.cli("team", "add", team, "--name", f"Team {team}", "--agency", agency, *extra)
-    tokens = {
-        name: stack.cli("user", "add", name, "--name", title, "--role", role, "--team", team, *extra)["token"]
-        for name, title, role, team, extra in (
+    api, auth = people(
+        stack,
+        [
+            ("RBT-LIA", "acute_liaison", []),
+            ("CEC-CSC", "social_care", ["--la", "CEC"]),
+            ("CEC-SG", "social_care", ["--la", "CEC"]),
+        ],
+        [
             ("lead", "Lee Lead", "safeguarding_lead", "CEC-SG", ["--email", "lee@example.org"]),
             ("jsmith", "Jo Smith", "social_worker", "CEC-CSC", ["--email", "jo.smith@example.org"]),
             ("hosp", "Hal Hospital", "liaison", "RBT-LIA", []),
-        )
-    }
-    lead = {"Authorization": f"Bearer {tokens['lead']}"}
-    hospital = {"Authorization": f"Bearer {tokens['hosp']}"}
+        ],
+    )
     with httpx.Client(base_url=api, timeout=10) as http:
-        created = http.post("/api/v1/young-people", json=YOUNG_PERSON, headers=lead)
-        assert created.status_code == 201, created.text
-        ref = created.json()["ref"]
-        member = {"username": "jsmith", "role": "lead_social_worker"}
-        assert (
-            http.post(f"/api/v1/young-people/{ref}/care-team", json=member, headers=lead).status_code == 201
-        )
+        ref = registered(http, auth["lead"], "jsmith")
         for body in (
             attendance("V1"),
             attendance("V2", reasons=["self_harm"], arrived_at="2026-11-30T21:00:00+00:00"),
         ):
-            assert http.post("/api/v1/attendances", json=body, headers=hospital).status_code == 202
-        jo = {"Authorization": f"Bearer {tokens['jsmith']}"}
+            assert http.post("/api/v1/attendances", json=body, headers=auth["hosp"]).status_code == 202
+        jo = auth["jsmith"]
         first = min(n["id"] for n in http.get("/api/v1/notifications", headers=jo).json())
         assert http.post(f"/api/v1/notifications/{first}/acknowledge", headers=jo).status_code == 200
     return Story(api, ref, smtp[0], stack)
